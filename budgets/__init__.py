@@ -1,0 +1,9 @@
+"""Budgets: caps, prices, the unified cost and the hierarchical tracker. A leaf package."""
+from budgets.budget import Budget
+from budgets.cost import DEFAULT_TOOL_PRICES, CostModel, Spend
+from budgets.errors import BudgetError, BudgetExceeded
+from budgets.snapshot import Snapshot
+from budgets.tracker import BudgetTracker, Reservation
+
+__all__ = ["Budget", "BudgetError", "BudgetExceeded", "BudgetTracker", "CostModel", "DEFAULT_TOOL_PRICES",
+           "Reservation", "Snapshot", "Spend"]
