@@ -1,0 +1,161 @@
+"""The `bwrap` backend: bubblewrap namespaces, no daemon. Default on Linux.
+
+What the command sees:
+  /usr, /etc and the /bin,/lib* links of the host, read-only; /proc, a minimal /dev;
+  a private tmpfs /tmp (HOME=/tmp); the workspace, read-write, at /workspace (the cwd);
+  the project's interpreter read-only at its host path: sys.executable works, and so does
+  /usr/bin/python3 when the host has one. Nothing else of the host (not /root, /home, /run, /var).
+No network at all (own net namespace: not even host loopback), own pid namespace (when the
+command ends or times out, everything it started dies with it), own ipc/uts namespaces.
+
+Who runs it: as root, bwrap runs privileged without a user namespace and `setpriv` drops the
+command to a fresh unprivileged uid per sandbox: RLIMIT_NPROC is not enforced for root and counts
+per uid, so a private uid makes the process limit real and per-sandbox. As a normal user, bwrap
+uses a user namespace and the command keeps the caller's uid.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ._process import prlimit_argv, run_capped
+from .base import WORKDIR, ExecResult, Limits, SandboxUnavailable, as_argv, build_env
+
+_UID_BASE = 200_000  # far above login uids; nothing on the host owns files with these uids
+_uid_counter = itertools.count()
+_HOW = "apt-get install bubblewrap, or choose --sandbox docker|local"
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _system_mounts() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):  # merged-/usr hosts: keep the symlink
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _python_mounts() -> list[str]:
+    """Bind the running interpreter's prefixes so sys.executable works inside (a venv and, e.g.,
+    a pyenv base under /root, which is otherwise hidden)."""
+    args: list[str] = []
+    seen: set[str] = set()
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        real = os.path.realpath(prefix)
+        for p in {prefix, real}:
+            if p.startswith("/usr") or p in seen or not os.path.isdir(p):
+                continue
+            seen.add(p)
+            # Parents bwrap would create mirror host modes (/root is 0700): make them traversable.
+            for parent in reversed(Path(p).parents[:-1]):
+                if str(parent) not in seen:
+                    seen.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--ro-bind", p, p]
+    return args
+
+
+@functools.cache
+def bwrap_unavailable_reason() -> str | None:
+    if sys.platform != "linux":
+        return f"bubblewrap needs Linux (this is {sys.platform}): choose --sandbox docker|local"
+    if shutil.which("bwrap") is None:
+        return f"bubblewrap is not installed: {_HOW}"
+    missing = [t for t in ("prlimit", "setpriv") if shutil.which(t) is None]
+    if missing:
+        return f"{' and '.join(missing)} not found: apt-get install util-linux"
+    probe = ["bwrap", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--", "/bin/true"]
+    if not _is_root():
+        probe.insert(1, "--unshare-user")
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap does not run here ({exc}): choose --sandbox docker|local"
+    if proc.returncode != 0:
+        why = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return (f"bubblewrap cannot create namespaces here ({why}): enable unprivileged user "
+                "namespaces (sysctl kernel.unprivileged_userns_clone=1) or choose --sandbox docker|local")
+    return None
+
+
+def make_tree_writable(root: Path) -> None:
+    """Let the sandbox uid write every file of the workspace. Run before each command because
+    the host (patches) and earlier sandboxes (other uids) may have added files since."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        _add_write(dirpath, dir_=True)
+        for name in filenames:
+            _add_write(os.path.join(dirpath, name), dir_=False)
+
+
+def _add_write(path: str, *, dir_: bool) -> None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if os.path.islink(path):
+        return  # never follow a symlink the sandbox may have planted
+    want = st.st_mode | 0o666 | (0o111 if dir_ else 0)
+    if want != st.st_mode:
+        os.chmod(path, want & 0o7777)
+
+
+class BwrapSandbox:
+    backend = "bwrap"
+
+    def __init__(self, workspace: Path, *, limits: Limits | None = None, uid: int | None = None,
+                 tmp_size_mb: int = 512):
+        self.workspace = Path(workspace).resolve()
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        self.limits = limits or Limits()
+        self.workdir = WORKDIR
+        self.tmp_size_mb = tmp_size_mb
+        self.as_root = _is_root()
+        # One uid per sandbox object: processes of concurrent sandboxes are counted apart.
+        self.uid = uid if uid is not None else _UID_BASE + (os.getpid() % 10_000) * 100 + next(_uid_counter) % 100
+        self._static = _system_mounts() + _python_mounts()
+        self._closed = False
+
+    def argv(self, command: str | list[str], limits: Limits, cwd: str | None) -> list[str]:
+        inner_cwd = os.path.join(WORKDIR, cwd) if cwd else WORKDIR
+        ns = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        if not self.as_root:
+            ns = ["--unshare-all"]  # includes a user namespace, needed unprivileged
+        args = ["bwrap", *ns, "--die-with-parent", "--new-session", "--hostname", "sandbox",
+                *self._static,
+                "--proc", "/proc", "--dev", "/dev",
+                "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
+                "--bind", str(self.workspace), WORKDIR,
+                "--chdir", inner_cwd, "--"]
+        if self.as_root:
+            args += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        return args + prlimit_argv(limits) + as_argv(command)
+
+    def run(self, command, *, timeout: float = 60, env=None, limits: Limits | None = None,
+            stdin: str | None = None, cwd: str | None = None) -> ExecResult:
+        if self._closed:
+            raise RuntimeError("sandbox is closed")
+        lim = limits or self.limits
+        if self.as_root:
+            make_tree_writable(self.workspace)
+        return run_capped(self.argv(command, lim, cwd), env=build_env(env), cwd=None,
+                          timeout=timeout, limits=lim, stdin=stdin)
+
+    def close(self) -> None:
+        self._closed = True  # each command's namespaces die with it: nothing else to free
+
+    def __enter__(self) -> "BwrapSandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
