@@ -28,6 +28,9 @@ class ModelError(ScaleAgentError):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+        # What the failed call had already consumed (successful requests of a fan-out, samples
+        # drawn before the failure), so a budget can still be settled; None = nothing known.
+        self.usage = None
 
 
 class ModelNotFound(ScaleAgentError):
@@ -44,6 +47,13 @@ class ModelTimeout(ModelError):
         super().__init__(message, retryable=True)
 
 
+class PromptTooLong(ModelError):
+    """The prompt (plus max_tokens) does not fit the model's context window; retrying cannot help."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message, retryable=False, status=status)
+
+
 class BadResponse(ModelError):
     """The server answered with something that is not a valid completion (truncated, not JSON)."""
 
@@ -53,5 +63,5 @@ class BadResponse(ModelError):
 
 __all__ = [
     "ScaleAgentError", "ConfigError", "ModelError", "ModelNotFound", "RateLimited", "ModelTimeout",
-    "BadResponse", "BudgetError", "BudgetExceeded",
+    "BadResponse", "PromptTooLong", "BudgetError", "BudgetExceeded",
 ]
