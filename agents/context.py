@@ -1,0 +1,104 @@
+"""`StepContext`: everything one stage step can see and use, including budgeted model calls."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from budgets import BudgetExceeded, BudgetTracker, Spend
+
+from agents import calls
+from agents.errors import ModelError
+from agents.models.base import GenerationParams, Message
+from agents.state import Candidate, Mode, StageResult, StepRecord, Task, Verdict
+
+if TYPE_CHECKING:
+    from agents.runtime import Runtime
+    from agents.stage import Stage
+
+
+class StepContext:
+    def __init__(self, *, task: Task, stage: "Stage", runtime: "Runtime", tracker: BudgetTracker,
+                 results: dict[str, StageResult], history: list[StepRecord], result: StageResult,
+                 step: int, mode: Mode):
+        self.task, self.stage, self.runtime, self.tracker = task, stage, runtime, tracker
+        self.results, self.history, self.result = results, history, result
+        self.step, self.mode = step, mode
+        self.errors: list[str] = []
+        self.finished = 0  # generation finish counter (first-finish order)
+
+    # ---- what the agent sees --------------------------------------------------------------------
+    def budget_text(self) -> str:
+        return self.tracker.snapshot().text()
+
+    def task_text(self) -> str:
+        return str(self.task.input.get("prompt") or self.task.input.get("problem_statement") or self.task.input)
+
+    @property
+    def best(self) -> tuple[Candidate, Verdict] | None:
+        r = self.result
+        return (r.best, r.verdict) if r.best is not None and r.verdict is not None else None
+
+    def output(self, stage: str) -> Any:
+        """The accepted (or best-so-far) content of an earlier stage."""
+        r = self.results.get(stage)
+        return r.best.content if r and r.best else None
+
+    # ---- budget-aware helpers for controllers ----------------------------------------------------
+    def last_step_spend(self) -> Spend:
+        for rec in reversed(self.history):
+            if rec.spend:
+                return Spend(**{k: v for k, v in rec.spend.items() if k in Spend.model_fields})
+        return Spend()
+
+    def can_afford_another_step(self, margin: float = 0.0) -> bool:
+        if self.tracker.fraction_left() <= margin:
+            return False
+        return self.tracker.can_afford(self.last_step_spend())
+
+    def stalled_digs(self) -> int:
+        """Consecutive refine steps (newest first) whose winner did not beat the best before it."""
+        n = 0
+        for rec in reversed(self.history):
+            if rec.mode != "refine" or not rec.decision:
+                break
+            if rec.errors or not rec.selection or not rec.selection.winner:
+                n += 1
+                continue
+            if rec.selection.winner == (self.result.best.id if self.result.best else None):
+                break  # that refinement produced the current best: progress
+            n += 1
+        return n
+
+    # ---- budgeted model calls ---------------------------------------------------------------------
+    async def generate(self, messages: list[Message], params: GenerationParams, *, model: str | None = None,
+                       purpose: str = "sample") -> list[str]:
+        """Budgeted completion. Errors are recorded (and return no texts) rather than raised, so one
+        failed call never kills a run; `BudgetExceeded` is re-raised for the stage to stop on."""
+        m = self.runtime.model(model or self.stage.model)
+        if params.seed is None and self.runtime.seed is not None:
+            params = params.model_copy(update={"seed": self.runtime.seed + 1000 * self.step})
+        try:
+            completion = await calls.complete(m, self.tracker, messages, params)
+        except BudgetExceeded:
+            raise
+        except ModelError as e:
+            self.errors.append(f"{purpose}: {type(e).__name__}: {e}")
+            self.runtime.emit("model_error", stage=self.stage.name, error=str(e))
+            return []
+        self.runtime.emit("spend", stage=self.stage.name, snapshot=self.runtime.tracker.snapshot().model_dump())
+        return completion.texts
+
+    async def sample(self, messages: list[Message], params: GenerationParams, **kw: Any) -> list[Candidate]:
+        """Sample candidates and parse each with the stage's `parse`."""
+        out: list[Candidate] = []
+        for text in await self.generate(messages, params, **kw):
+            self.finished += 1
+            cand = Candidate(text=text, origin=self.mode, finish_order=self.finished,
+                             output_tokens=max(1, len(text) // 4),
+                             parent=self.best[0].id if self.best and self.mode == "refine" else None)
+            try:
+                cand.content = self.stage.parse(self, text)
+                cand.key = self.stage.key(self, cand.content)
+            except Exception as e:  # noqa: BLE001 - a parse failure is a property of the candidate
+                cand.error = f"{type(e).__name__}: {e}"[:500]
+            out.append(cand)
+        return out

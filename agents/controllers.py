@@ -1,0 +1,92 @@
+"""Controllers decide, after each step, whether to accept, dig deeper, pivot or stop (BATS).
+
+They read the same numbers the agent sees: the stage's budget snapshot, the best verdict so far and
+the step history. Every decision carries its reason into the trajectory.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from agents.models.base import GenerationParams
+from agents.state import Decision, Selection, Verdict
+
+if TYPE_CHECKING:
+    from agents.stage import StepContext
+
+
+@runtime_checkable
+class Controller(Protocol):
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        ...
+
+
+class RuleController:
+    """Budget-aware rules.
+
+    - accept when the best score reaches `accept_score`;
+    - stop when the stage's budget cannot pay for another step like the ones so far, or `max_steps`;
+    - dig deeper (refine the best with its feedback) when it is promising (score ≥ `promising`) and
+      refinements of it have not stalled (`max_digs` in a row without improvement);
+    - pivot (fresh candidates, different approach) otherwise, up to `max_pivots` times.
+    """
+
+    def __init__(self, *, accept_score: float = 1.0, promising: float = 0.3, max_digs: int = 2,
+                 max_pivots: int = 1, max_steps: int = 6, min_fraction_left: float = 0.0):
+        self.accept_score, self.promising = accept_score, promising
+        self.max_digs, self.max_pivots, self.max_steps = max_digs, max_pivots, max_steps
+        self.min_fraction_left = min_fraction_left
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        score = best.score if best else 0.0
+        if best is not None and score >= self.accept_score:
+            return Decision(action="accept", reason=f"best score {score:.2f} ≥ {self.accept_score}")
+        if ctx.step + 1 >= self.max_steps:
+            return Decision(action="stop", reason=f"stage step limit {self.max_steps} reached; best score {score:.2f}")
+        if not ctx.can_afford_another_step(margin=self.min_fraction_left):
+            return Decision(action="stop", reason=f"budget left ({ctx.budget_text()}) cannot pay for another "
+                                                  f"step like the last; best score {score:.2f}")
+        result = ctx.result
+        if best is not None and score >= self.promising and ctx.stalled_digs() < self.max_digs:
+            return Decision(action="dig_deeper", reason=f"best score {score:.2f} is promising "
+                                                        f"(≥ {self.promising}); refine it with its feedback")
+        if result.pivots < self.max_pivots:
+            why = "nothing promising" if score < self.promising else f"refinement stalled {ctx.stalled_digs()} times"
+            return Decision(action="pivot", reason=f"{why} (best {score:.2f}); try a different approach")
+        return Decision(action="stop", reason=f"no pivots left; best score {score:.2f}")
+
+
+class AcceptController:
+    """One step per stage: take the selection as it is (for stages that just generate)."""
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        return Decision(action="accept", reason="single-step stage")
+
+
+class LLMController:
+    """Asks a model to decide from the budget snapshot and the step summary; falls back to
+    `RuleController` when the answer is unusable or the budget cannot pay for the question."""
+
+    _SCHEMA = {"type": "object", "properties": {
+        "action": {"type": "string", "enum": ["accept", "dig_deeper", "pivot", "stop"]},
+        "reason": {"type": "string"}}, "required": ["action", "reason"]}
+
+    def __init__(self, model: str | None = None, fallback: RuleController | None = None):
+        self.model = model
+        self.fallback = fallback or RuleController()
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        hard = await self.fallback.decide(ctx, selection, best)
+        if hard.action in ("accept", "stop"):  # budget and success rules are not negotiable
+            return hard
+        summary = (f"Stage '{ctx.stage.name}', step {ctx.step}. Best score so far {best.score if best else 0:.2f}. "
+                   f"Feedback on the best: {(best.feedback if best else '')[:500]}\nBudget: {ctx.budget_text()}\n"
+                   "Options: dig_deeper (refine the best), pivot (new approach), stop (return the best), accept.")
+        try:
+            texts = await ctx.generate([{"role": "user", "content": summary + "\nAnswer as JSON {\"action\", \"reason\"}."}],
+                                       GenerationParams(n=1, max_tokens=96, temperature=0.0, json_schema=self._SCHEMA),
+                                       model=self.model, purpose="controller")
+            data = json.loads(texts[0])
+            return Decision(action=data["action"], reason="llm: " + str(data.get("reason", ""))[:300])
+        except Exception as e:  # noqa: BLE001 - any unusable answer falls back to the rules
+            return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unusable: {type(e).__name__})")

@@ -1,0 +1,178 @@
+"""Build a LangGraph `StateGraph` from stages; run it with SQLite checkpoints; resume a killed run.
+
+Each stage is one graph node that runs *one step* and routes: accept/stop → next stage,
+dig_deeper → itself (refine), pivot → itself or `stage.pivot_to` (fresh approach). LangGraph
+checkpoints after every node, so a run killed mid-stage resumes at the step it was in, with the
+budget ledger of the last checkpoint (completed steps are never charged twice).
+State holds only JSON-able dicts, so checkpoints need no custom serializer.
+"""
+from __future__ import annotations
+
+import operator
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+from agents.context import StepContext
+from agents.runtime import Runtime
+from agents.stage import Stage
+from agents.state import RunResult, StageResult, StepRecord, Task
+from agents.trajectory import RunFiles
+
+
+def _merge(a: dict, b: dict) -> dict:
+    return {**(a or {}), **(b or {})}
+
+
+class GraphState(TypedDict, total=False):
+    task: dict
+    results: Annotated[dict, _merge]      # stage name -> StageResult
+    records: Annotated[list, operator.add]  # StepRecord dicts, in order
+    ledger: dict                          # BudgetTracker.ledger() after the last step
+    cursor: dict                          # {"stage": name | None, "mode": "sample"|"refine"|"pivot"}
+    status: str                           # "running" | "completed" | "budget_exhausted"
+
+
+class Pipeline:
+    """An ordered list of stages. `answer(results)` says what the run returns (default: last stage's best)."""
+
+    def __init__(self, stages: list[Stage], *, name: str = "custom", max_steps: int = 200):
+        if not stages:
+            raise ValueError("a pipeline needs at least one stage")
+        names = [s.name for s in stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique, got {names}")
+        for s in stages:
+            if s.pivot_to and s.pivot_to not in names:
+                raise ValueError(f"stage {s.name!r} pivots to unknown stage {s.pivot_to!r}")
+        self.stages, self.name, self.max_steps = stages, name, max_steps
+        self._index = {s.name: i for i, s in enumerate(stages)}
+
+    def answer(self, results: dict[str, StageResult]) -> Any:
+        last = results.get(self.stages[-1].name)
+        return last.best.content if last and last.best else None
+
+    def _next_stage(self, name: str) -> str | None:
+        i = self._index[name] + 1
+        return self.stages[i].name if i < len(self.stages) else None
+
+    def build(self, runtime: Runtime, checkpointer: Any = None):
+        graph = StateGraph(GraphState)
+        for stage in self.stages:
+            graph.add_node(stage.name, self._node(stage, runtime))
+            graph.add_conditional_edges(stage.name, _route, [s.name for s in self.stages] + [END])
+        graph.add_edge(START, self.stages[0].name)
+        return graph.compile(checkpointer=checkpointer)
+
+    def _node(self, stage: Stage, runtime: Runtime):
+        async def node(state: GraphState) -> dict:
+            task = Task(**state["task"])
+            results = {k: StageResult(**v) for k, v in (state.get("results") or {}).items()}
+            result = results.get(stage.name) or StageResult(stage=stage.name)
+            result.status = "running"
+            history = [StepRecord(**r) for r in state.get("records") or [] if r["stage"] == stage.name]
+            mode = (state.get("cursor") or {}).get("mode", "sample")
+            tracker = runtime.tracker.child(stage.name, stage.budget, share=stage.share)
+            ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,
+                              history=history, result=result, step=len(history), mode=mode)
+            runtime.emit("step_start", stage=stage.name, step=ctx.step, mode=mode)
+            record = await stage.run_step(ctx)
+            record.run_id = state["task"].get("meta", {}).get("run_id", "")
+            decision = record.decision
+            result.steps += 1
+            result.reason = decision.reason
+            cursor: dict[str, Any]
+            status = "running"
+            if decision.action in ("accept", "stop"):
+                result.status = "accepted" if decision.action == "accept" else "stopped"
+                nxt = self._next_stage(stage.name)
+                if runtime.tracker.exhausted() or (decision.action == "stop" and not runtime.tracker.can_afford(
+                        ctx.last_step_spend())):
+                    # the run itself is out of budget: later stages could not do anything
+                    status, nxt = ("budget_exhausted" if nxt else "completed"), None
+                cursor = {"stage": nxt, "mode": "sample"}
+                if nxt is None and status == "running":
+                    status = "completed"
+            elif decision.action == "dig_deeper":
+                result.digs += 1
+                cursor = {"stage": stage.name, "mode": "refine"}
+            else:  # pivot
+                result.pivots += 1
+                cursor = {"stage": decision.target or stage.name, "mode": "pivot"}
+            total_steps = len(state.get("records") or []) + 1
+            if cursor["stage"] is not None and total_steps >= self.max_steps:
+                cursor, status = {"stage": None, "mode": "sample"}, "completed"
+                result.reason += f" (run step limit {self.max_steps} reached)"
+            runtime.emit("step_end", stage=stage.name, step=ctx.step, decision=decision.model_dump(),
+                         budget=record.budget, spend=runtime.tracker.spent.summary())
+            return {"results": {stage.name: result.model_dump()}, "records": [record.model_dump()],
+                    "ledger": runtime.tracker.ledger(), "cursor": cursor, "status": status}
+
+        node.__name__ = f"stage_{stage.name}"
+        return node
+
+
+def _route(state: GraphState) -> str:
+    return (state.get("cursor") or {}).get("stage") or END
+
+
+async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str | Path | None = None,
+              config: dict[str, Any] | None = None, resume: bool = False) -> RunResult:
+    """Run (or with `resume=True`, continue) `task` through `pipeline`. With `run_dir`, every step is
+    checkpointed to `run_dir/checkpoints.sqlite` and written to `run_dir/trajectory.jsonl`."""
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    files = RunFiles(run_dir) if run_dir else None
+    started = time.time()
+    if files is None:
+        app = pipeline.build(runtime)
+        final = await app.ainvoke(_initial(task, str(uuid.uuid4())), {"recursion_limit": pipeline.max_steps + 5})
+        return _result(pipeline, final, runtime, time.time() - started)
+
+    if not resume:
+        files.start(task=task, config=config or {})
+    run_id = files.run_id()
+    cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": pipeline.max_steps + 5}
+    async with AsyncSqliteSaver.from_conn_string(str(files.checkpoints)) as saver:
+        app = pipeline.build(runtime, checkpointer=saver)
+        inputs: Any = _initial(task, run_id)
+        if resume:
+            snap = await app.aget_state(cfg)
+            values = snap.values or {}
+            started -= files.elapsed_before()
+            if values:
+                runtime.tracker.restore(values.get("ledger") or {})
+                files.rewrite_trajectory(values.get("records") or [])
+                if not snap.next:  # it had finished; nothing to do but report
+                    result = _result(pipeline, values, runtime, files.elapsed_before())
+                    files.finish(result)
+                    return result
+                inputs = None  # continue from the last checkpoint
+        async for update in app.astream(inputs, cfg, stream_mode="updates"):
+            for node_update in update.values():
+                if isinstance(node_update, dict):
+                    files.append_records(node_update.get("records") or [])
+        final = (await app.aget_state(cfg)).values
+    result = _result(pipeline, final, runtime, time.time() - started)
+    files.finish(result)
+    return result
+
+
+def _initial(task: Task, run_id: str) -> dict:
+    data = task.model_dump()
+    data.setdefault("meta", {})["run_id"] = run_id
+    return {"task": data, "results": {}, "records": [], "ledger": {}, "cursor": {"stage": None, "mode": "sample"},
+            "status": "running"}
+
+
+def _result(pipeline: Pipeline, final: dict, runtime: Runtime, wall: float) -> RunResult:
+    results = {k: StageResult(**v) for k, v in (final.get("results") or {}).items()}
+    status = final.get("status") or "completed"
+    task = Task(**final["task"])
+    return RunResult(run_id=task.meta.get("run_id", ""), task=task,
+                     status="completed" if status == "running" else status,
+                     answer=pipeline.answer(results), stages=results, spend=runtime.tracker.spent.summary(),
+                     steps=len(final.get("records") or []), wall_s=round(wall, 3))

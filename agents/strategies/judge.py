@@ -1,0 +1,61 @@
+"""An LLM judge picks the best candidate (GTA1-style): shows all candidates, asks for an index."""
+from __future__ import annotations
+
+import json
+import re
+
+from agents.models.base import GenerationParams
+from agents.state import Candidate, Selection, Verdict
+from agents.strategies.base import rank_by, verdict_map
+
+_SCHEMA = {"type": "object", "properties": {"best": {"type": "integer"}, "reason": {"type": "string"}},
+           "required": ["best"]}
+
+
+class LLMJudge:
+    """Ask `model` (default: the stage's model) which candidate is best. Votes over `samples` judge
+    samples; falls back to verifier scores when the judge answers nothing usable."""
+
+    name = "judge"
+
+    def __init__(self, model: str | None = None, *, samples: int = 1, criteria: str = "correctness",
+                 max_chars: int = 2000):
+        self.model, self.samples, self.criteria, self.max_chars = model, samples, criteria, max_chars
+
+    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx) -> Selection:
+        valid = [c for c in candidates if c.valid]
+        vm = verdict_map(verdicts)
+        base = {c.id: vm[c.id].score if c.id in vm else 0.0 for c in candidates}
+        if len(valid) <= 1:
+            return rank_by(candidates, base, strategy=self.name, reason="one valid candidate; no judging needed")
+        listing = "\n\n".join(
+            f"### Candidate {i}\n{str(c.content)[: self.max_chars]}"
+            + (f"\n(verifier: {vm[c.id].feedback[:300]})" if c.id in vm and vm[c.id].feedback else "")
+            for i, c in enumerate(valid))
+        messages = [
+            {"role": "system", "content": "You are a strict judge. Answer with JSON only."},
+            {"role": "user", "content": f"Task:\n{ctx.task_text()}\n\n{listing}\n\nWhich candidate is best "
+                                        f"for {self.criteria}? Reply as JSON: "
+                                        '{"best": <candidate number>, "reason": "<short>"}'},
+        ]
+        texts = await ctx.generate(messages, GenerationParams(n=self.samples, max_tokens=128, temperature=0.0
+                                   if self.samples == 1 else 0.7, json_schema=_SCHEMA), model=self.model,
+                                   purpose="judge")
+        votes = [i for i in (_parse_index(t, len(valid)) for t in texts) if i is not None]
+        if not votes:
+            sel = rank_by(candidates, base, strategy=self.name, reason="judge gave no usable answer; used verifier scores")
+            return sel
+        scores = dict(base)
+        for i in votes:
+            scores[valid[i].id] = scores.get(valid[i].id, 0.0) + 1.0
+        return rank_by(candidates, scores, strategy=self.name,
+                       reason=f"judge picked candidate {max(set(votes), key=votes.count)} ({len(votes)} judge votes)")
+
+
+def _parse_index(text: str, n: int) -> int | None:
+    try:
+        value = json.loads(text).get("best")
+    except (ValueError, AttributeError):
+        m = re.search(r"\d+", text)
+        value = int(m.group()) if m else None
+    return value if isinstance(value, int) and 0 <= value < n else None
