@@ -133,7 +133,7 @@ class BwrapSandbox:
         args = ["bwrap", *ns, "--die-with-parent", "--new-session", "--hostname", "sandbox",
                 *self._static,
                 "--proc", "/proc", "--dev", "/dev",
-                "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
+                "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
                 "--bind", str(self.workspace), WORKDIR,
                 "--chdir", inner_cwd, "--"]
         if self.as_root:

@@ -1,0 +1,32 @@
+"""Helpers shared by the sandbox test modules (a plain module: tests/ is not a package, and a
+tests/sandboxes/__init__.py would shadow the real `sandboxes` package)."""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import pytest
+
+from sandboxes import available_backends
+
+ALL_BACKENDS = ["bwrap", "docker", "local"]
+ISOLATING_BACKENDS = ["bwrap", "docker"]
+_MARKS = {"docker": [pytest.mark.docker]}
+
+# backend -> list of (attack, escaped, what happened); printed at the end of the session.
+ESCAPE_LOG: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
+
+
+def backend_params(names: list[str]) -> list:
+    return [pytest.param(n, id=n, marks=_MARKS.get(n, [])) for n in names]
+
+
+def require_backend(name: str) -> None:
+    reason = available_backends()[name]
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true" and name in ISOLATING_BACKENDS:
+        pytest.fail(f"sandbox backend {name} must run in CI but is unavailable: {reason}")
+    pytest.skip(f"sandbox backend {name} unavailable: {reason}")
+
+
