@@ -37,6 +37,10 @@ class ModelNotFound(ScaleAgentError):
     """The model name matches no backend or no known local model."""
 
 
+class ModelInstallError(ScaleAgentError):
+    """Pulling or assembling a local model failed (package not found, checksum mismatch, disk)."""
+
+
 class RateLimited(ModelError):
     def __init__(self, message: str, status: int | None = 429):
         super().__init__(message, retryable=True, status=status)
@@ -63,5 +67,6 @@ class BadResponse(ModelError):
 
 __all__ = [
     "ScaleAgentError", "ConfigError", "ModelError", "ModelNotFound", "RateLimited", "ModelTimeout",
-    "BadResponse", "PromptTooLong", "BudgetError", "BudgetExceeded",
+    "BadResponse", "PromptTooLong", "ModelInstallError",
+    "BudgetError", "BudgetExceeded",
 ]

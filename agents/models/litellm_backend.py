@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from agents.errors import BadResponse, ModelError, ModelTimeout
 from agents.models import _litellm_support as sup
@@ -179,8 +179,8 @@ class LiteLLMModel:
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries + 1),
-            wait=wait_exponential_jitter(initial=self.backoff[0], max=self.backoff[1],
-                                         jitter=self.backoff[0]),
+            wait=wait_exponential(multiplier=self.backoff[0], max=self.backoff[1])
+            + wait_random(0, self.backoff[0]),
             retry=retry_if_exception(lambda e: isinstance(e, ModelError) and e.retryable),
             reraise=True,
         )

@@ -83,6 +83,7 @@ class FakeOpenAIServer:
         seed: int = 0,
         hang_seconds: float = 3.0,
         model_name: str = "fake-model",
+        max_context: int | None = None,
     ):
         unknown = set(faults) - set(FAULT_KINDS)
         if unknown:
@@ -93,6 +94,7 @@ class FakeOpenAIServer:
         self.faults = tuple(faults)
         self.hang_seconds = hang_seconds
         self.model_name = model_name
+        self.max_context = max_context  # prompt tokens above this -> 400 context_length_exceeded
         self.requests: list[RecordedRequest] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -231,6 +233,14 @@ class _Handler(BaseHTTPRequestHandler):
             fake.record(RecordedRequest(self.path, None, "bad_request"))
             self._send(400, b'{"error": {"message": "request body is not JSON"}}')
             return
+        ptok = prompt_tokens(body.get("messages") or [])
+        if fake.max_context is not None and ptok > fake.max_context:
+            fake.record(RecordedRequest(self.path, body, "bad_request", prompt_tokens=ptok))
+            self._send(400, json.dumps({"error": {
+                "message": f"This model's maximum context length is {fake.max_context} tokens. However, "
+                           f"your messages resulted in {ptok} tokens.",
+                "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode())
+            return
         fault = fake.pick_fault()
         if fake.latency:
             time.sleep(fake.latency)
@@ -259,3 +269,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, full[: len(full) // 2])
         elif kind == "nonjson":
             self._send(200, b"<html><body>502 Bad Gateway (fake)</body></html>", "text/html")
+
+
+def main() -> None:
+    """Run the fake server in its own process (benchmarks: keeps its threads off the client's GIL).
+    Prints the base URL on one line, then serves until stdin closes or the process is killed."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--no-n", action="store_true", help="ignore `n` (answer one choice)")
+    ap.add_argument("--fault-rate", type=float, default=0.0)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    server = FakeOpenAIServer(latency=args.latency, supports_n=not args.no_n, fault_rate=args.fault_rate,
+                              seed=args.seed).start()
+    print(server.url, flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

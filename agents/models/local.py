@@ -1,0 +1,124 @@
+"""Local GGUF models in process through llama-cpp-python (the `local/...` names).
+
+One `Llama` per model file per process, shared by every `LocalModel` naming it: a Llama object is
+not thread-safe, so calls are serialized with a lock and run in a worker thread so the event loop
+stays free. The `n` samples of one call are drawn back to back: the Llama keeps the KV cache of its
+last evaluation and reuses the common prompt prefix, so later samples pay (almost) no prefill.
+
+Usage: the token counts llama reports, summed over the samples (llama reports the full prompt for
+every sample even when its prefill was reused, so `input_tokens` is an upper bound on the compute);
+`calls` = samples generated; `usd` = 0 (local models cost tokens and seconds, not dollars).
+Seeds: sample i uses `seed + i`, so samples differ and a run is reproducible.
+A call timeout (`GenerationParams.timeout`) stops generation between tokens and raises ModelTimeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from agents.errors import ModelError, ModelTimeout, PromptTooLong
+from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound
+
+_TEMPLATE_ALLOWANCE = 64  # tokens a chat template may add (e.g. Qwen's default system prompt)
+
+_cache: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
+_cache_lock = threading.Lock()
+
+
+def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+    key = (str(path), n_ctx)
+    with _cache_lock:
+        if key not in _cache:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError("local models need llama-cpp-python: `pip install 'scaleagent[local]'` "
+                                 "(see ENVIRONMENT.md for the build flags)") from None
+            try:
+                llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_batch=512,
+                            verbose=False)
+            except Exception as e:  # noqa: BLE001
+                raise ModelError(f"could not load {path}: {e}; pull the model again") from e
+            _cache[key] = (llm, threading.Lock())
+        return _cache[key]
+
+
+class LocalModel:
+    def __init__(self, name: str, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None):
+        self.name = name
+        self.path = Path(path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+
+    def __repr__(self) -> str:
+        return f"LocalModel({self.name!r}, n_ctx={self.n_ctx})"
+
+    def price(self) -> tuple[float, float]:
+        return (0.0, 0.0)
+
+    def count_tokens_upper_bound(self, messages: list[Message]) -> int:
+        return chars_upper_bound(messages) + _TEMPLATE_ALLOWANCE
+
+    async def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
+        cancel = threading.Event()
+        deadline = None if params.timeout is None else time.monotonic() + params.timeout
+        try:
+            return await asyncio.to_thread(self._complete_sync, messages, params, cancel, deadline)
+        except asyncio.CancelledError:
+            cancel.set()  # the worker stops at its next token
+            raise
+
+    # -- worker thread --------------------------------------------------------------------------
+    def _complete_sync(self, messages: list[Message], params: GenerationParams,
+                       cancel: threading.Event, deadline: float | None) -> Completion:
+        t0 = time.monotonic()
+        llm, lock = _load(self.path, self.n_ctx, self.n_threads)
+
+        def should_stop(_ids: Any, _logits: Any) -> bool:
+            return cancel.is_set() or (deadline is not None and time.monotonic() > deadline)
+
+        kwargs: dict[str, Any] = dict(max_tokens=params.max_tokens, temperature=params.temperature,
+                                      stop=params.stop or None, stopping_criteria=_criteria(should_stop))
+        if params.top_p is not None:
+            kwargs["top_p"] = params.top_p
+        if params.json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": params.json_schema}
+        choices: list[Choice] = []
+        pin = pout = 0
+        with lock:
+            for i in range(params.n):
+                if params.seed is not None:
+                    kwargs["seed"] = params.seed + i
+                try:
+                    resp = llm.create_chat_completion(messages=messages, **kwargs)
+                except ValueError as e:
+                    if "context window" in str(e) or "exceed" in str(e):
+                        raise PromptTooLong(
+                            f"model {self.name}: prompt does not fit the {self.n_ctx}-token context "
+                            f"({e}); shorten it or open the model with a larger n_ctx") from None
+                    raise ModelError(f"model {self.name}: {e}") from e
+                if should_stop(None, None):
+                    err = ModelTimeout(f"model {self.name}: stopped after {time.monotonic() - t0:.1f} s "
+                                       f"(call timeout {params.timeout} s, {i} of {params.n} samples done)")
+                    err.usage = Usage(input_tokens=pin, output_tokens=pout, calls=i,
+                                      seconds=time.monotonic() - t0, usd=0.0)
+                    raise err
+                c = resp["choices"][0]
+                choices.append(Choice(text=c["message"].get("content") or "",
+                                      finish_reason=c.get("finish_reason"), index=i))
+                pin += int(resp["usage"]["prompt_tokens"])
+                pout += int(resp["usage"]["completion_tokens"])
+        return Completion(model=self.name, choices=choices,
+                          usage=Usage(input_tokens=pin, output_tokens=pout, calls=params.n,
+                                      seconds=time.monotonic() - t0, usd=0.0),
+                          raw={"prompt_tokens_per_sample": pin // max(1, params.n)})
+
+
+def _criteria(fn: Any) -> Any:
+    from llama_cpp import StoppingCriteriaList
+
+    return StoppingCriteriaList([fn])
