@@ -1,0 +1,122 @@
+"""Worktree workspaces: patches (good, conflicting, binary, malformed), diffs, crash cleanup."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import git
+import pytest
+
+from sandboxes.workspace import PatchError, WorkspaceManager
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    path = tmp_path / "repo"
+    r = git.Repo.init(path)
+    with r.config_writer() as cw:
+        cw.set_value("user", "name", "t").set_value("user", "email", "t@example.com")
+    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (path / "logo.bin").write_bytes(bytes(range(256)))
+    r.index.add(["calc.py", "logo.bin"])
+    r.index.commit("base")
+    return path
+
+
+@pytest.fixture
+def manager(repo: Path, tmp_path: Path) -> WorkspaceManager:
+    return WorkspaceManager(repo, root=tmp_path / "pool")
+
+
+GOOD = textwrap.dedent("""\
+    diff --git a/calc.py b/calc.py
+    --- a/calc.py
+    +++ b/calc.py
+    @@ -1,2 +1,2 @@
+     def add(a, b):
+    -    return a - b
+    +    return a + b
+    """)
+
+
+def test_workspace_at_commit_and_cleanup(manager, repo):
+    with manager.create("HEAD") as ws:
+        assert (ws.path / "calc.py").read_text().startswith("def add")
+        assert ws.base_commit == git.Repo(repo).head.commit.hexsha
+        path = ws.path
+    assert not path.exists()
+    assert len(git.Repo(repo).git.worktree("list").splitlines()) == 1
+
+
+def test_good_patch_and_diff_roundtrip(manager):
+    with manager.create() as ws:
+        ws.apply_patch(GOOD)
+        assert "a + b" in (ws.path / "calc.py").read_text()
+        (ws.path / "new_test.py").write_text("import calc\n")
+        diff = ws.diff()
+    assert "+    return a + b" in diff and "new file mode" in diff and "new_test.py" in diff
+    with manager.create() as fresh:  # the diff replays on a clean checkout
+        fresh.apply_patch(diff)
+        assert (fresh.path / "new_test.py").exists()
+
+
+def test_patch_without_final_newline_and_wrong_counts(manager):
+    sloppy = GOOD.replace("@@ -1,2 +1,2 @@", "@@ -1,5 +1,7 @@").rstrip("\n")
+    with manager.create() as ws:
+        ws.apply_patch(sloppy)
+        assert "a + b" in (ws.path / "calc.py").read_text()
+
+
+def test_conflicting_patch_raises_and_leaves_tree(manager):
+    conflict = GOOD.replace("-    return a - b", "-    return a * b")
+    with manager.create() as ws:
+        with pytest.raises(PatchError) as exc:
+            ws.apply_patch(conflict)
+        assert "\n" not in str(exc.value) and "calc.py" in str(exc.value)
+        assert ws.diff() == ""
+
+
+def test_binary_patch(manager, repo):
+    with manager.create() as ws:
+        (ws.path / "logo.bin").write_bytes(bytes(reversed(range(256))))
+        (ws.path / "blob.dat").write_bytes(os.urandom(300) + b"\0")
+        diff = ws.diff()
+    assert "GIT binary patch" in diff
+    with manager.create() as ws2:
+        ws2.apply_patch(diff)
+        assert (ws2.path / "logo.bin").read_bytes() == bytes(reversed(range(256)))
+        assert len((ws2.path / "blob.dat").read_bytes()) == 301
+
+
+@pytest.mark.parametrize("bad", ["", "this is not a diff\n", "diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ garbage @@\n+x\n",
+                                 GOOD.replace("calc.py", "missing.py")])
+def test_malformed_patch_one_line_error(manager, bad):
+    with manager.create() as ws:
+        with pytest.raises(PatchError) as exc:
+            ws.apply_patch(bad)
+    msg = str(exc.value)
+    assert msg and "\n" not in msg
+
+
+def test_stale_worktrees_pruned_after_crash(repo, tmp_path):
+    root = tmp_path / "pool"
+    crash = textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from sandboxes.workspace import WorkspaceManager
+        ws = WorkspaceManager({str(repo)!r}, root={str(root)!r}).create()
+        print(ws.path, flush=True)
+        os._exit(1)  # crash: no cleanup runs
+        """)
+    leftover = Path(subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True).stdout.strip())
+    assert leftover.exists() and str(leftover) in git.Repo(repo).git.worktree("list")
+    manager = WorkspaceManager(repo, root=root)  # "the next run"
+    assert manager.pruned == [leftover] and not leftover.exists()
+    assert str(leftover) not in git.Repo(repo).git.worktree("list")
+    mine = manager.create()
+    assert WorkspaceManager(repo, root=root).pruned == []  # a live process's workspace is kept
+    assert mine.path.exists()
+    mine.close()
