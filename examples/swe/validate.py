@@ -40,8 +40,11 @@ DEFAULT_INSTANCES = HERE / "build" / "instances.jsonl"
 
 # A FAIL_TO_PASS test that fails with one of these fails for the wrong reason:
 # the hidden test does not even reach the buggy code.
-WRONG_REASONS = ("ImportError", "ModuleNotFoundError", "SyntaxError", "NameError", "AttributeError",
-                 "fixture ", "IndentationError")
+WRONG_REASONS = ("ImportError", "ModuleNotFoundError", "SyntaxError", "NameError", "IndentationError",
+                 "fixture ")
+# An AttributeError on a module or class means the test uses an API that does not exist
+# at base_commit; an AttributeError on an instance can be the bug itself.
+_MISSING_API_RE = re.compile(r"AttributeError: (module|type object) '[^']*' has no attribute")
 _SUMMARY_RE = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED) (\S.*?)(?: - (.*))?$")
 
 
@@ -82,7 +85,7 @@ def run_pytest(workdir, python=sys.executable, timeout=300):
 def failure_reason(status, message):
     if status in ("MISSING", "ERROR"):
         return "wrong:" + status.lower()
-    if any(message.startswith(w) or message.startswith("E   " + w) for w in WRONG_REASONS):
+    if any(message.startswith(w) for w in WRONG_REASONS) or _MISSING_API_RE.match(message):
         return "wrong:" + message.split(":")[0]
     if message.startswith("assert") or message.startswith("AssertionError") or not message:
         return "assert"
