@@ -1,0 +1,163 @@
+"""HumanEval pipeline (CodeMonkeys-style): the model writes tests → K solutions → run every solution
+against every generated test in the sandbox → select by test vote → dig deeper with the failures.
+
+`single_pipeline()` is the baseline: one greedy sample, no verification.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from agents.context import StepContext
+from agents.controllers import AcceptController, RuleController
+from agents.graph import Pipeline
+from agents.humaneval.data import docstring_examples
+from agents.models.base import GenerationParams, Message
+from agents.stage import Stage
+from agents.state import Candidate, Verdict
+from agents.strategies import BestScore, TestVote
+from agents.verifiers import ExecSpec, ExecutionVerifier
+
+RUNNER = (Path(__file__).parent / "runner_script.py").read_text()
+SYSTEM = "You are an expert Python programmer. Answer with code only, in one ```python block."
+_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
+
+
+def extract_code(text: str) -> str:
+    blocks = [b for b in _BLOCK.findall(text) if b.strip()]
+    return max(blocks, key=len) if blocks else text
+
+
+def program(ctx: StepContext, code: str) -> str:
+    """The problem's prompt (imports, helpers, signature + docstring) then the candidate's code."""
+    return ctx.task.input["prompt"] + "\n\n" + code + "\n"
+
+
+class WriteTests(Stage):
+    """Sample K test lists; keep asserts that parse and call the function; merge them (deduplicated)
+    with the docstring's examples into one candidate."""
+
+    name = "tests"
+    k = 2
+    max_tokens = 384
+    temperature = 0.7
+
+    def __init__(self, **kw: Any):
+        kw.setdefault("controller", AcceptController())
+        super().__init__(**kw)
+
+    def prompt(self, ctx: StepContext) -> list[Message]:
+        ep = ctx.task.input["entry_point"]
+        return [{"role": "system", "content": "You are an expert Python tester."},
+                {"role": "user", "content": f"```python\n{ctx.task.input['prompt']}```\n\nWrite 6 assert statements "
+                 f"that check `{ep}` on typical and edge cases, one per line, e.g. `assert {ep}(...) == ...`. "
+                 f"Do not implement the function. Only the asserts, in one ```python block."}]
+
+    async def propose(self, ctx: StepContext) -> list[Candidate]:
+        ep = ctx.task.input["entry_point"]
+        sampled = await super().propose(ctx)
+        tests: list[str] = list(docstring_examples(ctx.task.input["prompt"], ep))
+        for cand in sampled:
+            for t in cand.content or []:
+                if t not in tests:
+                    tests.append(t)
+        merged = Candidate(content=tests[:24], text="\n".join(tests), origin=ctx.mode,
+                           meta={"from_docstring": len(docstring_examples(ctx.task.input["prompt"], ep)),
+                                 "samples": len(sampled)})
+        if not tests:
+            merged.error = "no usable test"
+        return [merged]
+
+    def parse(self, ctx: StepContext, text: str) -> list[str]:
+        ep = ctx.task.input["entry_point"]
+        out = []
+        for line in extract_code(text).splitlines():
+            s = line.strip()
+            if s.startswith("assert ") and f"{ep}(" in s:
+                try:
+                    ast.parse(s)
+                    out.append(s)
+                except SyntaxError:
+                    continue
+        return out
+
+
+class Solve(Stage):
+    """K solutions per step, verified against the generated tests; refine the best with failures."""
+
+    name = "solve"
+    k = 4
+    max_tokens = 512
+    temperature = 0.8
+
+    def __init__(self, *, tests_stage: str | None = "tests", **kw: Any):
+        self.tests_stage = tests_stage
+        if tests_stage:
+            kw.setdefault("verifier", ExecutionVerifier(self._exec_spec, self._judge))
+            kw.setdefault("strategy", TestVote())
+            kw.setdefault("controller", RuleController(accept_score=1.0, promising=0.0, max_digs=2,
+                                                       max_pivots=1, max_steps=4))
+        super().__init__(**kw)
+
+    def prompt(self, ctx: StepContext) -> list[Message]:
+        task = (f"Complete this Python function. Reply with the whole function (signature and body) "
+                f"in one ```python block.\n\n```python\n{ctx.task.input['prompt']}```")
+        if ctx.mode == "refine" and ctx.best:
+            cand, verdict = ctx.best
+            task += (f"\n\nA previous attempt:\n```python\n{cand.content}\n```\nIt failed these checks:\n"
+                     f"{verdict.feedback}\nWrite a corrected version.")
+        elif ctx.mode == "pivot":
+            task += "\n\nEarlier attempts were wrong. Think about the problem afresh and use a different approach."
+        return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task}]
+
+    def parse(self, ctx: StepContext, text: str) -> str:
+        code = extract_code(text).strip()
+        ep = ctx.task.input["entry_point"]
+        if f"def {ep}" not in code:
+            raise ValueError(f"no definition of {ep}")
+        ast.parse(program(ctx, code))
+        return code
+
+    def key(self, ctx: StepContext, content: Any) -> str:
+        return re.sub(r"\s+", " ", str(content))
+
+    def _exec_spec(self, ctx: StepContext, cand: Candidate) -> ExecSpec:
+        tests = ctx.output(self.tests_stage) or []
+        return ExecSpec(files={"solution.py": program(ctx, cand.content), "tests.json": json.dumps(tests),
+                               "runner.py": RUNNER}, command="python3 runner.py", timeout=30)
+
+    def _judge(self, ctx: StepContext, cand: Candidate, result) -> Verdict:
+        tests = ctx.output(self.tests_stage) or []
+        data = _last_json(result.stdout)
+        if data is None or "tests" not in data:
+            why = data.get("load_error") if data else f"runner failed: {(result.stderr or result.stdout)[-300:]}"
+            return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=str(why),
+                           details={"tests": {str(i): False for i in range(len(tests))}})
+        outcome = {k: bool(v[0]) for k, v in data["tests"].items()}
+        failures = [f"{tests[int(k)]}  # {v[1]}" for k, v in data["tests"].items() if not v[0]]
+        frac = sum(outcome.values()) / len(outcome) if outcome else 0.0
+        return Verdict(candidate_id=cand.id, score=frac, passed=not failures, uncertainty=1.0 - frac,
+                       feedback="\n".join(failures[:6]), details={"tests": outcome})
+
+
+def _last_json(text: str) -> dict | None:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    return None
+
+
+def scaled_pipeline(*, k: int = 4, test_samples: int = 2, max_steps: int = 4) -> Pipeline:
+    return Pipeline([WriteTests(k=test_samples, share=0.25),
+                     Solve(k=k, share=None, controller=RuleController(accept_score=1.0, promising=0.0,
+                           max_digs=2, max_pivots=1, max_steps=max_steps))], name="humaneval")
+
+
+def single_pipeline() -> Pipeline:
+    return Pipeline([Solve(k=1, tests_stage=None, temperature=0.0, strategy=BestScore(),
+                           controller=AcceptController())], name="humaneval-single")
