@@ -34,6 +34,7 @@ SCHEMA = {
 class Harness:
     model: Model
     failing: Callable[[], tuple[Model, list[dict[str, str]], GenerationParams]]
+    requests_sent: Callable[[], int] | None = None  # backends behind a server: requests it received
 
 
 # -- harnesses ------------------------------------------------------------------------------------
@@ -59,7 +60,8 @@ def _litellm(request: pytest.FixtureRequest) -> Harness:
         too_long = [{"role": "user", "content": "word " * 1000}]
         return LiteLLMModel("openai/fake-model", api_base=server.url, backoff=(0.01, 0.02)), too_long, GenerationParams()
 
-    return Harness(LiteLLMModel("openai/fake-model", api_base=server.url, backoff=(0.01, 0.02)), failing)
+    return Harness(LiteLLMModel("openai/fake-model", api_base=server.url, backoff=(0.01, 0.02)), failing,
+                   requests_sent=lambda: len(server.requests))
 
 
 def _local(request: pytest.FixtureRequest) -> Harness:
@@ -89,6 +91,8 @@ async def test_returns_exactly_n_choices_with_real_usage(harness: Harness, n: in
     assert out.usage.input_tokens > 0 and out.usage.output_tokens > 0
     assert out.usage.calls >= 1
     assert out.usage.seconds >= 0
+    if harness.requests_sent is not None:  # `n` travels in one request (one prefill)
+        assert harness.requests_sent() == 1 == out.usage.calls
 
 
 async def test_max_tokens_is_respected(harness: Harness) -> None:
