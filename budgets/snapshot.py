@@ -22,7 +22,12 @@ class Snapshot(BaseModel):
         root = tracker
         while root.parent is not None:
             root = root.parent
-        limits = {k: v for k, v in tracker.budget.model_dump().items() if v not in (None, {})}
+        limits: dict[str, Any] = {}
+        for dim, (cap, left) in tracker.binding().items():  # the caps that bind, wherever they are set
+            if isinstance(left, dict):
+                limits.setdefault("tools", {})[dim] = cap
+            else:
+                limits[dim] = cap
         return cls(scope=tracker.path, spent=tracker.spent.summary(), remaining=tracker.remaining(),
                    limits=limits, fraction_left=round(tracker.fraction_left(), 4),
                    elapsed_s=round(tracker.elapsed(), 3))
@@ -35,8 +40,8 @@ class Snapshot(BaseModel):
             parts.append(f"{tool} {left}/{cap} left" if cap is not None else f"{tool} {left} left")
         spent_usd = self.spent["cost_usd"]
         if "usd" in self.remaining:
-            total = self.limits.get("usd", spent_usd + self.remaining["usd"])
-            parts.append(f"${spent_usd:.4g} of ${total:.4g} spent")
+            total = self.limits["usd"]
+            parts.append(f"${total - self.remaining['usd']:.4g} of ${total:.4g} spent")
         else:
             parts.append(f"${spent_usd:.4g} spent")
         for dim, label in (("tokens", "tokens"), ("input_tokens", "input tokens"), ("output_tokens", "output tokens")):

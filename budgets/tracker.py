@@ -146,16 +146,27 @@ class BudgetTracker:
 
     def remaining(self) -> dict[str, Any]:
         """Remaining amount of every capped dimension, the tightest over this node and its ancestors."""
+        out: dict[str, Any] = {}
+        for dim, (_, left) in self.binding().items():
+            if isinstance(left, dict):
+                out.setdefault("tools", {})[dim] = left["left"]
+            else:
+                out[dim] = left
+        return out
+
+    def binding(self) -> dict[str, tuple[Any, Any]]:
+        """Per capped dimension (tools by name): (cap, left) at the level where the least is left."""
         with self._lock:
-            out: dict[str, Any] = {}
+            out: dict[str, tuple[Any, Any]] = {}
             for node in self._chain():
-                for dim, left in node._own_remaining().items():
+                own = node._own_remaining()
+                for dim, left in own.items():
                     if dim == "tools":
-                        tools = out.setdefault("tools", {})
                         for t, v in left.items():
-                            tools[t] = min(tools.get(t, v), v)
-                    else:
-                        out[dim] = min(out.get(dim, left), left)
+                            if t not in out or v < out[t][1]["left"]:
+                                out[t] = (node.budget.tools[t], {"left": v})
+                    elif dim not in out or left < out[dim][1]:
+                        out[dim] = (getattr(node.budget, dim), left)
             return out
 
     def _own_remaining(self) -> dict[str, Any]:

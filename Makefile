@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets itself up.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+DEMO_MODEL ?= local/qwen2.5-coder-0.5b
+DEMO_LIMIT ?= 10
+SETUP_STAMP := $(VENV)/.scaleagent-setup
+
+.PHONY: setup models demo test test-fast bench clean
+
+setup: $(SETUP_STAMP)
+
+$(SETUP_STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	@touch $@
+
+models: setup
+	$(PY) scripts/build_models.py local/smollm2-135m $(DEMO_MODEL)
+
+## HumanEval: one greedy sample vs. the scaled pipeline, on the embedded local model (no key, no server)
+demo: models
+	$(PY) -m agents.cli bench humaneval --limit $(DEMO_LIMIT) --mode both --model $(DEMO_MODEL)
+
+## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`)
+test: setup
+	$(PY) scripts/build_models.py local/smollm2-135m
+	$(PY) -m pytest -q
+
+## Unit tests only (no local model, no docker)
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow and not docker"
+
+bench: setup
+	$(PY) benchmarks/overhead.py --json
+	$(PY) benchmarks/fanout.py --json
+	$(PY) benchmarks/workspaces.py --json
+
+clean:
+	rm -rf runs .pytest_cache

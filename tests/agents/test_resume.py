@@ -1,0 +1,52 @@
+"""A run killed with SIGKILL mid-stage resumes to the same final result, without charging twice."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("crash_pipeline.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def launch(run_dir, *extra):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, str(SCRIPT), str(run_dir), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(proc):
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_sigkill_mid_stage_then_resume(tmp_path):
+    reference = finish(launch(tmp_path / "ref"))
+    assert reference["steps"] > 5
+
+    victim = launch(tmp_path / "run")
+    traj = tmp_path / "run" / "trajectory.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if traj.exists() and len(traj.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    done_before = len(traj.read_text().splitlines())
+    assert 3 <= done_before < reference["steps"], "the kill must land mid-run"
+    assert not (tmp_path / "run" / "result.json").exists()
+
+    resumed = finish(launch(tmp_path / "run", "--resume"))
+    assert resumed["answer"] == reference["answer"]
+    assert resumed["steps"] == reference["steps"]
+    assert resumed["spend"] == reference["spend"]           # completed steps were not charged twice
+    assert resumed["calls"] < reference["calls"]            # and were not re-run
+    lines = [json.loads(x) for x in traj.read_text().splitlines()]
+    assert len(lines) == reference["steps"]
+    assert [(r["stage"], r["step"]) for r in lines] == sorted({(r["stage"], r["step"]) for r in lines},
+                                                              key=lambda k: ([r["stage"] for r in lines].index(k[0]), k[1]))
+    assert json.loads((tmp_path / "run" / "result.json").read_text())["answer"] == reference["answer"]

@@ -1,0 +1,59 @@
+"""Each selection strategy on hand-made candidates and verdicts."""
+from agents.models.scripted import ScriptedModel
+from agents.runtime import Runtime
+from agents.context import StepContext
+from agents.stage import Stage
+from agents.state import Candidate, StageResult, Task, Verdict
+from agents.strategies import BestScore, FirstFinish, LLMJudge, MajorityVote, Pessimistic, TestVote
+
+
+def cands(*contents):
+    return [Candidate(content=c, finish_order=i + 1) for i, c in enumerate(contents)]
+
+
+async def test_majority_picks_most_common_key():
+    cs = cands("a", "b", "b", None)
+    sel = await MajorityVote().select(cs, [])
+    assert sel.winner == cs[1].id and "2 of 3 votes" in sel.reason and sel.ranking[-1] == cs[3].id
+
+
+async def test_best_score_and_pessimistic_disagree_on_uncertain_candidate():
+    cs = cands("risky", "safe")
+    vs = [Verdict(candidate_id=cs[0].id, score=0.9, uncertainty=0.8),
+          Verdict(candidate_id=cs[1].id, score=0.7, uncertainty=0.0)]
+    assert (await BestScore().select(cs, vs)).winner == cs[0].id
+    assert (await Pessimistic(penalty=0.5).select(cs, vs)).winner == cs[1].id
+
+
+async def test_first_finish_skips_failed_candidates():
+    cs = cands("x", "y", "z")
+    vs = [Verdict(candidate_id=cs[0].id, passed=False), Verdict(candidate_id=cs[1].id, passed=True),
+          Verdict(candidate_id=cs[2].id, passed=True)]
+    assert (await FirstFinish().select(cs, vs)).winner == cs[1].id
+    none = await FirstFinish().select(cs, [Verdict(candidate_id=c.id, passed=False) for c in cs])
+    assert none.winner is None
+
+
+async def test_test_vote_ranks_by_tests_then_agreement():
+    cs = cands("a", "b", "c", "d")
+    t = lambda *bits: {"tests": {str(i): b for i, b in enumerate(bits)}}  # noqa: E731
+    vs = [Verdict(candidate_id=cs[0].id, details=t(True, False, False)),
+          Verdict(candidate_id=cs[1].id, details=t(True, True, False)),
+          Verdict(candidate_id=cs[2].id, details=t(True, False, True)),
+          Verdict(candidate_id=cs[3].id, details=t(True, False, True))]
+    sel = await TestVote().select(cs, vs)
+    # b and c/d pass 2 of 3; c and d agree with each other, so c (earlier) wins the tie
+    assert sel.winner == cs[2].id and sel.ranking[-1] == cs[0].id
+
+
+async def test_llm_judge_uses_the_models_choice():
+    model = ScriptedModel(['{"best": 1, "reason": "handles empty input"}'])
+    rt = Runtime(model=model)
+    stage = Stage("s")
+    ctx = StepContext(task=Task(id="t", input={"prompt": "p"}), stage=stage, runtime=rt, tracker=rt.tracker,
+                      results={}, history=[], result=StageResult(stage="s"), step=0, mode="sample")
+    cs = cands("first", "second")
+    sel = await LLMJudge().select(cs, [], ctx)
+    assert sel.winner == cs[1].id and "judge picked candidate 1" in sel.reason
+    bad = await LLMJudge().select(cs, [], ctx)  # the scripted model ran out: recorded, falls back
+    assert bad.winner == cs[0].id and "no usable answer" in bad.reason and ctx.errors
