@@ -32,20 +32,27 @@ fi
 log "installing scaleagent[dev,humaneval] (editable)"
 "$VENV/bin/pip" install -q -e ".[dev,humaneval]"
 
-# 3. llama-cpp-python. The default build crashes on CPUs that report AMX (ggml's AMX kernels), so
-#    build without AMX and with the AVX-512 family explicitly; cache the wheel across venvs.
-if ! "$VENV/bin/python" -c "import llama_cpp" >/dev/null 2>&1; then
-  mkdir -p "$WHEELS"
-  wheel=$(ls "$WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl 2>/dev/null | head -n 1 || true)
+# 3. llama-cpp-python, built for the instruction sets this CPU really has: a native build crashes
+#    on CPUs that report AMX (ggml's AMX kernels), and a wheel built with AVX-512 dies with SIGILL on
+#    CPUs without it. The wheel is cached per instruction-set signature.
+cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+has() { case " $cpu_flags " in *" $1 "*) echo ON ;; *) echo OFF ;; esac; }
+CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=$(has avx) -DGGML_AVX2=$(has avx2) -DGGML_FMA=$(has fma) \
+-DGGML_F16C=$(has f16c) -DGGML_BMI2=$(has bmi2) -DGGML_AVX512=$(has avx512f) -DGGML_AVX512_VBMI=$(has avx512vbmi) \
+-DGGML_AVX512_VNNI=$(has avx512_vnni) -DGGML_AVX512_BF16=$(has avx512_bf16) -DGGML_AVX_VNNI=$(has avx_vnni) \
+-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+sig=$(echo "$LLAMA_VERSION $CMAKE_ARGS" | sha256sum | cut -c1-12)
+if ! "$VENV/bin/python" -c "import llama_cpp" >/dev/null 2>&1 || [ "$(cat "$VENV/.llama-sig" 2>/dev/null)" != "$sig" ]; then
+  dir="$WHEELS/llama-$sig"
+  mkdir -p "$dir"
+  wheel=$(ls "$dir"/llama_cpp_python-$LLAMA_VERSION-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$wheel" ]; then
-    log "building llama-cpp-python $LLAMA_VERSION (several minutes, once)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
--DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON \
--DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
-    CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
-      "$VENV/bin/pip" wheel -q --no-deps -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
-    wheel=$(ls "$WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl | head -n 1)
+    log "building llama-cpp-python $LLAMA_VERSION for this CPU (several minutes, once): $CMAKE_ARGS"
+    CMAKE_ARGS="$CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+      "$VENV/bin/pip" wheel -q --no-cache-dir --no-binary llama-cpp-python --no-deps -w "$dir" "llama-cpp-python==$LLAMA_VERSION"
+    wheel=$(ls "$dir"/llama_cpp_python-$LLAMA_VERSION-*.whl | head -n 1)
   fi
-  "$VENV/bin/pip" install -q "$wheel"
+  "$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+  echo "$sig" > "$VENV/.llama-sig"
 fi
 log "done"
