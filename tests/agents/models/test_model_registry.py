@@ -98,3 +98,17 @@ def test_unknown_names_raise_model_not_found_in_one_line(name: str) -> None:
 def test_other_names_go_to_litellm() -> None:
     m = get_model("hosted_vllm/Qwen/Qwen2.5-Coder-7B-Instruct", api_base="http://127.0.0.1:9/v1")
     assert type(m).__name__ == "LiteLLMModel" and m.supports_n
+
+
+def test_build_models_script_is_idempotent(tiny, capsys) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "build_models.py"
+    spec_ = importlib.util.spec_from_file_location("build_models", script)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    name, wheels, _ = tiny
+    assert mod.main([name, "--find-links", str(wheels), "--no-index"]) == 0
+    assert mod.main([name]) == 0
+    assert "already installed" in capsys.readouterr().out
+    assert mod.main(["local/nope"]) == 2
