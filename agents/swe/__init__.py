@@ -1,0 +1,1 @@
+"""SWE-bench style issue fixing: instances, grading, test runs, and the solving pipeline."""
