@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 class StepContext:
     def __init__(self, *, task: Task, stage: "Stage", runtime: "Runtime", tracker: BudgetTracker,
                  results: dict[str, StageResult], history: list[StepRecord], result: StageResult,
-                 step: int, mode: Mode):
+                 step: int, mode: Mode, records: list[StepRecord] | None = None):
         self.task, self.stage, self.runtime, self.tracker = task, stage, runtime, tracker
+        self.records = records if records is not None else history  # every stage's steps so far
         self.results, self.history, self.result = results, history, result
         self.step, self.mode = step, mode
         self.errors: list[str] = []
+        self.scratch: dict[str, Any] = {}  # per-step notes a stage passes from prompt() to parse()
         self.finished = 0  # generation finish counter (first-finish order)
 
     # ---- what the agent sees --------------------------------------------------------------------
@@ -41,6 +43,10 @@ class StepContext:
         """The accepted (or best-so-far) content of an earlier stage."""
         r = self.results.get(stage)
         return r.best.content if r and r.best else None
+
+    def history_of(self, stage: str) -> list[StepRecord]:
+        """The steps of another (or this) stage so far, oldest first."""
+        return [r for r in self.records if r.stage == stage]
 
     # ---- budget-aware helpers for controllers ----------------------------------------------------
     def last_step_spend(self) -> Spend:

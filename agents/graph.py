@@ -73,11 +73,13 @@ class Pipeline:
             results = {k: StageResult(**v) for k, v in (state.get("results") or {}).items()}
             result = results.get(stage.name) or StageResult(stage=stage.name)
             result.status = "running"
-            history = [StepRecord(**r) for r in state.get("records") or [] if r["stage"] == stage.name]
+            records = [StepRecord(**r) for r in state.get("records") or []]
+            history = [r for r in records if r.stage == stage.name]
             mode = (state.get("cursor") or {}).get("mode", "sample")
             tracker = runtime.tracker.child(stage.name, stage.budget, share=stage.share)
             ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,
-                              history=history, result=result, step=len(history), mode=mode)
+                              history=history, result=result, step=len(history), mode=mode,
+                              records=records)
             runtime.emit("step_start", stage=stage.name, step=ctx.step, mode=mode)
             record = await stage.run_step(ctx)
             record.run_id = state["task"].get("meta", {}).get("run_id", "")

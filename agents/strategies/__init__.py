@@ -5,9 +5,10 @@ from agents.strategies.first_finish import FirstFinish
 from agents.strategies.judge import LLMJudge
 from agents.strategies.majority import MajorityVote
 from agents.strategies.test_vote import TestVote
+from agents.strategies.tiebreak import TieBreak
 
 STRATEGIES = {"majority": MajorityVote, "best_score": BestScore, "pessimistic": Pessimistic,
-              "first_finish": FirstFinish, "judge": LLMJudge, "test_vote": TestVote}
+              "first_finish": FirstFinish, "judge": LLMJudge, "test_vote": TestVote}  # TieBreak composes two
 
-__all__ = ["Strategy", "BestScore", "Pessimistic", "FirstFinish", "LLMJudge", "MajorityVote", "TestVote",
+__all__ = ["Strategy", "BestScore", "Pessimistic", "FirstFinish", "LLMJudge", "MajorityVote", "TestVote", "TieBreak",
            "STRATEGIES"]

@@ -1,0 +1,179 @@
+"""Patch: N candidate edits of the localized file, in a format the model can follow, verified by
+running the reproduction tests and the related existing tests in each candidate's own worktree.
+Dig deeper = refine the best patch with its test failures; pivot = re-localize (other files)."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from agents.context import StepContext
+from agents.controllers import RuleController
+from agents.models.base import Message
+from agents.stage import Stage
+from agents.state import Candidate, Decision, Selection, Verdict
+from agents.strategies import TestVote
+from agents.swe.checks import CheckResult, run_checks
+from agents.swe.reproduce import existing_tests, kept_tests
+from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
+from tools.repo import match_path, source_files, symbols
+
+FORMATS = ("auto", "file", "function", "search_replace")
+
+
+class Patch(Stage):
+    name = "patch"
+    k = 4
+    max_tokens = 2048
+    temperature = 0.8
+    pivot_to = "localize"
+    edit_format = "auto"      # auto: whole file up to `max_file_lines`, else whole function
+    max_file_lines = 250
+
+    def __init__(self, **kw: Any):
+        if kw.get("edit_format", "auto") not in FORMATS:
+            raise ValueError(f"edit_format must be one of {FORMATS}")
+        kw.setdefault("strategy", TestVote())
+        kw.setdefault("controller", PatchController())
+        super().__init__(**kw)
+        self.verifier = PatchVerifier()
+
+    # ---- what to edit ------------------------------------------------------------------------------
+    def _target(self, ctx: StepContext) -> tuple[str, str | None]:
+        if ctx.mode == "refine" and ctx.best:
+            return ctx.best[0].content["file"], ctx.best[0].content.get("function")
+        loc = ctx.output("localize") or {}
+        files = loc.get("files") or []
+        if not files:
+            raise EditError("localization found no file to edit")
+        # spread the K samples over the top files when the vote was close
+        top = files[0]
+        fns = (loc.get("functions") or {}).get(top) or []
+        return top, (fns[0] if fns else None)
+
+    def _format(self, source: str, function: str | None) -> str:
+        if self.edit_format != "auto":
+            return self.edit_format
+        return "file" if len(source.splitlines()) <= self.max_file_lines or not function else "function"
+
+    def prompt(self, ctx: StepContext) -> list[Message]:
+        root = Path(ctx.task.input["workdir"])
+        rel, function = self._target(ctx)
+        source = (root / rel).read_text(errors="replace")
+        fmt = self._format(source, function)
+        ctx.scratch.update(file=rel, function=function, format=fmt, source=source)
+        issue = ctx.task.input["problem_statement"][:4000]
+        repro = kept_tests(ctx)["files"]
+        test_note = ""
+        if repro:
+            path, code = next(iter(repro.items()))
+            test_note = f"\n\nThis test reproduces the issue and must pass after your fix:\n```python\n{code[:2000]}\n```"
+        if fmt == "function" and function:
+            sym = next(s for s in symbols(source) if s.name == function)
+            body = "\n".join(source.splitlines()[sym.start - 1: sym.end])
+            ask = (f"File {rel} contains:\n```python\n{body}\n```\nRewrite `{function.split('.')[-1]}` to fix the issue. "
+                   "Reply with the complete corrected function in one ```python block.")
+        elif fmt == "search_replace":
+            ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue with SEARCH/REPLACE blocks:\n{rel}\n"
+                   "<<<<<<< SEARCH\n<exact lines to replace>\n=======\n<new lines>\n>>>>>>> REPLACE")
+        else:
+            ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue. Reply with the complete corrected file "
+                   "in one ```python block, changing only what the fix needs.")
+        if ctx.mode == "refine" and ctx.best:
+            cand, verdict = ctx.best
+            ask += (f"\n\nA previous fix attempt:\n```diff\n{cand.content['patch'][:3000]}\n```\nIt still fails:\n"
+                    f"{verdict.feedback[:1500]}\nImprove on it.")
+        elif ctx.mode == "pivot":
+            ask += "\n\nEarlier fixes in other places did not work; look at this code afresh."
+        return [{"role": "system", "content": "You fix bugs in Python code. Budget left: " + ctx.budget_text()},
+                {"role": "user", "content": f"Issue:\n{issue}{test_note}\n\n{ask}"}]
+
+    def parse(self, ctx: StepContext, text: str) -> dict[str, Any]:
+        rel, fmt, source = ctx.scratch["file"], ctx.scratch["format"], ctx.scratch["source"]
+        function = ctx.scratch.get("function")
+        if fmt == "function" and function:
+            changes = {rel: (source, rewrite_function(source, function, text))}
+        elif fmt == "search_replace":
+            root = Path(ctx.task.input["workdir"])
+            files = source_files(root, include_tests=True)
+            edited = search_replace({f: (root / f).read_text(errors="replace") for f in [rel]}, text,
+                                    lambda p: match_path(p, files) if match_path(p, files) == rel else None)
+            changes = {p: (source, new) for p, new in edited.items()}
+        else:
+            changes = {rel: (source, rewrite_file(source, text))}
+        patch = unified_diff(changes)
+        if not patch:
+            raise EditError("the reply changes nothing")
+        return {"file": rel, "function": function, "format": fmt, "patch": patch}
+
+    def key(self, ctx: StepContext, content: Any) -> str:
+        return "\n".join(line for line in content["patch"].splitlines() if line[:1] in "+-")
+
+    async def apply(self, ctx: StepContext, winner: Candidate) -> dict[str, Any] | None:
+        # nothing to act on; record the base-commit test outcomes once so later steps reuse them
+        return {"baseline": ctx.scratch["baseline"]} if "baseline" in ctx.scratch else None
+
+
+class PatchVerifier:
+    """Runs reproduction tests + base-passing existing tests for every candidate, concurrently."""
+
+    async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
+        root = Path(ctx.task.input["workdir"])
+        repo, base = Path(ctx.task.input["repo_path"]), ctx.task.input["base_commit"]
+        repro = kept_tests(ctx)
+        existing = existing_tests(root)
+        baseline = await self._baseline(ctx, repo, base, existing)
+        keep = [t for t, o in baseline.items() if o == "passed"]
+        valid = [c for c in candidates if c.valid]
+        results = await asyncio.gather(*(asyncio.to_thread(
+            run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
+            targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            for c in valid))
+        return [score(c, r, repro["ids"], keep) for c, r in zip(valid, results)]
+
+    async def _baseline(self, ctx: StepContext, repo: Path, base: str, existing: list[str]) -> dict[str, str]:
+        for rec in ctx.history:  # computed once per run, kept in the trajectory
+            if rec.observation and "baseline" in rec.observation:
+                return rec.observation["baseline"]
+        if "baseline" not in ctx.scratch:
+            res = await asyncio.to_thread(run_checks, repo, base, targets=existing,
+                                          sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            ctx.scratch["baseline"] = res.outcomes
+        return ctx.scratch["baseline"]
+
+
+def score(cand: Candidate, res: CheckResult, repro_ids: list[str], keep: list[str]) -> Verdict:
+    if res.patch_error:
+        return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=f"patch does not apply: {res.patch_error}")
+    fixed = [t for t in repro_ids if res.passed(t)]
+    kept = [t for t in keep if res.passed(t)]
+    regressions = [t for t in keep if not res.passed(t)]
+    g = len(kept) / len(keep) if keep else 1.0
+    tests = {t: res.passed(t) for t in repro_ids + keep}
+    if repro_ids:
+        r = len(fixed) / len(repro_ids)
+        value = 0.7 * r + 0.3 * g if (r < 1 or regressions) else 1.0
+        passed, uncertainty = (not regressions and r == 1.0), 0.2
+    else:
+        value, passed, uncertainty = 0.5 * g, None, 1.0
+    failing = [t for t in repro_ids if not res.passed(t)] + regressions
+    feedback = ("all checks pass" if not failing else
+                "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
+    return Verdict(candidate_id=cand.id, score=value, passed=passed, uncertainty=uncertainty, feedback=feedback,
+                   details={"tests": tests, "fixed": len(fixed), "reproductions": len(repro_ids),
+                            "regressions": regressions})
+
+
+class PatchController(RuleController):
+    """Rules, plus: without reproduction tests there is no signal to refine on, so a patch with no
+    regressions is accepted (the select stage and its judge take it from there)."""
+
+    def __init__(self, **kw: Any):
+        kw = {"accept_score": 1.0, "promising": 0.3, "max_digs": 2, "max_pivots": 1, "max_steps": 5} | kw
+        super().__init__(**kw)
+
+    async def decide(self, ctx: StepContext, selection: Selection, best: Verdict | None) -> Decision:
+        if best is not None and best.details.get("reproductions") == 0 and not best.details.get("regressions") \
+                and best.score > 0:
+            return Decision(action="accept", reason="no reproduction test to refine against; no regressions")
+        return await super().decide(ctx, selection, best)

@@ -1,0 +1,120 @@
+"""Reproduce: the model writes K pytest files that should fail on the base commit because of the
+issue; each runs in its own worktree and sandbox; the ones that fail (not at collection) are kept,
+together with the base outcomes of the repository's existing tests (for regression checks)."""
+from __future__ import annotations
+
+import ast
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from agents.context import StepContext
+from agents.controllers import RuleController
+from agents.models.base import Message
+from agents.stage import Stage
+from agents.state import Candidate, Selection, Verdict
+from agents.swe.checks import REPRO_DIR, run_checks
+from tools.edits import code_blocks
+from tools.repo import is_test_path, source_files
+
+
+def existing_tests(root: Path) -> list[str]:
+    files = [f for f in source_files(root, include_tests=True) if is_test_path(f) and f.rsplit("/", 1)[-1] != "conftest.py"]
+    return files[:50]
+
+
+class KeepFailing:
+    """Selection for reproduction tests: every candidate that failed on the base commit is kept."""
+
+    name = "keep_failing"
+
+    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
+        good = [v.candidate_id for v in verdicts if v.passed]
+        return Selection(strategy=self.name, winner=good[0] if good else None, ranking=good,
+                         scores={v.candidate_id: v.score for v in verdicts},
+                         reason=f"{len(good)} of {len(candidates)} tests fail on the base commit")
+
+
+class Reproduce(Stage):
+    name = "reproduce"
+    k = 3
+    max_tokens = 384
+    temperature = 0.7
+
+    def __init__(self, **kw: Any):
+        kw.setdefault("strategy", KeepFailing())
+        kw.setdefault("controller", RuleController(accept_score=1.0, promising=2.0, max_pivots=1, max_steps=2))
+        super().__init__(**kw)
+        self.verifier = _ReproVerifier()
+
+    def prompt(self, ctx: StepContext) -> list[Message]:
+        root = Path(ctx.task.input["workdir"])
+        loc = ctx.output("localize") or {}
+        target = (loc.get("files") or [""])[0]
+        source = (root / target).read_text(errors="replace")[:6000] if target else ""
+        example = ""
+        tests = existing_tests(root)
+        if tests:
+            head = (root / tests[0]).read_text(errors="replace").splitlines()[:12]
+            example = f"\nAn existing test file ({tests[0]}) starts like this:\n```python\n" + "\n".join(head) + "\n```"
+        module = target[:-3].replace("/", ".") if target else ""
+        hint = ("\nThe last attempt did not reproduce the issue; write a different, more direct test."
+                if ctx.mode == "pivot" else "")
+        return [{"role": "system", "content": "You write minimal pytest tests that reproduce bug reports."},
+                {"role": "user", "content": f"Issue:\n{ctx.task.input['problem_statement'][:3000]}\n\n"
+                 f"Likely source ({target}, module `{module}`):\n```python\n{source}\n```{example}\n\n"
+                 "Write one pytest file with 1-3 test functions that FAIL on the current code because of this "
+                 "issue and will pass once it is fixed. Import what you test exactly as the existing tests do. "
+                 f"Reply with the file in one ```python block.{hint}"}]
+
+    def parse(self, ctx: StepContext, text: str) -> str:
+        blocks = [b for b in code_blocks(text) if "def test" in b]
+        if not blocks:
+            raise ValueError("no test function in the reply")
+        code = max(blocks, key=len).rstrip() + "\n"
+        ast.parse(code)
+        return code
+
+    def key(self, ctx: StepContext, content: Any) -> str:
+        return str(content)
+
+
+class _ReproVerifier:
+    async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
+        root = Path(ctx.task.input["workdir"])
+        valid = [c for c in candidates if c.valid]
+        jobs = [asyncio.to_thread(run_checks, root, ctx.task.input["base_commit"],
+                                  files={f"{REPRO_DIR}/test_repro_{i}.py": c.content},
+                                  targets=[f"{REPRO_DIR}/test_repro_{i}.py"], sandbox=ctx.runtime.sandbox_backend,
+                                  tracker=ctx.tracker)
+                for i, c in enumerate(valid)]
+        verdicts = []
+        for i, (c, res) in enumerate(zip(valid, await asyncio.gather(*jobs))):
+            path = f"{REPRO_DIR}/test_repro_{i}.py"
+            mine = {k: v for k, v in res.outcomes.items() if k == path}
+            failing = [k for k, v in mine.items() if v == "failed"]
+            collected = bool(mine) and "error" not in mine.values()
+            ok = collected and bool(failing)
+            why = ("fails on the base commit as an issue reproduction should" if ok else
+                   "could not be collected or imported" if not collected else "passes on the base commit")
+            verdicts.append(Verdict(candidate_id=c.id, score=1.0 if ok else 0.0, passed=ok,
+                                    feedback=f"{why}\n{res.output[-800:]}",
+                                    details={"file": f"{REPRO_DIR}/test_repro_{i}.py", "failing": failing,
+                                             "outcomes": mine}))
+            c.meta["file"] = f"{REPRO_DIR}/test_repro_{i}.py"
+        return verdicts
+
+
+def kept_tests(ctx: StepContext) -> dict[str, Any]:
+    """The reproduction tests that failed on the base commit, over all reproduce steps:
+    {"files": {path: code}, "ids": [test files]} (outcomes are per file)."""
+    files: dict[str, str] = {}
+    ids: list[str] = []
+    for rec in ctx.history_of("reproduce"):
+        by_id = {c.id: c for c in rec.candidates}
+        for v in rec.verdicts:
+            if v.passed and v.candidate_id in by_id:
+                path = f"{REPRO_DIR}/test_repro_{rec.step}_{len(files)}.py"
+                files[path] = by_id[v.candidate_id].content
+                ids.append(path)
+    return {"files": files, "ids": ids}

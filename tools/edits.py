@@ -1,0 +1,138 @@
+"""Edits a model can follow, applied with tolerant matching and one-line errors.
+
+Formats: whole-file rewrite, whole-function rewrite (located by name with `ast`), and
+SEARCH/REPLACE blocks (matched exactly, then ignoring trailing whitespace, then indentation).
+Every edit produces new file text; `unified_diff` turns it into a patch `git apply` accepts.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+import textwrap
+
+from tools.repo import symbols
+
+_BLOCK = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
+_SR = re.compile(r"<{5,9} ?SEARCH\s*\n(.*?)\n?={5,9}\s*\n(.*?)\n?>{5,9} ?REPLACE", re.S)
+
+
+class EditError(ValueError):
+    """The edit could not be applied; the message says why in one line."""
+
+
+def code_blocks(text: str) -> list[str]:
+    """Fenced code blocks (closed or running to the end of the text); the whole text if there are none."""
+    blocks = [b for _, b in _BLOCK.findall(text) if b.strip()]
+    return blocks or ([text] if text.strip() and "```" not in text else [])
+
+
+def rewrite_file(old: str, reply: str, *, min_keep: float = 0.6) -> str:
+    """The largest code block of `reply` as the new file. Rejects text that does not parse and
+    rewrites that drop most of the file (models elide with `...` or stop early)."""
+    blocks = code_blocks(reply)
+    if not blocks:
+        raise EditError("no code block in the reply")
+    new = max(blocks, key=len).rstrip("\n") + "\n"
+    _must_parse(new)
+    old_lines, new_lines = len(old.splitlines()), len(new.splitlines())
+    if old_lines >= 10 and new_lines < min_keep * old_lines:
+        raise EditError(f"rewrite has {new_lines} lines where the file has {old_lines}: it looks truncated")
+    return new
+
+
+def rewrite_function(old: str, name: str, reply: str) -> str:
+    """Replace function/method `name` (`f` or `Class.f`) in `old` with the definition in `reply`.
+    The reply's indentation is normalized to the original's."""
+    target = next((s for s in symbols(old) if s.name == name or s.name.endswith("." + name)), None)
+    if target is None:
+        raise EditError(f"function {name!r} not found in the file")
+    short = name.rsplit(".", 1)[-1]
+    code = None
+    for block in code_blocks(reply):
+        src = textwrap.dedent(block)
+        for sym in symbols(src):
+            if sym.name.rsplit(".", 1)[-1] == short and sym.kind in ("function", "method"):
+                lines = src.splitlines()
+                code = textwrap.dedent("\n".join(lines[sym.start - 1: sym.end]))
+                break
+        if code:
+            break
+    if code is None:
+        raise EditError(f"the reply has no definition of {short!r}")
+    old_lines = old.splitlines(keepends=True)
+    first = old_lines[target.start - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    new_def = "".join(indent + line if line.strip() else line for line in code.splitlines(keepends=True))
+    if not new_def.endswith("\n"):
+        new_def += "\n"
+    new = "".join(old_lines[: target.start - 1]) + new_def + "".join(old_lines[target.end:])
+    _must_parse(new)
+    return new
+
+
+def search_replace(files: dict[str, str], reply: str, resolve) -> dict[str, str]:
+    """Apply SEARCH/REPLACE blocks. Each block is preceded by its file path on its own line;
+    `resolve(path) -> real path | None` does tolerant path matching. Returns the changed files."""
+    out: dict[str, str] = {}
+    pos = 0
+    found = False
+    for m in _SR.finditer(reply):
+        found = True
+        header = reply[pos: m.start()].strip().splitlines()
+        pos = m.end()
+        mentioned = next((h.strip().strip("`*#: ") for h in reversed(header) if h.strip().strip("`").strip()
+                          and not h.strip().startswith("```")), "")
+        path = resolve(mentioned) if mentioned else None
+        if path is None:
+            raise EditError(f"SEARCH/REPLACE block names no known file ({mentioned!r})")
+        text = out.get(path, files[path])
+        out[path] = _replace_once(text, m.group(1), m.group(2), path)
+    if not found:
+        raise EditError("no SEARCH/REPLACE block in the reply")
+    for path, text in out.items():
+        if path.endswith(".py"):
+            _must_parse(text)
+    return out
+
+
+def _replace_once(text: str, search: str, replace: str, path: str) -> str:
+    if search and text.count(search) == 1:
+        return text.replace(search, replace, 1)
+    lines = text.splitlines(keepends=True)
+    want = search.splitlines()
+    for norm in (str.rstrip, str.strip):
+        hits = [i for i in range(len(lines) - len(want) + 1)
+                if all(norm(lines[i + j].rstrip("\n")) == norm(w) for j, w in enumerate(want))]
+        if len(hits) == 1:
+            i = hits[0]
+            first = lines[i]
+            indent = first[: len(first) - len(first.lstrip())]
+            rep = replace.splitlines()
+            if norm is str.strip and rep:  # re-indent the replacement like the matched text
+                base = len(rep[0]) - len(rep[0].lstrip())
+                rep = [indent + r[base:] if r.strip() else r for r in rep]
+            return "".join(lines[:i]) + "".join(r + "\n" for r in rep) + "".join(lines[i + len(want):])
+        if len(hits) > 1:
+            raise EditError(f"SEARCH text matches {len(hits)} places in {path}; include more context")
+    raise EditError(f"SEARCH text not found in {path}")
+
+
+def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
+    """A git-applicable patch from {path: (old text, new text)}; empty when nothing changed."""
+    parts = []
+    for path, (old, new) in sorted(changes.items()):
+        if old == new:
+            continue
+        diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                    fromfile=f"a/{path}", tofile=f"b/{path}")
+        text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff)
+        parts.append(f"diff --git a/{path} b/{path}\n{text}")
+    return "".join(parts)
+
+
+def _must_parse(src: str) -> None:
+    try:
+        ast.parse(src)
+    except SyntaxError as e:
+        raise EditError(f"the edited code does not parse: line {e.lineno}: {e.msg}") from None
