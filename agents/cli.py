@@ -53,6 +53,27 @@ def run(pipeline: str = typer.Argument(..., help="Pipeline name: humaneval | hum
 
 
 @app.command()
+def solve(repo: Optional[str] = typer.Option(None, "--repo", help="Repository: a local path or a git URL"),
+          issue: Optional[str] = typer.Option(None, "--issue", help="The issue: a file or the text itself"),
+          base_commit: Optional[str] = typer.Option(None, "--base-commit", help="Commit to fix (default HEAD)"),
+          instance: Optional[Path] = typer.Option(None, "--instance", help="A SWE-bench-format instance file"),
+          instance_id: Optional[str] = typer.Option(None, "--id", help="Which instance of a multi-instance file"),
+          mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled"),
+          model: str = ModelOpt, budget: Optional[str] = BudgetOpt, budget_file: Optional[Path] = BudgetFileOpt,
+          k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step"),
+          edit_format: str = typer.Option("auto", "--edit-format", help="auto | file | function | search_replace"),
+          run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run"),
+          sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
+          as_json: bool = JsonOpt) -> None:
+    """Fix a GitHub issue: localize, reproduce, patch (dig deeper / pivot), select; print the patch."""
+    from agents.cli_solve import solve_command
+
+    solve_command(repo=repo, issue=issue, base_commit=base_commit, instance=instance, instance_id=instance_id,
+                  mode=mode, model=model, budget=load_budget(budget, budget_file), k=k, sandbox=sandbox,
+                  edit_format=edit_format, run_dir=run_dir, api_base=api_base, price=price, as_json=as_json)
+
+
+@app.command()
 def resume(run_dir: Path = typer.Argument(..., help="A run directory written by `scaleagent run`"),
            as_json: bool = JsonOpt) -> None:
     """Continue a killed run from its last checkpoint (completed steps are not re-run or re-charged)."""
@@ -64,6 +85,20 @@ def resume(run_dir: Path = typer.Argument(..., help="A run directory written by 
     files = RunFiles(run_dir)
     meta = files.meta()
     cfg = meta["config"]
+    if cfg.get("pipeline") == "swe":
+        from agents.cli_solve import report
+        from agents.swe import Instance, solve_instance
+
+        opts = cfg.get("options", {})
+        rt = build_runtime(cfg)
+        result = asyncio.run(solve_instance(Instance(**cfg["instance"]), model=cfg["model"], budget=rt.tracker.budget,
+                                            sandbox=cfg.get("sandbox", "bwrap"), run_dir=run_dir,
+                                            mode=opts.get("mode", "scaled"), k=int(opts.get("k", 4)),
+                                            edit_format=opts.get("edit_format", "auto"),
+                                            cost_model=rt.tracker.cost_model, on_event=progress_printer(as_json),
+                                            model_options=rt.model_options, resume=True))
+        report(result, as_json)
+        return
     pipe = pipelines.build(cfg["pipeline"], cfg.get("options"))
     rt = build_runtime(cfg, on_event=progress_printer(as_json))
     result = asyncio.run(run_graph(pipe, Task(**meta["task"]), rt, run_dir=run_dir, config=cfg, resume=True))

@@ -7,6 +7,7 @@ The engine (agents/graph.py) runs one step per graph super-step and checkpoints 
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -78,7 +79,14 @@ class Stage:
         verdicts: list[Verdict] = []
         try:
             candidates = await self.propose(ctx)
-            verdicts = await self.verifier.verify(ctx, candidates) if candidates else []
+            try:
+                verdicts = await self.verifier.verify(ctx, candidates) if candidates else []
+            except (BudgetExceeded, asyncio.CancelledError):
+                raise
+            except Exception as e:  # noqa: BLE001 - a broken verification fails this step, not the run
+                ctx.errors.append(f"verify: {type(e).__name__}: {str(e)[:300]}")
+                verdicts = [Verdict(candidate_id=c.id, score=0.0, passed=None, uncertainty=1.0,
+                                    feedback=f"verification failed: {type(e).__name__}") for c in candidates]
             selection = await self.strategy.select(candidates, verdicts, ctx)
         except BudgetExceeded as e:
             ctx.errors.append(f"budget: {e}")

@@ -81,9 +81,9 @@ class Reproduce(Stage):
 
 class _ReproVerifier:
     async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
-        root = Path(ctx.task.input["workdir"])
+        repo = Path(ctx.task.input["repo_path"])
         valid = [c for c in candidates if c.valid]
-        jobs = [asyncio.to_thread(run_checks, root, ctx.task.input["base_commit"],
+        jobs = [asyncio.to_thread(run_checks, repo, ctx.task.input["base_commit"],
                                   files={f"{REPRO_DIR}/test_repro_{i}.py": c.content},
                                   targets=[f"{REPRO_DIR}/test_repro_{i}.py"], sandbox=ctx.runtime.sandbox_backend,
                                   tracker=ctx.tracker)

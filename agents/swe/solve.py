@@ -39,24 +39,41 @@ def to_task(inst: Instance, repo: Path, workdir: Path) -> Task:
                        "repo_path": str(repo), "base_commit": inst.base_commit, "workdir": str(workdir)})
 
 
+def export_tree(repo: Path, commit: str, dest: Path) -> Path:
+    """The files of `commit` under `dest` (a plain copy, no .git): the read-only view stages read."""
+    import io
+    import tarfile
+
+    import git
+
+    if (dest / ".complete").exists():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    data = git.Repo(str(repo)).git.archive(commit, format="tar", stdout_as_string=False)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    (dest / ".complete").write_text(commit + "\n")
+    return dest
+
+
 async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget | None = None, sandbox: str = "bwrap",
                          run_dir: Path | str, mode: str = "scaled", k: int = 4, edit_format: str = "auto",
                          cost_model: CostModel | None = None, models: dict[str, Model] | None = None,
                          on_event: Callable[[dict], None] | None = None, model_options: dict | None = None,
-                         resume: bool = False) -> SolveResult:
-    from sandboxes.workspace import WorkspaceManager
-
+                         resume: bool = False, config: dict[str, Any] | None = None) -> SolveResult:
+    """`config` (CLI runtime settings: price, api_base) is stored in run.json so `resume` rebuilds the run."""
     run_dir = Path(run_dir)
     repo = materialize_repo(inst)
     started = time.time()
     rt = Runtime(model=model, budget=budget, cost_model=cost_model, sandbox=sandbox, models=models,
                  on_event=on_event, model_options=model_options)
-    with WorkspaceManager(repo).create(inst.base_commit) as view:  # a read-only view for localization
-        task = to_task(inst, repo, view.path)
-        pipeline = swe_pipeline(mode, k=k, edit_format=edit_format)
-        config = {"pipeline": "swe", "options": {"mode": mode, "k": k, "edit_format": edit_format},
-                  "instance": inst.to_record(), "model": rt.default_model}
-        result = await run(pipeline, task, rt, run_dir=run_dir, config=config, resume=resume)
+    view = export_tree(repo, inst.base_commit, run_dir / "src")  # what localization reads; stable across resume
+    task = to_task(inst, repo, view)
+    pipeline = swe_pipeline(mode, k=k, edit_format=edit_format)
+    config = {**(config or {}), "pipeline": "swe", "options": {"mode": mode, "k": k, "edit_format": edit_format},
+              "instance": inst.to_record(), "model": rt.default_model, "sandbox": sandbox,
+              "budget": (budget or Budget()).model_dump()}
+    result = await run(pipeline, task, rt, run_dir=run_dir, config=config, resume=resume)
     if models is not None:
         models.update(rt._models)
     patch = final_patch(result)

@@ -1,0 +1,75 @@
+"""`scaleagent solve`: fix one GitHub issue (from --repo/--issue or --instance) and print the patch."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from budgets import Budget
+
+from agents.cli_support import build_runtime, emit_json, progress_printer, runtime_config
+from agents.errors import ConfigError
+
+
+def pick_instance(repo: str | None, issue: str | None, base_commit: str | None, instance: Path | None,
+                  instance_id: str | None):
+    from agents.swe import instance_from_issue, load_instances
+
+    if instance and (repo or issue):
+        raise ConfigError("give either --instance FILE or --repo with --issue, not both")
+    if instance:
+        items = load_instances(instance)
+        if instance_id:
+            items = [i for i in items if i.instance_id == instance_id]
+            if not items:
+                raise ConfigError(f"no instance {instance_id!r} in {instance}")
+        if len(items) != 1:
+            raise ConfigError(f"{instance} holds {len(items)} instances: choose one with --id "
+                              "(or use `scaleagent bench swe` for all)")
+        return items[0]
+    if not repo or not issue:
+        raise ConfigError("give --repo PATH_OR_URL and --issue FILE_OR_TEXT, or --instance FILE.json")
+    return instance_from_issue(repo, issue, base_commit)
+
+
+def solve_command(*, repo: str | None, issue: str | None, base_commit: str | None, instance: Path | None,
+                  instance_id: str | None, mode: str, model: str, budget: Budget, k: int, sandbox: str,
+                  edit_format: str, run_dir: Path | None, api_base: str | None, price: str | None,
+                  as_json: bool) -> None:
+    from agents.swe import MODES, solve_instance
+    from agents.swe.patch import FORMATS
+
+    if mode not in MODES:
+        raise ConfigError(f"bad --mode {mode!r}: choose one of {', '.join(MODES)}")
+    if edit_format not in FORMATS:
+        raise ConfigError(f"bad --edit-format {edit_format!r}: choose one of {', '.join(FORMATS)}")
+    inst = pick_instance(repo, issue, base_commit, instance, instance_id)
+    cfg = runtime_config(pipeline="swe", options={"mode": mode, "k": k}, model=model, budget=budget,
+                         sandbox=sandbox, api_base=api_base, price=price)
+    rt = build_runtime(cfg)
+    run_dir = run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{inst.instance_id}"
+    result = asyncio.run(solve_instance(inst, model=model, budget=budget, sandbox=sandbox, run_dir=run_dir,
+                                        mode=mode, k=k, edit_format=edit_format, cost_model=rt.tracker.cost_model,
+                                        on_event=progress_printer(as_json), model_options=rt.model_options,
+                                        config=cfg))
+    report(result, as_json)
+
+
+def report(result: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(result.model_dump())
+        return
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    con = Console()
+    if result.model_patch:
+        con.print(Syntax(result.model_patch, "diff", theme="ansi_dark"))
+    else:
+        con.print("[yellow]no patch produced[/]")
+    s = result.spend
+    con.print(f"{result.instance_id}: {result.status} in {result.steps} steps, {result.wall_s:.1f}s; unified cost "
+              f"${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, {s['model_calls']} model "
+              f"calls, tools {s['tool_calls']}")
+    con.print(f"run directory: {result.run_dir} (patch.diff, predictions.jsonl, trajectory.jsonl)")
