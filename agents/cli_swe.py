@@ -1,0 +1,316 @@
+"""`scaleagent bench swe INSTANCES.jsonl`: solve (or take --predictions) and grade SWE-bench instances.
+
+OUT/<instance_id>/report.json is written last, atomically, per instance: on a rerun with the same
+--out, instances that have one are kept, the others are redone (a solve that finished but was not
+graded reuses its line in OUT/predictions.jsonl; an unfinished solve resumes from its checkpoint).
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from agents.cli_support import DEFAULT_MODEL, check_model, check_sandbox, emit_json, load_budget, parse_price
+from agents.errors import ConfigError
+
+_SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
+
+
+def load_predictions(path: Path) -> dict[str, dict[str, Any]]:
+    """SWE-bench predictions (JSONL, or a JSON list/object keyed by id) → {instance_id: record}; last one wins."""
+    if not path.is_file():
+        raise ConfigError(f"predictions file {path} does not exist: give a SWE-bench predictions JSONL file")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        items = [(f"{path} record {i + 1}", r) for i, r in enumerate(data.values() if isinstance(data, dict)
+                                                                      and "instance_id" not in data else
+                                                                      data if isinstance(data, list) else [data])]
+    else:
+        items = []
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append((f"{path}:{lineno}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{path}:{lineno}: invalid JSON ({exc.msg}); fix: one prediction object per "
+                                  "line with instance_id, model_name_or_path, model_patch") from None
+    out: dict[str, dict[str, Any]] = {}
+    for where, rec in items:
+        if not isinstance(rec, dict) or not isinstance(rec.get("instance_id"), str):
+            raise ConfigError(f"{where}: a prediction needs a string instance_id (and model_patch); fix the record")
+        patch = rec.get("model_patch")
+        if patch is not None and not isinstance(patch, str):
+            raise ConfigError(f"{where}: model_patch must be a string (a unified diff) or null")
+        out[rec["instance_id"]] = rec
+    return out
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = {s: sorted(r["instance_id"] for r in reports if r["status"] == s) for s in ("resolved", "unresolved", "error")}
+    spend = {k: 0 for k in _SPEND_KEYS}
+    for r in reports:
+        for k in _SPEND_KEYS:
+            spend[k] += (r.get("solve") or {}).get("spend", {}).get(k, 0) or 0
+    spend["cost_usd"] = round(spend["cost_usd"], 6)
+    n = len(reports)
+    return {"total": n, "resolved": len(ids["resolved"]), "unresolved": len(ids["unresolved"]),
+            "error": len(ids["error"]), "resolve_rate": round(len(ids["resolved"]) / n, 4) if n else 0.0,
+            "resolved_ids": ids["resolved"], "unresolved_ids": ids["unresolved"], "error_ids": ids["error"],
+            "spend": spend}
+
+
+class _Bench:
+    """One `bench swe` run: per-instance solve (optional) → grade → report.json, bounded concurrency."""
+
+    def __init__(self, *, out: Path, sandbox: str, grade_workers: int, solve_workers: int, timeout: float,
+                 predictions: dict[str, dict] | None, solve: Callable | None, solve_kwargs: dict[str, Any],
+                 model: str, on_progress: Callable[[dict], None]):
+        self.out, self.sandbox, self.timeout = out, sandbox, timeout
+        self.predictions, self.solve, self.solve_kwargs, self.model = predictions, solve, solve_kwargs, model
+        self.grade_slots = asyncio.Semaphore(grade_workers)
+        self.solve_slots = asyncio.Semaphore(solve_workers)
+        self.on_progress = on_progress
+        self.live: dict[str, dict] = {}  # instance_id -> spend so far (from "spend" events)
+        self.lock = threading.Lock()
+        self.preds_path = out / "predictions.jsonl"
+        self.solved = load_predictions(self.preds_path) if (solve and self.preds_path.is_file()) else {}
+
+    def _event_sink(self, iid: str) -> Callable[[dict], None]:
+        def on_event(e: dict) -> None:
+            spent = (e.get("snapshot") or {}).get("spent") if e.get("event") == "spend" else None
+            if isinstance(spent, dict):
+                with self.lock:
+                    self.live[iid] = {k: spent.get(k, 0) for k in _SPEND_KEYS}
+                self.on_progress({"event": "spend"})
+        return on_event
+
+    async def _solve(self, inst, idir: Path) -> tuple[str, dict[str, Any]]:
+        if inst.instance_id in self.solved:  # solved before a kill, not yet graded: don't pay twice
+            rec = self.solved[inst.instance_id]
+            return rec.get("model_patch") or "", rec.get("solve") or {"status": "reused prediction"}
+        run_dir = idir / "run"
+        kwargs = dict(self.solve_kwargs, sandbox=self.sandbox, run_dir=run_dir, on_event=self._event_sink(inst.instance_id))
+        params = inspect.signature(self.solve).parameters
+        if "resume" in params and (run_dir / "meta.json").exists():
+            kwargs["resume"] = True
+        elif run_dir.exists():
+            shutil.rmtree(run_dir)
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            kwargs = {k: v for k, v in kwargs.items() if k in params}
+        async with self.solve_slots:
+            res = self.solve(inst, **kwargs)
+            if inspect.isawaitable(res):
+                res = await res
+        info = {"status": res.status, "spend": {k: (res.spend or {}).get(k, 0) for k in (*_SPEND_KEYS, "tool_calls")},
+                "wall_s": res.wall_s}
+        line = {"instance_id": inst.instance_id, "model_name_or_path": self.model, "model_patch": res.model_patch or ""}
+        with self.lock, open(self.preds_path, "a") as fh:
+            fh.write(json.dumps(line | {"solve": info}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return res.model_patch or "", info
+
+    async def one(self, inst) -> dict[str, Any]:
+        from agents.swe.grading import GradeReport, grade
+
+        idir = self.out / inst.instance_id
+        report_file = idir / "report.json"
+        if report_file.is_file():
+            try:
+                return json.loads(report_file.read_text())
+            except json.JSONDecodeError:
+                pass  # damaged: redo
+        idir.mkdir(parents=True, exist_ok=True)
+        solve_info = None
+        if self.predictions is not None:
+            pred = self.predictions.get(inst.instance_id)
+            patch = None if pred is None else (pred.get("model_patch") or "")
+            model_name = (pred or {}).get("model_name_or_path")
+        else:
+            model_name = self.model
+            try:
+                patch, solve_info = await self._solve(inst, idir)
+            except Exception as exc:  # one instance's failure is its report, not the run's end
+                patch, solve_info = None, {"status": "crashed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+            with self.lock:
+                self.live.pop(inst.instance_id, None)
+        if patch is None:
+            why = "no prediction" if self.predictions is not None else f"solve failed: {solve_info['error']}"
+            rep = GradeReport(instance_id=inst.instance_id, status="error", reason=why, sandbox=self.sandbox)
+        else:
+            async with self.grade_slots:
+                rep = await asyncio.to_thread(grade, inst, patch, sandbox=self.sandbox, timeout=self.timeout)
+        data = rep.model_dump() | {"model_name_or_path": model_name, "solve": solve_info}
+        _write_atomic(report_file, json.dumps(data, indent=2))
+        return data
+
+    async def run_all(self, instances: list) -> list[dict[str, Any]]:
+        async def tracked(inst):
+            data = await self.one(inst)
+            self.on_progress({"event": "done", "report": data})
+            return data
+        return list(await asyncio.gather(*(tracked(i) for i in instances)))
+
+
+def run_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path, workers: int | None = None,
+                  sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None, mode: str = "scaled",
+                  k: int = 4, api_base: str | None = None, price: str | None = None, ids: list[str] | None = None,
+                  timeout: float = 900, on_progress: Callable[[dict], None] | None = None,
+                  solve: Callable | None = None) -> dict[str, Any]:
+    """Grade predictions, or solve then grade; write OUT/<id>/report.json and OUT/summary.json; return the summary."""
+    from agents.swe.instances import load_instances
+
+    insts = load_instances(instances_file)
+    if ids:
+        unknown = sorted(set(ids) - {i.instance_id for i in insts})
+        if unknown:
+            raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {instances_file}")
+        insts = [i for i in insts if i.instance_id in set(ids)]
+    check_sandbox(sandbox)
+    preds = load_predictions(predictions_file) if predictions_file else None
+    solve_kwargs: dict[str, Any] = {}
+    if preds is None:
+        if solve is None:
+            from agents.swe.solve import solve_instance as solve
+        check_model(model, api_base)
+        from budgets import CostModel
+
+        cost = CostModel()
+        if parse_price(price):
+            cost.model_prices[model] = parse_price(price)
+        solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "cost_model": cost, "models": {},
+                        "model_options": {"api_base": api_base} if api_base else None}
+    out.mkdir(parents=True, exist_ok=True)
+    cpus = os.cpu_count() or 1
+    solve_workers = workers or (1 if model.startswith("local/") else cpus)  # a local model serves one at a time
+    bench = _Bench(out=out, sandbox=sandbox, grade_workers=workers or cpus, solve_workers=solve_workers,
+                   timeout=timeout, predictions=preds, solve=solve, solve_kwargs=solve_kwargs, model=model,
+                   on_progress=on_progress or (lambda e: None))
+    bench.on_progress({"event": "start", "bench": bench, "total": len(insts)})
+    t0 = time.monotonic()
+    reports = asyncio.run(bench.run_all(insts))
+    summary = summarize(reports) | {
+        "instances": str(instances_file), "predictions": str(predictions_file) if predictions_file else None,
+        "out": str(out), "sandbox": sandbox, "wall_s": round(time.monotonic() - t0, 2)}
+    if preds is None:
+        summary |= {"model": model, "mode": mode}
+    else:
+        known = {i.instance_id for i in insts}
+        summary["unknown_prediction_ids"] = sorted(set(preds) - known)
+    _write_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    return summary
+
+
+def bench_swe(
+    instances: Path = typer.Argument(..., help="SWE-bench instances (JSONL or JSON)"),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", help="Grade these predictions (SWE-bench JSONL) instead of solving"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: graded instances are kept)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent instances (default: CPU count; 1 solver for local/ models)"),
+    sandbox: str = typer.Option("bwrap", "--sandbox", help="bwrap | docker | local"),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id"),
+    budget: Optional[str] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k"),
+    budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
+    mode: str = typer.Option("scaled", "--mode", help="single | scaled (| best_of_n)"),
+    k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step (scaled mode)"),
+    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated instance ids (default: all)"),
+    timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds for one instance's test run"),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
+    price: Optional[str] = typer.Option(None, "--price", help="IN,OUT dollars per million tokens"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)"),
+) -> None:
+    """Solve and grade SWE-bench instances (or grade --predictions): resolved / unresolved / error."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if mode not in ("single", "scaled", "best_of_n"):
+        raise ConfigError(f"bad --mode {mode!r}: choose single or scaled")
+    bud = load_budget(budget, budget_file) if predictions is None else None
+    out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
+    con = Console(stderr=as_json)
+    counts = {"resolved": 0, "unresolved": 0, "error": 0}
+    spend_done = {k_: 0.0 for k_ in _SPEND_KEYS}
+    holder: dict[str, Any] = {}
+
+    with Progress(TextColumn("[bold]swe[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=con, transient=as_json) as bar:
+        job = bar.add_task("swe", total=None, info="")
+
+        def on_progress(e: dict) -> None:
+            if e["event"] == "done":
+                r = e["report"]
+                counts[r["status"]] += 1
+                for key in _SPEND_KEYS:
+                    spend_done[key] += ((r.get("solve") or {}).get("spend") or {}).get(key, 0) or 0
+                bar.advance(job)
+            bench = holder.get("bench")
+            live = list(bench.live.values()) if bench else []
+            cost = spend_done["cost_usd"] + sum(s.get("cost_usd", 0) for s in live)
+            tok = (spend_done["input_tokens"] + spend_done["output_tokens"]
+                   + sum(s.get("input_tokens", 0) + s.get("output_tokens", 0) for s in live))
+            info = f"resolved {counts['resolved']}  unresolved {counts['unresolved']}  error {counts['error']}"
+            if predictions is None:
+                info += f"  ${cost:.4f}  {int(tok)} tok"
+            bar.update(job, info=info)
+
+        def progress_hook(e: dict) -> None:
+            if e["event"] == "start":
+                holder["bench"] = e["bench"]
+                bar.update(job, total=e["total"])
+            else:
+                on_progress(e)
+
+        summary = run_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
+                                model=model, budget=bud, mode=mode, k=k, api_base=api_base, price=price,
+                                ids=ids.split(",") if ids else None, timeout=timeout, on_progress=progress_hook)
+    if as_json:
+        emit_json(summary)
+        return
+    con.print(f"[bold]{summary['resolved']}/{summary['total']} resolved[/] ({summary['unresolved']} unresolved, "
+              f"{summary['error']} error) in {summary['wall_s']:.1f}s")
+    for iid in summary["error_ids"]:
+        rep = json.loads((out / iid / "report.json").read_text())
+        con.print(f"  [red]error[/] {iid}: {rep['reason'][:150]}", highlight=False)
+    if predictions is None:
+        s = summary["spend"]
+        con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
+                  f"{s['model_calls']} model calls")
+    con.print(f"reports and summary.json in {out}")
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add `swe` to a `bench` command group."""
+    bench_app.command("swe")(bench_swe)
+
+
+def main() -> None:  # `python -m agents.cli_swe INSTANCES …` = `scaleagent bench swe INSTANCES …`
+    import sys
+
+    from agents.cli_support import run_cli
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(bench_swe)
+    run_cli(app, sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
