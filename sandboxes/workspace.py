@@ -112,7 +112,7 @@ class WorkspaceManager:
         repo_id = hashlib.sha1(str(Path(self.repo.git_dir).resolve()).encode()).hexdigest()[:12]
         self.root = Path(root) if root else Path(tempfile.gettempdir()) / "scaleagent-worktrees" / repo_id
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()  # git worktree add/remove edit shared metadata in .git/worktrees
+        self._lock = threading.Lock()  # serializes every use of self.repo (see create)
         self.pruned = self.prune_stale()
 
     def prune_stale(self) -> list[Path]:
@@ -127,9 +127,11 @@ class WorkspaceManager:
         return stale
 
     def create(self, commit: str = "HEAD") -> Workspace:
-        sha = self.repo.commit(commit).hexsha
         path = self.root / f"{os.getpid()}-{secrets.token_hex(4)}"
+        # Under the lock: GitPython's Repo is not thread-safe (repo.commit() shares one
+        # `git cat-file --batch` pipe), and worktree add edits shared metadata.
         with self._lock:
+            sha = self.repo.git.rev_parse("--verify", f"{commit}^{{commit}}")
             self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
         return Workspace(self, path, sha)
 

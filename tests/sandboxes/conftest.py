@@ -6,10 +6,14 @@ Docker needs an engine and the image: `eval "$(bash scripts/docker_setup.sh | ta
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from sbx_helpers import ESCAPE_LOG, require_backend
+
+# pytest runs with --import-mode=importlib (no sys.path changes): make the helper module importable.
+sys.path.insert(0, str(Path(__file__).parent))
+from sbx_helpers import ESCAPE_LOG, require_backend  # noqa: E402
 
 from sandboxes import open_sandbox
 
