@@ -23,7 +23,7 @@ class EditError(ValueError):
 
 def code_blocks(text: str) -> list[str]:
     """Fenced code blocks (closed or running to the end of the text); the whole text if there are none."""
-    blocks = [b for _, b in _BLOCK.findall(text) if b.strip()]
+    blocks = [b.rstrip("\n") for _, b in _BLOCK.findall(text) if b.strip()]
     return blocks or ([text] if text.strip() and "```" not in text else [])
 
 

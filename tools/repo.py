@@ -146,4 +146,4 @@ def match_path(mentioned: str, files: list[str]) -> str | None:
         return tails[0]
     base = m.rsplit("/", 1)[-1]
     same = [f for f in files if f.rsplit("/", 1)[-1] == base]
-    return same[0] if len(same) == 1 else (min(tails, key=len) if tails else None)
+    return same[0] if len(same) == 1 else None  # ambiguous or unknown: better no file than a wrong one

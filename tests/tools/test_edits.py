@@ -1,0 +1,62 @@
+import pytest
+
+from tools.edits import EditError, code_blocks, rewrite_file, rewrite_function, search_replace, unified_diff
+
+SRC = "import os\n\n\nclass A:\n    def f(self, x):\n        return x + 1\n\n    def g(self):\n        return 2\n\n\ndef h():\n    return 3\n"
+
+
+def test_code_blocks_takes_fenced_or_unclosed():
+    assert code_blocks("text\n```python\nx = 1\n```\n") == ["x = 1"]
+    assert code_blocks("```py\nx = 2\n") == ["x = 2"]
+    assert code_blocks("x = 3") == ["x = 3"]
+
+
+def test_rewrite_function_reindents_methods():
+    new = rewrite_function(SRC, "A.f", "Here:\n```python\ndef f(self, x):\n    return x + 2\n```")
+    assert "    def f(self, x):\n        return x + 2\n" in new and "def h" in new
+
+
+def test_rewrite_function_accepts_the_method_inside_a_class_block():
+    new = rewrite_function(SRC, "f", "```python\nclass A:\n    def f(self, x):\n        return x * 2\n```")
+    assert "        return x * 2\n" in new
+
+
+@pytest.mark.parametrize("reply,msg", [("```python\ndef other():\n    pass\n```", "no definition"),
+                                       ("```python\ndef h(:\n```", "no definition")])
+def test_rewrite_function_errors(reply, msg):
+    with pytest.raises(EditError, match=msg):
+        rewrite_function(SRC, "h", reply)
+
+
+def test_rewrite_file_rejects_truncation_and_syntax_errors():
+    long = "\n".join(f"x{i} = {i}" for i in range(40)) + "\n"
+    with pytest.raises(EditError, match="truncated"):
+        rewrite_file(long, "```python\nx0 = 0\n# ... rest unchanged\n```")
+    with pytest.raises(EditError, match="does not parse"):
+        rewrite_file(long, "```python\ndef (:\n```")
+    assert rewrite_file(SRC, "```python\n" + SRC.replace("x + 1", "x - 1") + "```").count("x - 1") == 1
+
+
+def test_search_replace_tolerates_indentation_and_paths():
+    files = {"pkg/mod.py": SRC}
+    resolve = lambda p: "pkg/mod.py" if p.endswith("mod.py") else None  # noqa: E731
+    out = search_replace(files, "path/to/mod.py\n<<<<<<< SEARCH\ndef g(self):\n    return 2\n=======\n"
+                                "def g(self):\n    return 20\n>>>>>>> REPLACE\n", resolve)
+    assert "        return 20\n" in out["pkg/mod.py"]
+    with pytest.raises(EditError, match="not found"):
+        search_replace(files, "mod.py\n<<<<<<< SEARCH\nnope\n=======\nx\n>>>>>>> REPLACE", resolve)
+    with pytest.raises(EditError, match="no SEARCH/REPLACE"):
+        search_replace(files, "just prose", resolve)
+
+
+def test_unified_diff_applies_with_git(tmp_path):
+    import subprocess
+
+    (tmp_path / "m.py").write_text(SRC)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    new = SRC.replace("return 3", "return 4")
+    patch = unified_diff({"m.py": (SRC, new)})
+    (tmp_path / "p.diff").write_text(patch)
+    subprocess.run(["git", "apply", "p.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "m.py").read_text() == new
+    assert unified_diff({"m.py": (SRC, SRC)}) == ""
