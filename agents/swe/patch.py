@@ -9,7 +9,7 @@ from typing import Any
 
 from agents.context import StepContext
 from agents.controllers import RuleController
-from agents.models.base import Message
+from agents.models.base import GenerationParams, Message
 from agents.stage import Stage
 from agents.state import Candidate, Decision, Selection, Verdict
 from agents.strategies import TestVote
@@ -27,8 +27,9 @@ class Patch(Stage):
     max_tokens = 2048
     temperature = 0.8
     pivot_to = "localize"
-    edit_format = "auto"      # auto: whole file up to `max_file_lines`, else whole function
-    max_file_lines = 250
+    edit_format = "auto"      # auto: whole file up to `max_file_lines`, else the localized function
+    max_file_lines = 80       # whole-file rewrites cost output tokens: small models decode ~10-30 tok/s
+    spread = 2                # how many (file, function) targets the K samples are split over
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -39,29 +40,50 @@ class Patch(Stage):
         self.verifier = PatchVerifier()
 
     # ---- what to edit ------------------------------------------------------------------------------
-    def _target(self, ctx: StepContext) -> tuple[str, str | None]:
+    def _targets(self, ctx: StepContext) -> list[tuple[str, str | None]]:
+        """(file, function) pairs to sample for: the best candidate's when refining, else the top
+        localized functions (and the runner-up file), so the K samples also hedge the localization."""
         if ctx.mode == "refine" and ctx.best:
-            return ctx.best[0].content["file"], ctx.best[0].content.get("function")
+            return [(ctx.best[0].content["file"], ctx.best[0].content.get("function"))]
         loc = ctx.output("localize") or {}
         files = loc.get("files") or []
         if not files:
             raise EditError("localization found no file to edit")
-        # spread the K samples over the top files when the vote was close
-        top = files[0]
-        fns = (loc.get("functions") or {}).get(top) or []
-        return top, (fns[0] if fns else None)
+        fns = loc.get("functions") or {}
+        out = [(files[0], fn) for fn in (fns.get(files[0]) or [])[:2]] or [(files[0], None)]
+        if len(files) > 1:
+            out.append((files[1], (fns.get(files[1]) or [None])[0]))
+        return out[: max(1, min(self.spread, self.k))]
 
     def _format(self, source: str, function: str | None) -> str:
         if self.edit_format != "auto":
             return self.edit_format
-        return "file" if len(source.splitlines()) <= self.max_file_lines or not function else "function"
+        return "function" if function and len(source.splitlines()) > self.max_file_lines else "file"
+
+    async def propose(self, ctx: StepContext) -> list[Candidate]:
+        root = Path(ctx.task.input["workdir"])
+        plans, seen = [], set()
+        for rel, function in self._targets(ctx):
+            source = (root / rel).read_text(errors="replace")
+            fmt = self._format(source, function)
+            key = (rel, function if fmt == "function" else None)
+            if key not in seen:
+                seen.add(key)
+                plans.append(dict(file=rel, function=function, format=fmt,
+                                  source=source))
+        out: list[Candidate] = []
+        for i, plan in enumerate(plans):
+            n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
+            if n == 0:
+                continue
+            ctx.scratch.update(plan)
+            params = GenerationParams(n=n, max_tokens=self.max_tokens,
+                                      temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
+            out.extend(await ctx.sample(self.prompt(ctx), params))
+        return out
 
     def prompt(self, ctx: StepContext) -> list[Message]:
-        root = Path(ctx.task.input["workdir"])
-        rel, function = self._target(ctx)
-        source = (root / rel).read_text(errors="replace")
-        fmt = self._format(source, function)
-        ctx.scratch.update(file=rel, function=function, format=fmt, source=source)
+        rel, function, fmt, source = (ctx.scratch[k] for k in ("file", "function", "format", "source"))
         issue = ctx.task.input["problem_statement"][:4000]
         repro = kept_tests(ctx)["files"]
         test_note = ""
