@@ -113,6 +113,7 @@ class WorkspaceManager:
         self.root = Path(root) if root else Path(tempfile.gettempdir()) / "scaleagent-worktrees" / repo_id
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # serializes every use of self.repo (see create)
+        self._resolved: dict[str, str] = {}
         self.pruned = self.prune_stale()
 
     def prune_stale(self) -> list[Path]:
@@ -131,7 +132,9 @@ class WorkspaceManager:
         # Under the lock: GitPython's Repo is not thread-safe (repo.commit() shares one
         # `git cat-file --batch` pipe), and worktree add edits shared metadata.
         with self._lock:
-            sha = self.repo.git.rev_parse("--verify", f"{commit}^{{commit}}")
+            sha = self._resolved.get(commit) or self.repo.git.rev_parse("--verify", f"{commit}^{{commit}}")
+            if len(commit) == 40 and commit == sha:  # only a full sha is immutable: cache it
+                self._resolved[commit] = sha
             self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
         return Workspace(self, path, sha)
 
@@ -139,8 +142,9 @@ class WorkspaceManager:
         with self._lock:
             try:
                 self.repo.git.worktree("remove", "--force", "--force", str(ws.path))
+                return
             except git.GitCommandError:
-                pass  # e.g. the directory is already gone; prune below cleans the metadata
+                pass  # e.g. the directory is already gone or not removable: clean up by hand
             if ws.path.exists():
                 _rmtree(ws.path)
             self.repo.git.worktree("prune")
