@@ -171,12 +171,11 @@ class _Bench:
         return list(await asyncio.gather(*(tracked(i) for i in instances)))
 
 
-def run_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path, workers: int | None = None,
-                  sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None, mode: str = "scaled",
-                  k: int = 4, api_base: str | None = None, price: str | None = None, ids: list[str] | None = None,
-                  timeout: float = 900, on_progress: Callable[[dict], None] | None = None,
-                  solve: Callable | None = None) -> dict[str, Any]:
-    """Grade predictions, or solve then grade; write OUT/<id>/report.json and OUT/summary.json; return the summary."""
+def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path,
+                   workers: int | None = None, sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None,
+                   mode: str = "scaled", k: int = 4, api_base: str | None = None, price: str | None = None,
+                   ids: list[str] | None = None, timeout: float = 900, solve: Callable | None = None) -> dict[str, Any]:
+    """Validate every input (raises ConfigError & co. before anything runs or is written); returns the plan."""
     from agents.swe.instances import load_instances
 
     insts = load_instances(instances_file)
@@ -191,33 +190,50 @@ def run_bench_swe(instances_file: Path, *, predictions_file: Path | None = None,
     if preds is None:
         if solve is None:
             from agents.swe.solve import solve_instance as solve
+        cost_price = parse_price(price)
         check_model(model, api_base)
         from budgets import CostModel
 
         cost = CostModel()
-        if parse_price(price):
-            cost.model_prices[model] = parse_price(price)
+        if cost_price:
+            cost.model_prices[model] = cost_price
         solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "cost_model": cost, "models": {},
                         "model_options": {"api_base": api_base} if api_base else None}
-    out.mkdir(parents=True, exist_ok=True)
     cpus = os.cpu_count() or 1
-    solve_workers = workers or (1 if model.startswith("local/") else cpus)  # a local model serves one at a time
-    bench = _Bench(out=out, sandbox=sandbox, grade_workers=workers or cpus, solve_workers=solve_workers,
-                   timeout=timeout, predictions=preds, solve=solve, solve_kwargs=solve_kwargs, model=model,
+    return {"insts": insts, "preds": preds, "solve": solve, "solve_kwargs": solve_kwargs, "out": out,
+            "sandbox": sandbox, "model": model, "mode": mode, "timeout": timeout,
+            "instances_file": instances_file, "predictions_file": predictions_file,
+            "grade_workers": workers or cpus,
+            "solve_workers": workers or (1 if model.startswith("local/") else cpus)}  # a local model serves one at a time
+
+
+def execute_bench_swe(plan: dict[str, Any], on_progress: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Run a plan: OUT/<id>/report.json per instance, then OUT/summary.json; returns the summary."""
+    out, insts, preds = plan["out"], plan["insts"], plan["preds"]
+    out.mkdir(parents=True, exist_ok=True)
+    bench = _Bench(out=out, sandbox=plan["sandbox"], grade_workers=plan["grade_workers"],
+                   solve_workers=plan["solve_workers"], timeout=plan["timeout"], predictions=preds,
+                   solve=plan["solve"], solve_kwargs=plan["solve_kwargs"], model=plan["model"],
                    on_progress=on_progress or (lambda e: None))
     bench.on_progress({"event": "start", "bench": bench, "total": len(insts)})
     t0 = time.monotonic()
     reports = asyncio.run(bench.run_all(insts))
-    summary = summarize(reports) | {
-        "instances": str(instances_file), "predictions": str(predictions_file) if predictions_file else None,
-        "out": str(out), "sandbox": sandbox, "wall_s": round(time.monotonic() - t0, 2)}
+    pf = plan["predictions_file"]
+    summary = summarize(reports) | {"instances": str(plan["instances_file"]), "predictions": str(pf) if pf else None,
+                                    "out": str(out), "sandbox": plan["sandbox"],
+                                    "wall_s": round(time.monotonic() - t0, 2)}
     if preds is None:
-        summary |= {"model": model, "mode": mode}
+        summary |= {"model": plan["model"], "mode": plan["mode"]}
     else:
-        known = {i.instance_id for i in insts}
-        summary["unknown_prediction_ids"] = sorted(set(preds) - known)
+        summary["unknown_prediction_ids"] = sorted(set(preds) - {i.instance_id for i in insts})
     _write_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary
+
+
+def run_bench_swe(instances_file: Path, *, on_progress: Callable[[dict], None] | None = None,
+                  **options: Any) -> dict[str, Any]:
+    """Grade predictions (predictions_file=…), or solve then grade; options as in `plan_bench_swe`."""
+    return execute_bench_swe(plan_bench_swe(instances_file, **options), on_progress)
 
 
 def bench_swe(
@@ -245,6 +261,9 @@ def bench_swe(
         raise ConfigError(f"bad --mode {mode!r}: choose single or scaled")
     bud = load_budget(budget, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
+    plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
+                          model=model, budget=bud, mode=mode, k=k, api_base=api_base, price=price,
+                          ids=ids.split(",") if ids else None, timeout=timeout)
     con = Console(stderr=as_json)
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     spend_done = {k_: 0.0 for k_ in _SPEND_KEYS}
@@ -278,9 +297,7 @@ def bench_swe(
             else:
                 on_progress(e)
 
-        summary = run_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
-                                model=model, budget=bud, mode=mode, k=k, api_base=api_base, price=price,
-                                ids=ids.split(",") if ids else None, timeout=timeout, on_progress=progress_hook)
+        summary = execute_bench_swe(plan, on_progress=progress_hook)
     if as_json:
         emit_json(summary)
         return
@@ -299,6 +316,22 @@ def bench_swe(
 def register(bench_app: typer.Typer) -> None:
     """Add `swe` to a `bench` command group."""
     bench_app.command("swe")(bench_swe)
+
+
+def make_bench_app() -> typer.Typer:
+    """The `bench` group with `swe` registered; an unknown benchmark name is a one-line ConfigError
+    (not click's multi-line usage box). cli.py adds `humaneval` to it."""
+    from typer.core import TyperGroup
+
+    class BenchGroup(TyperGroup):
+        def resolve_command(self, ctx, args):
+            if args and not args[0].startswith("-") and args[0] not in self.commands:
+                raise ConfigError(f"unknown benchmark {args[0]!r}: choose {' or '.join(sorted(self.commands))}")
+            return super().resolve_command(ctx, args)
+
+    bench_app = typer.Typer(cls=BenchGroup, no_args_is_help=True, help="Solve and grade a benchmark suite.")
+    register(bench_app)
+    return bench_app
 
 
 def main() -> None:  # `python -m agents.cli_swe INSTANCES …` = `scaleagent bench swe INSTANCES …`
