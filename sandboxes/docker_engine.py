@@ -31,9 +31,19 @@ def sandbox_image() -> str:
     return os.environ.get("SCALEAGENT_SANDBOX_IMAGE", DEFAULT_IMAGE)
 
 
+def _setup_script_socket() -> str | None:
+    """The socket scripts/docker_setup.sh starts dockerd on, used when DOCKER_HOST is unset and
+    the system socket is absent (so tests and CLI find it without an exported variable)."""
+    sock = Path(os.environ.get("SCALEAGENT_DOCKER_DIR", "/var/lib/scaleagent-docker")) / "docker.sock"
+    if "DOCKER_HOST" not in os.environ and not Path("/var/run/docker.sock").exists() and sock.exists():
+        return f"unix://{sock}"
+    return None
+
+
 def _client(base_url: str | None = None, timeout: int = 30):
     import docker  # optional dependency: imported only when this backend is used
 
+    base_url = base_url or _setup_script_socket()
     if base_url:
         return docker.DockerClient(base_url=base_url, timeout=timeout)
     return docker.from_env(timeout=timeout)

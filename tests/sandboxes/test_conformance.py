@@ -117,9 +117,3 @@ def test_unknown_backend_is_one_line_error(workspace, backend):
         open_sandbox(f"no-such-{backend}", workspace)
     assert "\n" not in str(exc.value) and "choose one of" in str(exc.value)
 
-
-def test_local_backend_warns_it_does_not_isolate(workspace, backend):
-    if backend != "local":
-        pytest.skip("local only")
-    with pytest.warns(UserWarning, match="does not isolate"):
-        open_sandbox("local", workspace).close()
