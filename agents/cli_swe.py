@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 import typer
 
 from agents.cli_support import DEFAULT_MODEL, check_model, check_sandbox, emit_json, load_budget, parse_price
-from agents.errors import ConfigError
+from agents.errors import ConfigError, ScaleAgentError
 
 _SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
 
@@ -78,6 +78,10 @@ def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "spend": spend}
 
 
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
 class _Bench:
     """One `bench swe` run: per-instance solve (optional) → grade → report.json, bounded concurrency."""
 
@@ -110,16 +114,20 @@ class _Bench:
         run_dir = idir / "run"
         kwargs = dict(self.solve_kwargs, sandbox=self.sandbox, run_dir=run_dir, on_event=self._event_sink(inst.instance_id))
         params = inspect.signature(self.solve).parameters
-        if "resume" in params and (run_dir / "meta.json").exists():
-            kwargs["resume"] = True
-        elif run_dir.exists():
-            shutil.rmtree(run_dir)
         if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
             kwargs = {k: v for k, v in kwargs.items() if k in params}
+        # an unfinished solve continues from its checkpoint (steps done are not re-charged)
+        resume = "resume" in params and (run_dir / "run.json").is_file()
         async with self.solve_slots:
-            res = self.solve(inst, **kwargs)
-            if inspect.isawaitable(res):
-                res = await res
+            try:
+                if not resume and run_dir.exists():
+                    shutil.rmtree(run_dir)
+                res = await _maybe_await(self.solve(inst, **kwargs, **({"resume": True} if resume else {})))
+            except ScaleAgentError:
+                if not resume:
+                    raise
+                shutil.rmtree(run_dir, ignore_errors=True)  # a checkpoint that cannot be resumed: start over
+                res = await _maybe_await(self.solve(inst, **kwargs))
         info = {"status": res.status, "spend": {k: (res.spend or {}).get(k, 0) for k in (*_SPEND_KEYS, "tool_calls")},
                 "wall_s": res.wall_s}
         line = {"instance_id": inst.instance_id, "model_name_or_path": self.model, "model_patch": res.model_patch or ""}

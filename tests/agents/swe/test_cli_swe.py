@@ -137,8 +137,9 @@ def test_bad_input_through_a_process(entry, subset):
 
 def _stand_in(calls, patches, fail=()):
     """What agents.swe.solve.solve_instance returns, without a model."""
-    async def solve_instance(inst, *, model, budget=None, sandbox="bwrap", run_dir, mode="scaled", on_event=None, **kw):
-        calls.append(inst.instance_id)
+    async def solve_instance(inst, *, model, budget=None, sandbox="bwrap", run_dir, mode="scaled", on_event=None,
+                             resume=False, **kw):
+        calls.append(inst.instance_id + (" (resumed)" if resume else ""))
         if inst.instance_id in fail:
             raise RuntimeError("model server went away")
         Path(run_dir).mkdir(parents=True, exist_ok=True)
@@ -169,8 +170,10 @@ def test_solve_path_resumes(subset, swe_instances, sandbox_backend, monkeypatch)
     # a "kill": one instance solved but not graded, one never finished; the rest are kept
     (out / "confparse-1" / "report.json").unlink()
     (out / "wraptext-1" / "report.json").unlink()
+    (out / "wraptext-1" / "run").mkdir(parents=True, exist_ok=True)
+    (out / "wraptext-1" / "run" / "run.json").write_text("{}")  # its checkpoint
     calls.clear()
     summary = run_bench_swe(subset / "inst.jsonl", out=out, sandbox=sandbox_backend, model="fake/m",
                             solve=_stand_in(calls, patches))
-    assert calls == ["wraptext-1"]  # confparse-1 reused its prediction, no second solve
+    assert calls == ["wraptext-1 (resumed)"]  # confparse-1 reused its prediction, no second solve
     assert summary["resolved_ids"] == ["confparse-1", "spans-1"] and summary["error"] == 0
