@@ -23,6 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ._fs import make_tree_writable
 from ._process import prlimit_argv, run_capped
 from .base import WORKDIR, ExecResult, Limits, SandboxUnavailable, as_argv, build_env
 
@@ -86,27 +87,6 @@ def bwrap_unavailable_reason() -> str | None:
         return (f"bubblewrap cannot create namespaces here ({why}): enable unprivileged user "
                 "namespaces (sysctl kernel.unprivileged_userns_clone=1) or choose --sandbox docker|local")
     return None
-
-
-def make_tree_writable(root: Path) -> None:
-    """Let the sandbox uid write every file of the workspace. Run before each command because
-    the host (patches) and earlier sandboxes (other uids) may have added files since."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        _add_write(dirpath, dir_=True)
-        for name in filenames:
-            _add_write(os.path.join(dirpath, name), dir_=False)
-
-
-def _add_write(path: str, *, dir_: bool) -> None:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return
-    if os.path.islink(path):
-        return  # never follow a symlink the sandbox may have planted
-    want = st.st_mode | 0o666 | (0o111 if dir_ else 0)
-    if want != st.st_mode:
-        os.chmod(path, want & 0o7777)
 
 
 class BwrapSandbox:

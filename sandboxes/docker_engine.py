@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .base import TRUNCATION_MARKER, WORKDIR, ExecResult, Limits, SandboxError, SandboxUnavailable, as_argv, build_env
-from .bwrap import make_tree_writable
+from ._fs import make_tree_writable
 
 DEFAULT_IMAGE = "scaleagent-sandbox:py311"
 _HOW = "run `bash scripts/docker_setup.sh` and export the DOCKER_HOST it prints, or choose --sandbox bwrap|local"

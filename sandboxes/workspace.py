@@ -10,6 +10,7 @@ mounted: git commands do not work in the sandbox (the host computes diffs).
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import git
 
+from . import _overlay
+from ._fs import make_tree_writable
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -60,8 +63,11 @@ def _rmtree(path: Path) -> None:
 class Workspace:
     """One candidate's checkout. Use as a context manager; `.path` is the host directory."""
 
-    def __init__(self, manager: "WorkspaceManager", path: Path, base_commit: str):
+    def __init__(self, manager: "WorkspaceManager", path: Path, base_commit: str,
+                 home: Path | None = None, meta: Path | None = None):
         self.manager, self.path, self.base_commit = manager, path, base_commit
+        self.home = home or path  # the directory under the pool root that holds everything
+        self.meta = meta  # overlay mode: our .git/worktrees/<name> metadata dir
         self.git = git.Git(str(path))
         self.git.update_environment(**_GIT_ENV)
         self.closed = False
@@ -104,16 +110,27 @@ class Workspace:
 
 
 class WorkspaceManager:
-    """Creates worktrees of `repo` under `root` (default: a per-repository dir in the temp dir)."""
+    """Creates worktrees of `repo` under `root` (default: a per-repository dir in the temp dir).
 
-    def __init__(self, repo: Path | str, root: Path | str | None = None):
+    mode "checkout": each workspace is a plain `git worktree add` (writes every file).
+    mode "overlay": each is an overlayfs over a per-commit template worktree (see _overlay.py).
+    mode "auto" (default): overlay where it works (root, overlayfs), else checkout.
+    """
+
+    def __init__(self, repo: Path | str, root: Path | str | None = None, mode: str = "auto"):
         self.repo = git.Repo(str(repo))
         self.repo.git.update_environment(**_GIT_ENV)
         repo_id = hashlib.sha1(str(Path(self.repo.git_dir).resolve()).encode()).hexdigest()[:12]
         self.root = Path(root) if root else Path(tempfile.gettempdir()) / "scaleagent-worktrees" / repo_id
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # serializes every use of self.repo (see create)
-        self._resolved: dict[str, str] = {}
+        if mode not in ("auto", "checkout", "overlay"):
+            raise ValueError(f"unknown workspace mode {mode!r}: auto, checkout or overlay")
+        overlay_ok = _overlay.overlay_supported(str(self.root))
+        if mode == "overlay" and not overlay_ok:
+            raise OSError("overlay workspaces need root and overlayfs on the pool root: use mode='checkout'")
+        self.mode = "overlay" if mode != "checkout" and overlay_ok else "checkout"
+        self.templates = self.root / "templates"  # per-commit lower layers, kept as a cache
         self.pruned = self.prune_stale()
 
     def prune_stale(self) -> list[Path]:
@@ -122,8 +139,13 @@ class WorkspaceManager:
         for entry in self.root.iterdir():
             pid_text = entry.name.split("-", 1)[0]
             if entry.is_dir() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+                _overlay.unmount(entry / "tree")  # never rmtree through a live mount
                 _rmtree(entry)
                 stale.append(entry)
+        if self.templates.is_dir():  # a template whose creation crashed has no .ready marker
+            for entry in self.templates.iterdir():
+                if entry.is_dir() and not entry.with_suffix(".ready").exists():
+                    _rmtree(entry)
         self.repo.git.worktree("prune")
         return stale
 
@@ -132,14 +154,53 @@ class WorkspaceManager:
         # Under the lock: GitPython's Repo is not thread-safe (repo.commit() shares one
         # `git cat-file --batch` pipe), and worktree add edits shared metadata.
         with self._lock:
-            sha = self._resolved.get(commit) or self.repo.git.rev_parse("--verify", f"{commit}^{{commit}}")
-            if len(commit) == 40 and commit == sha:  # only a full sha is immutable: cache it
-                self._resolved[commit] = sha
+            sha = self._resolve(commit)
+            if self.mode == "overlay":
+                template = self._template(sha)
+                tree, meta = _overlay.mount_candidate(template, path, Path(self.repo.common_dir), sha)
+                return Workspace(self, tree, sha, home=path, meta=meta)
             self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
         return Workspace(self, path, sha)
 
+    def _resolve(self, commit: str) -> str:
+        """Commit-ish -> full sha, through GitPython's long-lived cat-file process (no spawn)."""
+        try:
+            return self.repo.commit(commit).hexsha
+        except (ValueError, git.BadName, git.GitCommandError) as exc:
+            raise ValueError(f"unknown commit {commit!r} in {self.repo.working_dir}: {exc}") from None
+
+    def _template(self, sha: str) -> Path:
+        """The read-only lower layer for `sha`: one plain worktree, made once, shared by all
+        candidates (and processes: a file lock guards its creation)."""
+        template, ready = self.templates / sha, self.templates / f"{sha}.ready"
+        if ready.exists():
+            return template
+        self.templates.mkdir(exist_ok=True)
+        with open(self.templates / f"{sha}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not ready.exists():
+                if template.exists():
+                    _rmtree(template)
+                    self.repo.git.worktree("prune")
+                self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
+                make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod
+                ready.touch()
+        return template
+
+    def drop_templates(self) -> None:
+        """Delete the overlay templates (a cache kept across runs; safe when no workspace is open)."""
+        with self._lock:
+            if self.templates.is_dir():
+                _rmtree(self.templates)
+                self.repo.git.worktree("prune")
+
     def remove(self, ws: Workspace) -> None:
         with self._lock:
+            if ws.meta is not None:  # overlay: unmount, drop our metadata and the upper layer
+                _overlay.unmount(ws.path)
+                _rmtree(ws.meta)
+                _rmtree(ws.home)
+                return
             try:
                 self.repo.git.worktree("remove", "--force", "--force", str(ws.path))
                 return

@@ -26,9 +26,22 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(params=["checkout", "overlay"])
+def mode(request) -> str:
+    if request.param == "overlay" and os.geteuid() != 0:
+        pytest.skip("overlay workspaces need root")
+    return request.param
+
+
 @pytest.fixture
-def manager(repo: Path, tmp_path: Path) -> WorkspaceManager:
-    return WorkspaceManager(repo, root=tmp_path / "pool")
+def manager(repo: Path, tmp_path: Path, mode: str) -> WorkspaceManager:
+    return WorkspaceManager(repo, root=tmp_path / "pool", mode=mode)
+
+
+def candidate_worktrees(repo: Path) -> list[str]:
+    """Registered worktrees except the main one and overlay templates (a kept cache)."""
+    listing = git.Repo(repo).git.worktree("list", "--porcelain").split("\n\n")
+    return [w for w in listing[1:] if "/templates/" not in w.splitlines()[0]]
 
 
 GOOD = textwrap.dedent("""\
@@ -48,7 +61,7 @@ def test_workspace_at_commit_and_cleanup(manager, repo):
         assert ws.base_commit == git.Repo(repo).head.commit.hexsha
         path = ws.path
     assert not path.exists()
-    assert len(git.Repo(repo).git.worktree("list").splitlines()) == 1
+    assert candidate_worktrees(repo) == []
 
 
 def test_good_patch_and_diff_roundtrip(manager):
@@ -101,22 +114,35 @@ def test_malformed_patch_one_line_error(manager, bad):
     assert msg and "\n" not in msg
 
 
-def test_stale_worktrees_pruned_after_crash(repo, tmp_path):
+def test_stale_worktrees_pruned_after_crash(repo, tmp_path, mode):
     root = tmp_path / "pool"
     crash = textwrap.dedent(f"""
         import os, sys
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
         from sandboxes.workspace import WorkspaceManager
-        ws = WorkspaceManager({str(repo)!r}, root={str(root)!r}).create()
+        ws = WorkspaceManager({str(repo)!r}, root={str(root)!r}, mode={mode!r}).create()
         print(ws.path, flush=True)
         os._exit(1)  # crash: no cleanup runs
         """)
     leftover = Path(subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True).stdout.strip())
     assert leftover.exists() and str(leftover) in git.Repo(repo).git.worktree("list")
-    manager = WorkspaceManager(repo, root=root)  # "the next run"
-    assert manager.pruned == [leftover] and not leftover.exists()
+    manager = WorkspaceManager(repo, root=root, mode=mode)  # "the next run"
+    home = leftover.parent if mode == "overlay" else leftover  # overlay: <home>/tree is the mount
+    assert manager.pruned == [home] and not home.exists() and not os.path.ismount(leftover)
     assert str(leftover) not in git.Repo(repo).git.worktree("list")
     mine = manager.create()
-    assert WorkspaceManager(repo, root=root).pruned == []  # a live process's workspace is kept
+    assert WorkspaceManager(repo, root=root, mode=mode).pruned == []  # a live process's workspace is kept
     assert mine.path.exists()
     mine.close()
+
+
+def test_overlay_workspaces_are_isolated_from_each_other(repo, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("overlay workspaces need root")
+    manager = WorkspaceManager(repo, root=tmp_path / "pool", mode="overlay")
+    with manager.create() as a, manager.create() as b:
+        (a.path / "calc.py").write_text("changed in a\n")
+        assert (b.path / "calc.py").read_text().startswith("def add")
+        assert "changed in a" in a.diff() and b.diff() == ""
+    template = next(p for p in (tmp_path / "pool" / "templates").iterdir() if p.is_dir())
+    assert (template / "calc.py").read_text().startswith("def add")
