@@ -158,9 +158,14 @@ def report(run_dir: Path = typer.Argument(..., help="A run directory"), as_json:
     Console().print(table)
 
 
-@app.command()
-def bench(suite: str = typer.Argument(..., help="Benchmark: humaneval"),
-          limit: int = typer.Option(10, "--limit", min=1, help="Number of problems"),
+from agents.cli_swe import make_bench_app  # noqa: E402  (light: typer + cli_support only)
+
+bench_app = make_bench_app()  # `bench swe`, `bench humaneval`; an unknown benchmark is a one-line error
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("humaneval")
+def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of problems"),
           offset: int = typer.Option(0, "--offset", min=0, help="First problem index"),
           ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated problem ids (overrides --limit)"),
           mode: str = typer.Option("both", "--mode", help="single | scaled | both"),
@@ -168,11 +173,9 @@ def bench(suite: str = typer.Argument(..., help="Benchmark: humaneval"),
           k: int = typer.Option(4, "--k", min=1, max=64), sandbox: str = SandboxOpt,
           out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: finished tasks are kept)"),
           api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
-    """Solve and grade a benchmark: one sample vs. the scaled pipeline, with pass rate, cost and time."""
+    """HumanEval: one sample vs. the scaled pipeline, with pass rate, cost and time."""
     from agents.cli_bench import bench_humaneval
 
-    if suite != "humaneval":
-        die(f"unknown benchmark {suite!r}: choose humaneval")
     if mode not in ("single", "scaled", "both"):
         die(f"bad --mode {mode!r}: choose single, scaled or both")
     bench_humaneval(limit=limit, offset=offset, ids=ids.split(",") if ids else None, mode=mode, model=model,
