@@ -60,6 +60,8 @@ class SandboxError(Exception):
 class Sandbox(Protocol):
     backend: str  # "bwrap" | "docker" | "local"
     workspace: Path  # host path of the writable workspace
+    workdir: str  # the workspace's path as the command sees it (its default cwd)
+    python: str  # an interpreter inside with pytest: the project's venv (bwrap/local), the image's (docker)
 
     def run(
         self,

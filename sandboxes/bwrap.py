@@ -98,6 +98,7 @@ class BwrapSandbox:
         self.workspace.mkdir(parents=True, exist_ok=True)
         self.limits = limits or Limits()
         self.workdir = WORKDIR
+        self.python = sys.executable  # bound read-only, with its site-packages (pytest)
         self.tmp_size_mb = tmp_size_mb
         self.as_root = _is_root()
         # One uid per sandbox object: processes of concurrent sandboxes are counted apart.

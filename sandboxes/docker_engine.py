@@ -113,6 +113,7 @@ class DockerSandbox:
         self.user = user
         self.tmp_size_mb = tmp_size_mb
         self.workdir = WORKDIR
+        self.python = "python3"  # the image ships python3-pytest
         try:
             self.client = _client(base_url)
             self.client.ping()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class LocalSandbox:
         self.limits = limits or Limits()
         # The venv interpreter (sys.executable) and /usr/bin/python3 are both usable as-is.
         self.workdir = str(self.workspace)
+        self.python = sys.executable
 
     def run(self, command, *, timeout: float = 60, env=None, limits: Limits | None = None,
             stdin: str | None = None, cwd: str | None = None) -> ExecResult:

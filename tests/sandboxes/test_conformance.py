@@ -117,3 +117,10 @@ def test_unknown_backend_is_one_line_error(workspace, backend):
         open_sandbox(f"no-such-{backend}", workspace)
     assert "\n" not in str(exc.value) and "choose one of" in str(exc.value)
 
+
+
+def test_sandbox_python_runs_pytest(make_sandbox, backend, workspace):
+    (workspace / "test_ok.py").write_text("def test_ok():\n    assert True\n")
+    sb = make_sandbox(backend)
+    r = sb.run([sb.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_ok.py"], timeout=60)
+    assert r.ok and "1 passed" in r.stdout, r.stdout + r.stderr
