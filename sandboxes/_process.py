@@ -129,8 +129,11 @@ def run_capped(
     for pipe in (proc.stdout, proc.stderr):
         pipe.close()
     out, err = readers[0].text(), readers[1].text()
+    code = proc.returncode
+    if code < 0 and not timed_out:
+        code = 128 - code  # died of a signal: report it as a shell would (as bwrap and docker do)
     return ExecResult(
-        exit_code=proc.returncode,
+        exit_code=code,
         stdout=out,
         stderr=err,
         duration_s=time.monotonic() - start,

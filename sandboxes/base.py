@@ -33,7 +33,7 @@ class Limits(BaseModel):
 
 
 class ExecResult(BaseModel):
-    exit_code: int  # negative = killed by that signal (subprocess convention)
+    exit_code: int  # 128+n: the command died of signal n (e.g. an rlimit); -9: killed at the timeout
     stdout: str
     stderr: str
     duration_s: float

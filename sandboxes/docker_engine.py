@@ -131,6 +131,8 @@ class DockerSandbox:
             network_mode="none", mem_limit=lim.memory_mb * mb, memswap_limit=lim.memory_mb * mb,
             pids_limit=lim.processes, read_only=True, cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
+            init=True,  # a real pid 1 (docker-init/tini, podman catatonit): the command gets default
+                        # signal handling (pid 1 ignores SIGTERM) and zombies are reaped
             ulimits=[Ulimit(name="nofile", soft=lim.open_files, hard=lim.open_files),
                      Ulimit(name="fsize", soft=lim.file_size_mb * mb, hard=lim.file_size_mb * mb),
                      Ulimit(name="cpu", soft=lim.cpu_seconds, hard=lim.cpu_seconds)],

@@ -109,6 +109,10 @@ class VerificationPool:
                 if reservation is not None:
                     await _maybe_await(reservation.settle() if ran else reservation.release())
 
+    def close(self) -> None:
+        """Drop the workspace templates (the per-commit cache of overlay mode)."""
+        self.workspaces.drop_templates()
+
     async def verify_all(self, jobs: list[VerifyJob]) -> list[Verification]:
         """Results in job order. An exception (e.g. the charger refusing) propagates after the
         other jobs finish, so no reservation is left dangling."""

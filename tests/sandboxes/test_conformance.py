@@ -124,3 +124,9 @@ def test_sandbox_python_runs_pytest(make_sandbox, backend, workspace):
     sb = make_sandbox(backend)
     r = sb.run([sb.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_ok.py"], timeout=60)
     assert r.ok and "1 passed" in r.stdout, r.stdout + r.stderr
+
+
+def test_signal_death_reported_as_128_plus_signal(make_sandbox, backend):
+    r = make_sandbox(backend).run("kill -TERM $$")
+    assert r.exit_code == 128 + 15 and not r.timed_out
+    assert make_sandbox(backend).run("sleep 10", timeout=0.5).exit_code == -9

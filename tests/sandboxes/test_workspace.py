@@ -10,6 +10,7 @@ from pathlib import Path
 import git
 import pytest
 
+from sandboxes import _overlay
 from sandboxes.workspace import PatchError, WorkspaceManager
 
 
@@ -26,10 +27,14 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
+def overlay_ok(tmp_path: Path) -> bool:
+    return _overlay.overlay_supported(str(tmp_path))
+
+
 @pytest.fixture(params=["checkout", "overlay"])
-def mode(request) -> str:
-    if request.param == "overlay" and os.geteuid() != 0:
-        pytest.skip("overlay workspaces need root")
+def mode(request, tmp_path) -> str:
+    if request.param == "overlay" and not overlay_ok(tmp_path):
+        pytest.skip("overlay workspaces need root and overlayfs on the temp dir")
     return request.param
 
 
@@ -137,8 +142,8 @@ def test_stale_worktrees_pruned_after_crash(repo, tmp_path, mode):
 
 
 def test_overlay_workspaces_are_isolated_from_each_other(repo, tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("overlay workspaces need root")
+    if not overlay_ok(tmp_path):
+        pytest.skip("overlay workspaces need root and overlayfs on the temp dir")
     manager = WorkspaceManager(repo, root=tmp_path / "pool", mode="overlay")
     with manager.create() as a, manager.create() as b:
         (a.path / "calc.py").write_text("changed in a\n")
