@@ -51,18 +51,18 @@ def _python_mounts() -> list[str]:
     a pyenv base under /root, which is otherwise hidden)."""
     args: list[str] = []
     seen: set[str] = set()
-    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
-        real = os.path.realpath(prefix)
-        for p in {prefix, real}:
-            if p.startswith("/usr") or p in seen or not os.path.isdir(p):
-                continue
-            seen.add(p)
-            # Parents bwrap would create mirror host modes (/root is 0700): make them traversable.
-            for parent in reversed(Path(p).parents[:-1]):
-                if str(parent) not in seen:
-                    seen.add(str(parent))
-                    args += ["--perms", "0755", "--dir", str(parent)]
-            args += ["--ro-bind", p, p]
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    prefixes |= {os.path.realpath(p) for p in prefixes}
+    for p in sorted(prefixes):  # sorted: an enclosing dir is bound before anything inside it
+        if p == "/usr" or p.startswith("/usr/") or p in seen or not os.path.isdir(p):
+            continue
+        seen.add(p)
+        # Parents bwrap would create mirror host modes (/root is 0700): make them traversable.
+        for parent in reversed(Path(p).parents[:-1]):
+            if str(parent) not in seen:
+                seen.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", p, p]
     return args
 
 
