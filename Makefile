@@ -5,7 +5,7 @@ DEMO_MODEL ?= local/qwen2.5-coder-0.5b
 DEMO_LIMIT ?= 10
 SETUP_STAMP := $(VENV)/.scaleagent-setup
 
-.PHONY: setup models demo test test-fast bench clean
+.PHONY: setup models demo demo-humaneval test test-fast bench clean
 
 setup: $(SETUP_STAMP)
 
@@ -16,8 +16,12 @@ $(SETUP_STAMP): pyproject.toml scripts/setup.sh
 models: setup
 	$(PY) scripts/build_models.py local/smollm2-135m $(DEMO_MODEL)
 
-## HumanEval: one greedy sample vs. the scaled pipeline, on the embedded local model (no key, no server)
+## The main job on the embedded local model (no key, no server): fix a real bug in an example repository
 demo: models
+	$(PY) examples/swe/demo.py --model $(DEMO_MODEL)
+
+## HumanEval: one greedy sample vs. the scaled pipeline, pass rate, unified cost and wall time of each
+demo-humaneval: models
 	$(PY) -m agents.cli bench humaneval --limit $(DEMO_LIMIT) --mode both --model $(DEMO_MODEL)
 
 ## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`)
