@@ -68,9 +68,13 @@ def mount_candidate(template: Path, home: Path, common_dir: Path, sha: str) -> t
     os.chmod(merged, 0o777)  # the sandbox uid creates files at the top level too
     meta = common_dir / "worktrees" / home.name
     meta.mkdir(parents=True)
+    # As `git worktree add` does: a `locked` file keeps a concurrent `git worktree prune`
+    # from deleting the half-written entry.
+    (meta / "locked").write_text("initializing\n")
     (meta / "HEAD").write_text(sha + "\n")
     (meta / "commondir").write_text("../..\n")
-    (meta / "gitdir").write_text(f"{merged / '.git'}\n")
     shutil.copyfile(template_gitdir(template) / "index", meta / "index")
     (merged / ".git").write_text(f"gitdir: {meta}\n")  # lands in upper: the template is untouched
+    (meta / "gitdir").write_text(f"{merged / '.git'}\n")
+    (meta / "locked").unlink()
     return merged, meta
