@@ -50,6 +50,14 @@ class Pipeline:
                 raise ValueError(f"stage {s.name!r} pivots to unknown stage {s.pivot_to!r}")
         self.stages, self.name, self.max_steps = stages, name, max_steps
         self._index = {s.name: i for i, s in enumerate(stages)}
+        self._record_cache: dict[tuple, StepRecord] = {}  # validating every past step each step is O(n²)
+
+    def _parsed(self, raw: dict) -> StepRecord:
+        key = (raw.get("run_id"), raw["stage"], raw["step"], raw.get("started_at"))
+        rec = self._record_cache.get(key)
+        if rec is None:
+            rec = self._record_cache[key] = StepRecord(**raw)
+        return rec
 
     def answer(self, results: dict[str, StageResult]) -> Any:
         last = results.get(self.stages[-1].name)
@@ -73,7 +81,7 @@ class Pipeline:
             results = {k: StageResult(**v) for k, v in (state.get("results") or {}).items()}
             result = results.get(stage.name) or StageResult(stage=stage.name)
             result.status = "running"
-            records = [StepRecord(**r) for r in state.get("records") or []]
+            records = [self._parsed(r) for r in state.get("records") or []]
             history = [r for r in records if r.stage == stage.name]
             mode = (state.get("cursor") or {}).get("mode", "sample")
             tracker = runtime.tracker.child(stage.name, stage.budget, share=stage.share)
@@ -148,12 +156,19 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
             if values:
                 runtime.tracker.restore(values.get("ledger") or {})
                 files.rewrite_trajectory(values.get("records") or [])
+                if not snap.next and values.get("status") == "running" and (values.get("cursor") or {}).get("stage"):
+                    # killed between a step's write and its routing: route again from the stage that ran last
+                    last = (values.get("records") or [{}])[-1].get("stage") or pipeline.stages[0].name
+                    await app.aupdate_state(cfg, {}, as_node=last)
+                    snap = await app.aget_state(cfg)
                 if not snap.next:  # it had finished; nothing to do but report
                     result = _result(pipeline, values, runtime, files.elapsed_before())
                     files.finish(result)
                     return result
                 inputs = None  # continue from the last checkpoint
-        async for update in app.astream(inputs, cfg, stream_mode="updates"):
+        # durability="sync": a step's checkpoint is on disk before the next step starts, so a kill
+        # at any moment leaves a checkpoint that says which stage runs next
+        async for update in app.astream(inputs, cfg, stream_mode="updates", durability="sync"):
             for node_update in update.values():
                 if isinstance(node_update, dict):
                     files.append_records(node_update.get("records") or [])
