@@ -69,7 +69,7 @@ async def bare(steps: int, stages: int, root: Path) -> float:
     async with AsyncSqliteSaver.from_conn_string(str(db)) as saver:
         app = g.compile(checkpointer=saver)
         await app.ainvoke({"records": [], "cursor": {}}, {"configurable": {"thread_id": "b"},
-                                                          "recursion_limit": steps + 10})
+                                                          "recursion_limit": steps + 10}, durability="sync")
     return time.perf_counter() - t0
 
 

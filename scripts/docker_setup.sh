@@ -17,7 +17,13 @@ DIR="${SCALEAGENT_DOCKER_DIR:-/var/lib/scaleagent-docker}"
 CACHE="${SCALEAGENT_CACHE:-$HOME/.cache/scaleagent}"
 ROOTFS_TAR="$CACHE/sandbox-rootfs-bookworm.tar"
 SUITE=bookworm
-MIRROR="${SCALEAGENT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses (deb822 .sources or a one-line sources.list).
+apt_mirror() {
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+    grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}'; } \
+    | grep -m1 -E '/debian/?$'
+}
+MIRROR="${SCALEAGENT_DEBIAN_MIRROR:-$(apt_mirror || true)}"
 log() { echo "docker_setup: $*" >&2; }
 
 apt_install() {
@@ -47,6 +53,7 @@ log "engine up at $HOST"
 # 2. The image: python3 + pytest on Debian minbase, imported from a cached rootfs tarball.
 if ! docker -H "$HOST" image inspect "$IMAGE" >/dev/null 2>&1; then
   if [ ! -s "$ROOTFS_TAR" ]; then
+    [ -n "$MIRROR" ] || { log "no Debian mirror in /etc/apt to debootstrap from: set SCALEAGENT_DEBIAN_MIRROR"; exit 1; }
     command -v debootstrap >/dev/null || { log "installing debootstrap"; apt_install debootstrap; }
     WORK="$(mktemp -d)"
     trap 'rm -rf "$WORK"' EXIT

@@ -13,11 +13,11 @@ WHEELS="$CACHE/wheels"
 LLAMA_VERSION=0.3.36
 log() { echo "setup: $*" >&2; }
 
-# 1. bubblewrap
-if ! command -v bwrap >/dev/null 2>&1; then
+# 1. bubblewrap (+ prlimit/setpriv from util-linux, pgrep from procps for the escape tests)
+if ! command -v bwrap >/dev/null 2>&1 || ! command -v prlimit >/dev/null 2>&1 || ! command -v pgrep >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    log "installing bubblewrap"
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null
+    log "installing bubblewrap util-linux procps"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap util-linux procps >/dev/null
   else
     log "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or use --sandbox docker|local)"
   fi
