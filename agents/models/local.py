@@ -82,7 +82,7 @@ class LocalModel:
             return cancel.is_set() or (deadline is not None and time.monotonic() > deadline)
 
         kwargs: dict[str, Any] = dict(max_tokens=params.max_tokens, temperature=params.temperature,
-                                      stop=params.stop or None, stopping_criteria=_criteria(should_stop))
+                                      stop=params.stop or None, logits_processor=_stopper(llm, should_stop))
         if params.top_p is not None:
             kwargs["top_p"] = params.top_p
         if params.json_schema is not None:
@@ -90,6 +90,10 @@ class LocalModel:
         choices: list[Choice] = []
         pin = pout = 0
         with lock:
+            # Start every call from an empty KV cache: reusing another call's cache changes the
+            # numerics of the first sample, so the same seed would not give the same text. The n
+            # samples of this call still share one prompt prefill.
+            llm.reset()
             for i in range(params.n):
                 if params.seed is not None:
                     kwargs["seed"] = params.seed + i
@@ -118,7 +122,17 @@ class LocalModel:
                           raw={"prompt_tokens_per_sample": pin // max(1, params.n)})
 
 
-def _criteria(fn: Any) -> Any:
-    from llama_cpp import StoppingCriteriaList
+def _stopper(llm: Any, should_stop: Any) -> Any:
+    """`create_chat_completion` takes no stopping criteria, but it takes logits processors: once
+    `should_stop` says so, only end-of-sequence stays possible, so generation ends at the next token."""
+    from llama_cpp import LogitsProcessorList
 
-    return StoppingCriteriaList([fn])
+    eos = llm.token_eos()
+
+    def force_eos(input_ids: Any, scores: Any) -> Any:
+        if should_stop(input_ids, scores):
+            scores[:] = -float("inf")
+            scores[eos] = 0.0
+        return scores
+
+    return LogitsProcessorList([force_eos])
