@@ -52,7 +52,9 @@ class LocalModel:
         self.name = name
         self.path = Path(path)
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or os.cpu_count() or 1
+        # $SCALEAGENT_LLAMA_THREADS overrides: llama's threads spin, so two processes each using
+        # every core slow each other down many times over on a shared machine.
+        self.n_threads = n_threads or int(os.environ.get("SCALEAGENT_LLAMA_THREADS") or 0) or os.cpu_count() or 1
 
     def __repr__(self) -> str:
         return f"LocalModel({self.name!r}, n_ctx={self.n_ctx})"
@@ -82,7 +84,12 @@ class LocalModel:
             return cancel.is_set() or (deadline is not None and time.monotonic() > deadline)
 
         kwargs: dict[str, Any] = dict(max_tokens=params.max_tokens, temperature=params.temperature,
-                                      stop=params.stop or None, logits_processor=_stopper(llm, should_stop))
+                                      stop=params.stop or None)
+        if deadline is not None:
+            # A Python logits processor runs on every token (and slows grammar-constrained
+            # sampling a lot), so only pay for it when a timeout must stop generation mid-sample.
+            # Cancellation without a timeout is honoured between samples.
+            kwargs["logits_processor"] = _stopper(llm, should_stop)
         if params.top_p is not None:
             kwargs["top_p"] = params.top_p
         if params.json_schema is not None:
@@ -95,6 +102,8 @@ class LocalModel:
             # samples of this call still share one prompt prefill.
             llm.reset()
             for i in range(params.n):
+                if cancel.is_set():  # the caller is gone: nobody reads the remaining samples
+                    raise ModelError(f"model {self.name}: call cancelled")
                 if params.seed is not None:
                     kwargs["seed"] = params.seed + i
                 try:
