@@ -199,6 +199,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOpenAIServer
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes; with Nagle on, the body waits for the delayed ACK of
+    # the headers (~40 ms on a kept-alive connection), a latency no real server adds
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: object) -> None:  # keep test output clean
         pass
