@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from budgets import BudgetExceeded, BudgetTracker, Spend
 
-from agents.models.base import Completion, GenerationParams, Message, Model
+from agents.errors import ModelError
+from agents.models.base import Completion, GenerationParams, Message, Model, Usage
 
 
 def worst_case(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams) -> Spend:
@@ -39,8 +40,18 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
         params = params.model_copy(update={"n": n})
     reservation = tracker.reserve(worst_case(model, tracker, messages, params))
     with reservation:
-        completion = await model.complete(messages, params)
-        u = completion.usage
-        reservation.settle(tracker.cost_model.model_call(
-            model.name, u.input_tokens, u.output_tokens, calls=u.calls, usd=u.usd, fallback_price=model.price()))
+        try:
+            completion = await model.complete(messages, params)
+        except ModelError as e:
+            # a call that failed for good may still have consumed tokens (a fan-out's successful
+            # requests, samples before a timeout): charge them, so spend stays exact
+            if getattr(e, "usage", None) is not None:
+                reservation.settle(_spend(model, tracker, e.usage))
+            raise
+        reservation.settle(_spend(model, tracker, completion.usage))
     return completion
+
+
+def _spend(model: Model, tracker: BudgetTracker, u: Usage) -> Spend:
+    return tracker.cost_model.model_call(model.name, u.input_tokens, u.output_tokens, calls=u.calls, usd=u.usd,
+                                         fallback_price=model.price())

@@ -63,6 +63,14 @@ class Pipeline:
         last = results.get(self.stages[-1].name)
         return last.best.content if last and last.best else None
 
+    def _share(self, stage: Stage) -> float | None:
+        """A stage's share of what is left when it starts: its `share` over the shares of it and
+        the stages after it (so savings of early stages flow to later ones)."""
+        if stage.share is None:
+            return None
+        later = sum(s.share or 0.0 for s in self.stages[self._index[stage.name]:])
+        return min(1.0, stage.share / later) if later > 0 else 1.0
+
     def _next_stage(self, name: str) -> str | None:
         i = self._index[name] + 1
         return self.stages[i].name if i < len(self.stages) else None
@@ -84,7 +92,7 @@ class Pipeline:
             records = [self._parsed(r) for r in state.get("records") or []]
             history = [r for r in records if r.stage == stage.name]
             mode = (state.get("cursor") or {}).get("mode", "sample")
-            tracker = runtime.tracker.child(stage.name, stage.budget, share=stage.share)
+            tracker = runtime.tracker.child(stage.name, stage.budget, share=self._share(stage), of_remaining=True)
             ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,
                               history=history, result=result, step=len(history), mode=mode,
                               records=records)

@@ -73,17 +73,23 @@ class BudgetTracker:
         self.overruns = 0
 
     # ---- hierarchy ----------------------------------------------------------------------------
-    def child(self, name: str, budget: Budget | None = None, *, share: float | None = None) -> "BudgetTracker":
+    def child(self, name: str, budget: Budget | None = None, *, share: float | None = None,
+              of_remaining: bool = False) -> "BudgetTracker":
         """The slice named `name` (created once; later calls return the same tracker).
 
-        `share` carves that fraction of this tracker's caps; `budget` gives explicit caps; both caps
-        apply alongside every ancestor's, so a child can never spend what its parent does not have.
+        `share` carves that fraction of this tracker's caps (`of_remaining`: of what is left of them
+        now, so what earlier slices did not use flows to later ones); `budget` gives explicit caps.
+        Either way every ancestor's caps still apply: a child never spends what its parent lacks.
         """
         with self._lock:
             if name in self.children:
                 return self.children[name]
-            if budget is None:
-                budget = self.budget.scaled(share) if share is not None else Budget()
+            if budget is None and share is not None:
+                base = Budget(**{k: v for k, v in self.remaining().items() if k != "tools"},
+                              tools=self.remaining().get("tools", {})) if of_remaining else self.budget
+                budget = base.scaled(share)
+            elif budget is None:
+                budget = Budget()
             child = BudgetTracker(budget, name=name, parent=self, clock=self._clock)
             self.children[name] = child
             return child

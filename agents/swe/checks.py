@@ -13,7 +13,7 @@ REPRO_DIR = "scaleagent_repro"
 
 
 class CheckResult(BaseModel):
-    outcomes: dict[str, str] = Field(default_factory=dict)   # target -> passed | failed | error | skipped | ...
+    outcomes: dict[str, str] = Field(default_factory=dict)   # target and test node id -> passed | failed | error | ...
     patch_error: str | None = None
     output: str = ""
     duration_s: float = 0.0
@@ -49,7 +49,10 @@ def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str
                 run = run_tests(sb, targets, timeout=timeout)
             if reservation:
                 reservation.settle(tracker.cost_model.tool_call(tool))
-            return CheckResult(outcomes={k: o.outcome for k, o in run.outcomes.items()},
+            # per test where tests ran (finer regression checks and votes), per target otherwise
+            outcomes = {k: o.outcome for k, o in run.outcomes.items()}
+            outcomes.update({k: o.outcome for k, o in run.nodes.items()})
+            return CheckResult(outcomes=outcomes,
                                output=(run.problem or "") + "\n" + run.output_tail[-3000:], timed_out=run.timed_out,
                                duration_s=round(time.time() - started, 3))
     finally:

@@ -50,10 +50,8 @@ class Patch(Stage):
         if not files:
             raise EditError("localization found no file to edit")
         fns = loc.get("functions") or {}
-        out = [(files[0], fn) for fn in (fns.get(files[0]) or [])[:2]] or [(files[0], None)]
-        if len(files) > 1:
-            out.append((files[1], (fns.get(files[1]) or [None])[0]))
-        return out[: max(1, min(self.spread, self.k))]
+        # one target per file (its best function): the K samples also hedge the file choice
+        return [(f, (fns.get(f) or [None])[0]) for f in files[: max(1, min(self.spread, self.k))]]
 
     def _format(self, source: str, function: str | None) -> str:
         if self.edit_format != "auto":
@@ -145,7 +143,9 @@ class PatchVerifier:
         repro = kept_tests(ctx)
         existing = existing_tests(root)
         baseline = await self._baseline(ctx, repo, base, existing)
-        keep = [t for t, o in baseline.items() if o == "passed"]
+        # regressions are judged per test: every test (node) that passed on the base commit
+        keep = [t for t, o in baseline.items() if o == "passed" and ("::" in t or not any(
+            k.startswith(t + "::") for k in baseline))]
         valid = [c for c in candidates if c.valid]
         results = await asyncio.gather(*(asyncio.to_thread(
             run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
@@ -172,12 +172,15 @@ def score(cand: Candidate, res: CheckResult, repro_ids: list[str], keep: list[st
     regressions = [t for t in keep if not res.passed(t)]
     g = len(kept) / len(keep) if keep else 1.0
     tests = {t: res.passed(t) for t in repro_ids + keep}
+    # Any patch that keeps the existing tests green (score ≥ 0.3) outranks any patch that breaks
+    # one (0.1-0.29); within each group, the share of reproduction tests it fixes decides. A patch
+    # that fixes the reproduction but breaks a few tests is still worth refining (≥ 0.2).
     if repro_ids:
         r = len(fixed) / len(repro_ids)
-        value = 0.7 * r + 0.3 * g if (r < 1 or regressions) else 1.0
+        value = 0.1 + 0.19 * r * g if regressions else 0.3 + 0.7 * r
         passed, uncertainty = (not regressions and r == 1.0), 0.2
     else:
-        value, passed, uncertainty = 0.5 * g, None, 1.0
+        value, passed, uncertainty = (0.1 + 0.19 * g if regressions else 0.5), None, 1.0
     failing = [t for t in repro_ids if not res.passed(t)] + regressions
     feedback = ("all checks pass" if not failing else
                 "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
@@ -191,7 +194,7 @@ class PatchController(RuleController):
     regressions is accepted (the select stage and its judge take it from there)."""
 
     def __init__(self, **kw: Any):
-        kw = {"accept_score": 1.0, "promising": 0.3, "max_digs": 2, "max_pivots": 1, "max_steps": 5} | kw
+        kw = {"accept_score": 1.0, "promising": 0.2, "max_digs": 2, "max_pivots": 1, "max_steps": 5} | kw
         super().__init__(**kw)
 
     async def decide(self, ctx: StepContext, selection: Selection, best: Verdict | None) -> Decision:

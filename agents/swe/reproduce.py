@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +95,31 @@ class _ReproVerifier:
             mine = {k: v for k, v in res.outcomes.items() if k == path}
             failing = [k for k, v in mine.items() if v == "failed"]
             collected = bool(mine) and "error" not in mine.values()
-            ok = collected and bool(failing)
+            own_bug = _own_mistake(res.output)
+            ok = collected and bool(failing) and own_bug is None
             why = ("fails on the base commit as an issue reproduction should" if ok else
-                   "could not be collected or imported" if not collected else "passes on the base commit")
+                   "could not be collected or imported" if not collected else
+                   f"fails because of the test's own mistake ({own_bug})" if own_bug and failing else
+                   "passes on the base commit")
             verdicts.append(Verdict(candidate_id=c.id, score=1.0 if ok else 0.0, passed=ok,
                                     feedback=f"{why}\n{res.output[-800:]}",
                                     details={"file": f"{REPRO_DIR}/test_repro_{i}.py", "failing": failing,
                                              "outcomes": mine}))
             c.meta["file"] = f"{REPRO_DIR}/test_repro_{i}.py"
         return verdicts
+
+
+_OWN_MISTAKES = ("NameError", "ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError",
+                 "fixture '")
+
+
+def _own_mistake(output: str) -> str | None:
+    """A test that fails with a NameError or an import error fails because of itself, not the bug.
+    (A bug can raise these too, but rarely; keeping such tests would make every patch look wrong.)"""
+    for marker in _OWN_MISTAKES:
+        if re.search(rf"^E\s+.*{re.escape(marker)}", output, re.M):
+            return marker.strip("' ")
+    return None
 
 
 def kept_tests(ctx: StepContext) -> dict[str, Any]:

@@ -100,6 +100,7 @@ class TestRun(BaseModel):
     duration_s: float = 0.0
     problem: str | None = None  # the run as a whole went wrong (timeout, no pytest, crash): one line
     output_tail: str = ""
+    nodes: dict[str, TestOutcome] = {}  # every test that ran, by its own node id (a file id expands here)
 
     @property
     def not_collected(self) -> list[str]:
@@ -230,5 +231,6 @@ def _fold(ids: list[str], records: list[dict], exit_code: int, timed_out: bool, 
         else:
             why = "not collected: no test with this id (renamed, removed, or a different parametrization?)"
         outcomes[tid] = TestOutcome(outcome="error", message=why, collected=was_collected)
+    nodes = {n: _outcome_of(reps) for n, reps in by_node.items()}
     return TestRun(outcomes=outcomes, exit_code=exit_code, timed_out=timed_out, duration_s=round(wall, 3),
-                   problem=problem, output_tail=_tail(output))
+                   problem=problem, output_tail=_tail(output), nodes=nodes)
