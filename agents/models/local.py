@@ -14,6 +14,7 @@ A call timeout (`GenerationParams.timeout`) stops generation between tokens and 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import threading
 import time
@@ -27,6 +28,17 @@ _TEMPLATE_ALLOWANCE = 64  # tokens a chat template may add (e.g. Qwen's default 
 
 _cache: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
 _cache_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free models before interpreter teardown: llama's own __del__ then finds its helpers gone."""
+    for llm, _ in _cache.values():
+        try:
+            llm.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    _cache.clear()
 
 
 def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
