@@ -52,7 +52,8 @@ if ! "$VENV/bin/python" -c "import llama_cpp" >/dev/null 2>&1 || [ "$(cat "$VENV
       "$VENV/bin/pip" wheel -q --no-cache-dir --no-binary llama-cpp-python --no-deps -w "$dir" "llama-cpp-python==$LLAMA_VERSION"
     wheel=$(ls "$dir"/llama_cpp_python-$LLAMA_VERSION-*.whl | head -n 1)
   fi
-  "$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+  "$VENV/bin/pip" uninstall -q -y llama-cpp-python >/dev/null 2>&1 || true  # a build for another CPU
+  "$VENV/bin/pip" install -q "$wheel"
   echo "$sig" > "$VENV/.llama-sig"
 fi
 log "done"
