@@ -103,7 +103,8 @@ class BwrapSandbox:
         self.as_root = _is_root()
         # One uid per sandbox object: processes of concurrent sandboxes are counted apart.
         self.uid = uid if uid is not None else _UID_BASE + (os.getpid() % 10_000) * 100 + next(_uid_counter) % 100
-        self._static = _system_mounts() + _python_mounts()
+        self._system = _system_mounts()
+        self._python = _python_mounts()  # after the /tmp tmpfs: a venv under /tmp must stay visible
         self._closed = False
 
     def argv(self, command: str | list[str], limits: Limits, cwd: str | None) -> list[str]:
@@ -112,9 +113,10 @@ class BwrapSandbox:
         if not self.as_root:
             ns = ["--unshare-all"]  # includes a user namespace, needed unprivileged
         args = ["bwrap", *ns, "--die-with-parent", "--new-session", "--hostname", "sandbox",
-                *self._static,
+                *self._system,
                 "--proc", "/proc", "--dev", "/dev",
                 "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
+                *self._python,
                 "--bind", str(self.workspace), WORKDIR,
                 "--chdir", inner_cwd, "--"]
         if self.as_root:
