@@ -125,8 +125,9 @@ def test_fill_disk_one_file(sb, backend, workspace):
 
 
 def test_fill_tmp(sb, backend):
-    r = sb.run("i=0; while [ $i -lt 100 ]; do dd if=/dev/zero of=/tmp/f$i bs=1M count=16 2>/dev/null || break; "
-               "i=$((i+1)); done; du -sm /tmp", timeout=20)
+    # measure only what the attack wrote: the project's interpreter may be bound read-only under /tmp
+    r = sb.run("mkdir -p /tmp/fill; i=0; while [ $i -lt 100 ]; do dd if=/dev/zero of=/tmp/fill/f$i bs=1M count=16 "
+               "2>/dev/null || break; i=$((i+1)); done; du -sm /tmp/fill", timeout=20)
     used_mb = int(r.stdout.split()[0]) if r.stdout.strip() else 0
     report(backend, "fill private /tmp", used_mb > 64, f"/tmp capped at {used_mb} MB of 64 MB tmpfs")
 
