@@ -30,3 +30,13 @@ def require_backend(name: str) -> None:
     pytest.skip(f"sandbox backend {name} unavailable: {reason}")
 
 
+# A one-line fix of calc.py's `add` (the repositories the workspace and pool tests build).
+FIX_ADD_PATCH = """\
+diff --git a/calc.py b/calc.py
+--- a/calc.py
++++ b/calc.py
+@@ -1,2 +1,2 @@
+ def add(a, b):
+-    return a - b
++    return a + b
+"""

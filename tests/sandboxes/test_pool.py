@@ -2,24 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from pathlib import Path
 
 import git
 import pytest
-from sbx_helpers import require_backend
+from sbx_helpers import FIX_ADD_PATCH, require_backend
 
 from sandboxes.pool import VerificationPool, VerifyJob
 
-FIX = textwrap.dedent("""\
-    diff --git a/calc.py b/calc.py
-    --- a/calc.py
-    +++ b/calc.py
-    @@ -1,2 +1,2 @@
-     def add(a, b):
-    -    return a - b
-    +    return a + b
-    """)
+FIX = FIX_ADD_PATCH
 TEST = "python3 -c 'import time, calc; time.sleep(0.3); assert calc.add(2, 2) == 4'"
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import git
 import pytest
 
+from sbx_helpers import FIX_ADD_PATCH
+
 from sandboxes import _overlay
 from sandboxes.workspace import PatchError, WorkspaceManager
 
@@ -49,15 +51,7 @@ def candidate_worktrees(repo: Path) -> list[str]:
     return [w for w in listing[1:] if "/templates/" not in w.splitlines()[0]]
 
 
-GOOD = textwrap.dedent("""\
-    diff --git a/calc.py b/calc.py
-    --- a/calc.py
-    +++ b/calc.py
-    @@ -1,2 +1,2 @@
-     def add(a, b):
-    -    return a - b
-    +    return a + b
-    """)
+GOOD = FIX_ADD_PATCH
 
 
 def test_workspace_at_commit_and_cleanup(manager, repo):
