@@ -34,5 +34,5 @@ def _load_builtins() -> None:
     from agents.humaneval import scaled_pipeline, single_pipeline
 
     register("humaneval", lambda o: scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)),
-                                                    max_steps=int(o.get("max_steps", 4))))
+                                                    max_steps=int(o.get("max_steps", 3))))
     register("humaneval-single", lambda o: single_pipeline())
