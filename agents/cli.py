@@ -39,7 +39,7 @@ def run(pipeline: str = typer.Argument(..., help="Pipeline name: humaneval | hum
     """Run one task through a pipeline, checkpointing every step into RUN_DIR."""
     from agents import pipelines
     from agents.graph import run as run_graph
-    from agents.humaneval import grade, load_problems, select
+    from agents.humaneval import load_problems, select
 
     pipe = pipelines.build(pipeline, {"k": k})
     task = select(load_problems(), ids=[problem])[0]
