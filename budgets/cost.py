@@ -80,8 +80,9 @@ class CostModel(BaseModel):
 
     def model_call(self, model: str, input_tokens: int, output_tokens: int, *, calls: int = 1,
                    usd: float | None = None, fallback_price: tuple[float, float] | None = None) -> Spend:
-        """Spend of a model call. `usd` (provider-reported) wins over our price table if given."""
-        if usd is None:
+        """Spend of a model call. A price configured for `model` wins; else the provider-reported
+        `usd`; else the fallback price (the backend's own, e.g. litellm's cost map)."""
+        if model in self.model_prices or usd is None:
             pin, pout = self.model_price(model, fallback_price)
             usd = input_tokens * pin + output_tokens * pout
         return Spend(usd_tokens=usd, input_tokens=input_tokens, output_tokens=output_tokens, model_calls=calls)

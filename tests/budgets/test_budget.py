@@ -71,3 +71,9 @@ def test_ledger_restore_round_trip():
     t2.restore(t.ledger())
     assert t2.spent == t.spent and t2.child("a").spent == t.child("a").spent
     assert t2.child("a").budget.tokens == 500
+
+
+def test_configured_price_wins_over_reported_dollars():
+    cm = CostModel(model_prices={"local/x": (1e-6, 1e-6)})
+    assert cm.model_call("local/x", 100, 100, usd=0.0).usd == pytest.approx(2e-4)
+    assert cm.model_call("api/y", 100, 100, usd=0.5).usd == 0.5
