@@ -40,3 +40,18 @@ diff --git a/calc.py b/calc.py
 -    return a - b
 +    return a + b
 """
+
+
+def make_calc_repo(path, extra: dict[str, bytes] | None = None):
+    """A one-commit git repository whose calc.py has the bug FIX_ADD_PATCH fixes."""
+    import git
+
+    r = git.Repo.init(path)
+    with r.config_writer() as cw:
+        cw.set_value("user", "name", "t").set_value("user", "email", "t@example.com")
+    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    for name, data in (extra or {}).items():
+        (path / name).write_bytes(data)
+    r.index.add(["calc.py", *(extra or {})])
+    r.index.commit("base")
+    return path

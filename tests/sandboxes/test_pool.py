@@ -4,9 +4,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import git
 import pytest
-from sbx_helpers import FIX_ADD_PATCH, require_backend
+from sbx_helpers import FIX_ADD_PATCH, make_calc_repo, require_backend
 
 from sandboxes.pool import VerificationPool, VerifyJob
 
@@ -16,14 +15,7 @@ TEST = "python3 -c 'import time, calc; time.sleep(0.3); assert calc.add(2, 2) ==
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    r = git.Repo.init(path)
-    with r.config_writer() as cw:
-        cw.set_value("user", "name", "t").set_value("user", "email", "t@example.com")
-    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    r.index.add(["calc.py"])
-    r.index.commit("base")
-    return path
+    return make_calc_repo(tmp_path / "repo")
 
 
 class CountingCharger:

@@ -10,7 +10,7 @@ from pathlib import Path
 import git
 import pytest
 
-from sbx_helpers import FIX_ADD_PATCH
+from sbx_helpers import FIX_ADD_PATCH, make_calc_repo
 
 from sandboxes import _overlay
 from sandboxes.workspace import PatchError, WorkspaceManager
@@ -18,15 +18,7 @@ from sandboxes.workspace import PatchError, WorkspaceManager
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    r = git.Repo.init(path)
-    with r.config_writer() as cw:
-        cw.set_value("user", "name", "t").set_value("user", "email", "t@example.com")
-    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    (path / "logo.bin").write_bytes(bytes(range(256)))
-    r.index.add(["calc.py", "logo.bin"])
-    r.index.commit("base")
-    return path
+    return make_calc_repo(tmp_path / "repo", {"logo.bin": bytes(range(256))})
 
 
 def overlay_ok(tmp_path: Path) -> bool:
