@@ -33,7 +33,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from agents.cli_support import load_budget
-    from agents.cli_swe import run_bench_swe
+    from agents.swe.bench import run_bench_swe
 
     budgets = a.budgets.split("/") if "/" in a.budgets else a.budgets.split(";")
     rows = []

@@ -36,8 +36,8 @@ class Patch(Stage):
             raise ValueError(f"edit_format must be one of {FORMATS}")
         kw.setdefault("strategy", TestVote())
         kw.setdefault("controller", PatchController())
+        kw.setdefault("verifier", PatchVerifier())
         super().__init__(**kw)
-        self.verifier = PatchVerifier()
 
     # ---- what to edit ------------------------------------------------------------------------------
     def _targets(self, ctx: StepContext) -> list[tuple[str, str | None]]:

@@ -45,8 +45,8 @@ class Reproduce(Stage):
     def __init__(self, **kw: Any):
         kw.setdefault("strategy", KeepFailing())
         kw.setdefault("controller", RuleController(accept_score=1.0, promising=2.0, max_pivots=1, max_steps=2))
+        kw.setdefault("verifier", _ReproVerifier())
         super().__init__(**kw)
-        self.verifier = _ReproVerifier()
 
     def prompt(self, ctx: StepContext) -> list[Message]:
         root = Path(ctx.task.input["workdir"])

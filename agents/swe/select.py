@@ -20,8 +20,8 @@ class Select(Stage):
         kw.setdefault("strategy", TieBreak(primary, LLMJudge(criteria="fixing the issue without breaking anything"))
                       if judge else primary)
         kw.setdefault("controller", AcceptController())
+        kw.setdefault("verifier", _Recorded())
         super().__init__(**kw)
-        self.verifier = _Recorded()
 
     async def propose(self, ctx: StepContext) -> list[Candidate]:
         seen: dict[str, Candidate] = {}

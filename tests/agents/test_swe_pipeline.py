@@ -76,3 +76,19 @@ async def test_unusable_model_output_yields_no_patch_not_a_crash(wraptext, tmp_p
     res = await solve_instance(inst, model=ScriptedModel(default="I am not sure."), run_dir=tmp_path / "run",
                                mode="scaled", k=2)
     assert res.model_patch == "" and res.status in ("completed", "budget_exhausted")
+
+
+def test_a_verifier_given_to_a_swe_stage_is_kept():
+    """Reproduce, Patch and Select bring their own verifier only when the caller gives none."""
+    from agents.swe.patch import Patch
+    from agents.swe.reproduce import Reproduce
+    from agents.swe.select import Select
+
+    class Mine:
+        async def verify(self, ctx, cands):
+            return []
+
+    for cls in (Reproduce, Patch, Select):
+        mine = Mine()
+        assert cls(verifier=mine).verifier is mine
+        assert cls().verifier is not None and not isinstance(cls().verifier, Mine)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents.cli_swe import run_bench_swe
+from agents.swe.bench import run_bench_swe
 
 ROOT = Path(__file__).resolve().parents[3]
 IDS = ["confparse-1", "cronparse-1", "spans-1", "wraptext-1"]
@@ -150,7 +150,7 @@ def _stand_in(calls, patches, fail=()):
 
 
 def test_solve_path_resumes(subset, swe_instances, sandbox_backend, monkeypatch):
-    monkeypatch.setattr("agents.cli_swe.check_model", lambda *a, **k: None)
+    monkeypatch.setattr("agents.swe.bench.check_model", lambda *a, **k: None)
     patches = {i: swe_instances[i].patch for i in ("confparse-1", "spans-1")}
     calls, events = [], []
     out = subset / "solve"
