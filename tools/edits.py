@@ -29,37 +29,65 @@ def code_blocks(text: str) -> list[str]:
 
 def rewrite_file(old: str, reply: str, *, min_keep: float = 0.6) -> str:
     """The largest code block of `reply` as the new file. Rejects text that does not parse and
-    rewrites that drop most of the file (models elide with `...` or stop early)."""
+    rewrites that drop most of the file (models elide with `...` or stop early); a reply that gives
+    only some of the file's functions or methods (a common small-model answer to "rewrite the whole
+    file") has those definitions spliced into the file instead."""
     blocks = code_blocks(reply)
     if not blocks:
         raise EditError("no code block in the reply")
     new = max(blocks, key=len).rstrip("\n") + "\n"
-    _must_parse(new)
     old_lines, new_lines = len(old.splitlines()), len(new.splitlines())
     if old_lines >= 10 and new_lines < min_keep * old_lines:
-        raise EditError(f"rewrite has {new_lines} lines where the file has {old_lines}: it looks truncated")
+        try:
+            return splice_definitions(old, reply)
+        except EditError:
+            _must_parse(new)
+            raise EditError(f"rewrite has {new_lines} lines where the file has {old_lines}: it looks truncated, "
+                            "and it redefines none of the file's functions") from None
+    _must_parse(new)
+    return new
+
+
+def splice_definitions(old: str, reply: str) -> str:
+    """Replace each function or method of `old` that the reply's code blocks define again (matched
+    by qualified name, else by a unique short name) with the reply's version."""
+    known = [s.name for s in symbols(old) if s.kind in ("function", "method")]
+    new = old
+    for block in code_blocks(reply):
+        src = textwrap.dedent(block)
+        lines = src.splitlines()
+        for sym in symbols(src):
+            if sym.kind not in ("function", "method"):
+                continue
+            short = sym.name.rsplit(".", 1)[-1]
+            same = [n for n in known if n.rsplit(".", 1)[-1] == short]
+            target = sym.name if sym.name in known else (same[0] if len(same) == 1 else None)
+            if target is not None:
+                new = _replace_def(new, target, textwrap.dedent("\n".join(lines[sym.start - 1: sym.end])))
+    if new == old:
+        raise EditError("the reply redefines none of the file's functions")
     return new
 
 
 def rewrite_function(old: str, name: str, reply: str) -> str:
     """Replace function/method `name` (`f` or `Class.f`) in `old` with the definition in `reply`.
     The reply's indentation is normalized to the original's."""
-    target = next((s for s in symbols(old) if s.name == name or s.name.endswith("." + name)), None)
-    if target is None:
-        raise EditError(f"function {name!r} not found in the file")
     short = name.rsplit(".", 1)[-1]
-    code = None
     for block in code_blocks(reply):
         src = textwrap.dedent(block)
         for sym in symbols(src):
             if sym.name.rsplit(".", 1)[-1] == short and sym.kind in ("function", "method"):
-                lines = src.splitlines()
-                code = textwrap.dedent("\n".join(lines[sym.start - 1: sym.end]))
-                break
-        if code:
-            break
-    if code is None:
-        raise EditError(f"the reply has no definition of {short!r}")
+                return _replace_def(old, name, textwrap.dedent("\n".join(src.splitlines()[sym.start - 1: sym.end])))
+    if not any(s.name == name or s.name.endswith("." + name) for s in symbols(old)):
+        raise EditError(f"function {name!r} not found in the file")
+    raise EditError(f"the reply has no definition of {short!r}")
+
+
+def _replace_def(old: str, name: str, code: str) -> str:
+    """`old` with the definition of `name` replaced by `code`, re-indented to the original's level."""
+    target = next((s for s in symbols(old) if s.name == name or s.name.endswith("." + name)), None)
+    if target is None:
+        raise EditError(f"function {name!r} not found in the file")
     old_lines = old.splitlines(keepends=True)
     first = old_lines[target.start - 1]
     indent = first[: len(first) - len(first.lstrip())]

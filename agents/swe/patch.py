@@ -21,6 +21,11 @@ from tools.repo import match_path, source_files, symbols
 FORMATS = ("auto", "file", "function", "search_replace")
 
 
+# Asked for code straight away, small models often echo the file unchanged; one sentence of
+# diagnosis first makes them commit to a change (seen with Qwen2.5-Coder-1.5B on the example suite).
+DIAGNOSE = "First say in one or two sentences which line causes the issue and how it must change. "
+
+
 class Patch(Stage):
     name = "patch"
     k = 4
@@ -91,13 +96,13 @@ class Patch(Stage):
         if fmt == "function" and function:
             sym = next(s for s in symbols(source) if s.name == function)
             body = "\n".join(source.splitlines()[sym.start - 1: sym.end])
-            ask = (f"File {rel} contains:\n```python\n{body}\n```\nRewrite `{function.split('.')[-1]}` to fix the issue. "
-                   "Reply with the complete corrected function in one ```python block.")
+            ask = (f"File {rel} contains:\n```python\n{body}\n```\n{DIAGNOSE}Then reply with the complete corrected "
+                   f"`{function.split('.')[-1]}` in one ```python block.")
         elif fmt == "search_replace":
             ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue with SEARCH/REPLACE blocks:\n{rel}\n"
                    "<<<<<<< SEARCH\n<exact lines to replace>\n=======\n<new lines>\n>>>>>>> REPLACE")
         else:
-            ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue. Reply with the complete corrected file "
+            ask = (f"File {rel}:\n```python\n{source}\n```\n{DIAGNOSE}Then reply with the complete corrected file "
                    "in one ```python block, changing only what the fix needs.")
         if ctx.mode == "refine" and ctx.best:
             cand, verdict = ctx.best

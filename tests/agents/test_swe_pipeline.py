@@ -36,7 +36,7 @@ def scripted(src, *, wrong_first=True):
             return "path/to/wrap.py::wrap"
         if "pytest file" in user:
             return repro_fail if "wrap" in user else repro_pass
-        if "Fix the issue" in user:
+        if "which line causes the issue" in user:
             state["patches"] += 1
             if wrong_first and "A previous fix attempt" not in user:
                 return "```python\n" + wrong + "```"

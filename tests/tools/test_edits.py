@@ -1,6 +1,7 @@
 import pytest
 
-from tools.edits import EditError, code_blocks, rewrite_file, rewrite_function, search_replace, unified_diff
+from tools.edits import (EditError, code_blocks, rewrite_file, rewrite_function, search_replace, splice_definitions,
+                         unified_diff)
 
 SRC = "import os\n\n\nclass A:\n    def f(self, x):\n        return x + 1\n\n    def g(self):\n        return 2\n\n\ndef h():\n    return 3\n"
 
@@ -35,6 +36,23 @@ def test_rewrite_file_rejects_truncation_and_syntax_errors():
     with pytest.raises(EditError, match="does not parse"):
         rewrite_file(long, "```python\ndef (:\n```")
     assert rewrite_file(SRC, "```python\n" + SRC.replace("x + 1", "x - 1") + "```").count("x - 1") == 1
+
+
+def test_rewrite_file_splices_a_partial_reply_into_the_file():
+    """Asked for the whole file, small models often answer with the one method they changed."""
+    big = SRC + "".join(f"\n\ndef pad{i}():\n    return {i}\n" for i in range(4))
+    new = rewrite_file(big, "The bug is in f.\n```python\ndef f(self, x):\n    return x + 100\n```")
+    assert "    def f(self, x):\n        return x + 100\n" in new
+    assert new.replace("x + 100", "x + 1") == big
+    # a qualified class block and a top-level function in one reply
+    both = splice_definitions(big, "```python\nclass A:\n    def g(self):\n        return 5\n```\n"
+                                   "```python\ndef h():\n    return 6\n```")
+    assert "        return 5\n" in both and "    return 6\n" in both and "x + 1" in both
+    with pytest.raises(EditError, match="redefines none"):
+        rewrite_file(big, "```python\ndef unrelated():\n    pass\n```")
+    twice = big + "\n\nclass B:\n    def f(self, x):\n        return x\n"
+    with pytest.raises(EditError, match="redefines none"):  # `f` is ambiguous: A.f or B.f
+        splice_definitions(twice, "```python\ndef f(self, x):\n    return 0\n```")
 
 
 def test_search_replace_tolerates_indentation_and_paths():
