@@ -5,10 +5,14 @@ dig_deeper → itself (refine), pivot → itself or `stage.pivot_to` (fresh appr
 checkpoints after every node, so a run killed mid-stage resumes at the step it was in, with the
 budget ledger of the last checkpoint (completed steps are never charged twice).
 State holds only JSON-able dicts, so checkpoints need no custom serializer.
+
+The step records themselves are not in the graph state: LangGraph's SQLite saver writes the whole
+state at every step, so a growing record list would make step n cost O(n). A `StepLog` keeps them
+(in memory, appended to `trajectory.jsonl` before the step's checkpoint is written); the state
+holds their count, and on resume the log is cut back to the count of the last checkpoint.
 """
 from __future__ import annotations
 
-import operator
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +24,7 @@ from agents.context import StepContext
 from agents.runtime import Runtime
 from agents.stage import Stage
 from agents.state import RunResult, StageResult, StepRecord, Task
-from agents.trajectory import RunFiles
+from agents.trajectory import RunFiles, StepLog
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -30,7 +34,7 @@ def _merge(a: dict, b: dict) -> dict:
 class GraphState(TypedDict, total=False):
     task: dict
     results: Annotated[dict, _merge]      # stage name -> StageResult
-    records: Annotated[list, operator.add]  # StepRecord dicts, in order
+    steps: int                            # how many step records (in the StepLog) this state covers
     ledger: dict                          # BudgetTracker.ledger() after the last step
     cursor: dict                          # {"stage": name | None, "mode": "sample"|"refine"|"pivot"}
     status: str                           # "running" | "completed" | "budget_exhausted"
@@ -50,14 +54,6 @@ class Pipeline:
                 raise ValueError(f"stage {s.name!r} pivots to unknown stage {s.pivot_to!r}")
         self.stages, self.name, self.max_steps = stages, name, max_steps
         self._index = {s.name: i for i, s in enumerate(stages)}
-        self._record_cache: dict[tuple, StepRecord] = {}  # validating every past step each step is O(n²)
-
-    def _parsed(self, raw: dict) -> StepRecord:
-        key = (raw.get("run_id"), raw["stage"], raw["step"], raw.get("started_at"))
-        rec = self._record_cache.get(key)
-        if rec is None:
-            rec = self._record_cache[key] = StepRecord(**raw)
-        return rec
 
     def answer(self, results: dict[str, StageResult]) -> Any:
         last = results.get(self.stages[-1].name)
@@ -75,21 +71,26 @@ class Pipeline:
         i = self._index[name] + 1
         return self.stages[i].name if i < len(self.stages) else None
 
-    def build(self, runtime: Runtime, checkpointer: Any = None):
+    def build(self, runtime: Runtime, checkpointer: Any = None, log: StepLog | None = None):
+        """The compiled graph; its nodes append their step records to `log` (a fresh in-memory one
+        by default)."""
+        log = log if log is not None else StepLog()
         graph = StateGraph(GraphState)
         for stage in self.stages:
-            graph.add_node(stage.name, self._node(stage, runtime))
+            graph.add_node(stage.name, self._node(stage, runtime, log))
             graph.add_conditional_edges(stage.name, _route, [s.name for s in self.stages] + [END])
         graph.add_edge(START, self.stages[0].name)
         return graph.compile(checkpointer=checkpointer)
 
-    def _node(self, stage: Stage, runtime: Runtime):
+    def _node(self, stage: Stage, runtime: Runtime, log: StepLog):
         async def node(state: GraphState) -> dict:
             task = Task(**state["task"])
             results = {k: StageResult(**v) for k, v in (state.get("results") or {}).items()}
             result = results.get(stage.name) or StageResult(stage=stage.name)
             result.status = "running"
-            records = [self._parsed(r) for r in state.get("records") or []]
+            n_steps = state.get("steps") or 0
+            log.truncate(n_steps)  # a step that ran after the last checkpoint (then was lost) is redone
+            records = list(log.records)
             history = [r for r in records if r.stage == stage.name]
             mode = (state.get("cursor") or {}).get("mode", "sample")
             tracker = runtime.tracker.child(stage.name, stage.budget, share=self._share(stage), of_remaining=True)
@@ -120,13 +121,14 @@ class Pipeline:
             else:  # pivot
                 result.pivots += 1
                 cursor = {"stage": decision.target or stage.name, "mode": "pivot"}
-            total_steps = len(state.get("records") or []) + 1
+            total_steps = n_steps + 1
             if cursor["stage"] is not None and total_steps >= self.max_steps:
                 cursor, status = {"stage": None, "mode": "sample"}, "completed"
                 result.reason += f" (run step limit {self.max_steps} reached)"
             runtime.emit("step_end", stage=stage.name, step=ctx.step, decision=decision.model_dump(),
                          budget=record.budget, spend=runtime.tracker.spent.summary())
-            return {"results": {stage.name: result.model_dump()}, "records": [record.model_dump()],
+            log.append(record)
+            return {"results": {stage.name: result.model_dump()}, "steps": total_steps,
                     "ledger": runtime.tracker.ledger(), "cursor": cursor, "status": status}
 
         node.__name__ = f"stage_{stage.name}"
@@ -154,19 +156,20 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
         files.start(task=task, config=config or {})
     run_id = files.run_id()
     cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": pipeline.max_steps + 5}
+    log = StepLog(files)
     async with AsyncSqliteSaver.from_conn_string(str(files.checkpoints)) as saver:
-        app = pipeline.build(runtime, checkpointer=saver)
+        app = pipeline.build(runtime, checkpointer=saver, log=log)
         inputs: Any = _initial(task, run_id)
         if resume:
             snap = await app.aget_state(cfg)
             values = snap.values or {}
             started -= files.elapsed_before()
+            log.load(values.get("steps") or 0)  # the checkpoint is the truth: later lines are dropped
             if values:
                 runtime.tracker.restore(values.get("ledger") or {})
-                files.rewrite_trajectory(values.get("records") or [])
                 if not snap.next and values.get("status") == "running" and (values.get("cursor") or {}).get("stage"):
                     # killed between a step's write and its routing: route again from the stage that ran last
-                    last = (values.get("records") or [{}])[-1].get("stage") or pipeline.stages[0].name
+                    last = log.records[-1].stage if log.records else pipeline.stages[0].name
                     await app.aupdate_state(cfg, {}, as_node=last)
                     snap = await app.aget_state(cfg)
                 if not snap.next:  # it had finished; nothing to do but report
@@ -176,10 +179,8 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
                 inputs = None  # continue from the last checkpoint
         # durability="sync": a step's checkpoint is on disk before the next step starts, so a kill
         # at any moment leaves a checkpoint that says which stage runs next
-        async for update in app.astream(inputs, cfg, stream_mode="updates", durability="sync"):
-            for node_update in update.values():
-                if isinstance(node_update, dict):
-                    files.append_records(node_update.get("records") or [])
+        async for _ in app.astream(inputs, cfg, stream_mode="updates", durability="sync"):
+            pass
         final = (await app.aget_state(cfg)).values
     result = _result(pipeline, final, runtime, time.time() - started)
     files.finish(result)
@@ -189,7 +190,7 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
 def _initial(task: Task, run_id: str) -> dict:
     data = task.model_dump()
     data.setdefault("meta", {})["run_id"] = run_id
-    return {"task": data, "results": {}, "records": [], "ledger": {}, "cursor": {"stage": None, "mode": "sample"},
+    return {"task": data, "results": {}, "steps": 0, "ledger": {}, "cursor": {"stage": None, "mode": "sample"},
             "status": "running"}
 
 
@@ -200,4 +201,4 @@ def _result(pipeline: Pipeline, final: dict, runtime: Runtime, wall: float) -> R
     return RunResult(run_id=task.meta.get("run_id", ""), task=task,
                      status="completed" if status == "running" else status,
                      answer=pipeline.answer(results), stages=results, spend=runtime.tracker.spent.summary(),
-                     steps=len(final.get("records") or []), wall_s=round(wall, 3))
+                     steps=final.get("steps") or 0, wall_s=round(wall, 3))

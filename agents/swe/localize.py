@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.context import StepContext
+from budgets import BudgetExceeded
 from agents.controllers import AcceptController
 from agents.models.base import Message
 from agents.stage import Stage
@@ -64,7 +65,12 @@ class Localize(Stage):
 
     async def propose(self, ctx: StepContext) -> list[Candidate]:
         root, files, ranked = self._files(ctx)
-        sampled = await super().propose(ctx) if self.k > 0 else []
+        sampled: list[Candidate] = []
+        if self.k > 0:
+            try:
+                sampled = await super().propose(ctx)
+            except BudgetExceeded as e:  # the lexical ranking is free: localize without model votes
+                ctx.errors.append(f"budget: {e}; localized by the lexical ranking alone")
         votes: dict[str, float] = defaultdict(float)
         fn_votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for i, (rel, score) in enumerate(ranked[: self.shortlist]):

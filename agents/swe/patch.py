@@ -16,7 +16,7 @@ from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, run_checks
 from agents.swe.reproduce import existing_tests, kept_tests
 from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
-from tools.repo import match_path, source_files, symbols
+from tools.repo import match_path, rank_files, source_files, symbols
 
 FORMATS = ("auto", "file", "function", "search_replace")
 
@@ -52,8 +52,11 @@ class Patch(Stage):
             return [(ctx.best[0].content["file"], ctx.best[0].content.get("function"))]
         loc = ctx.output("localize") or {}
         files = loc.get("files") or []
+        if not files:  # no localization (e.g. its budget share ran out): the lexical ranking is free
+            root = Path(ctx.task.input["workdir"])
+            files = [f for f, _ in rank_files(root, ctx.task.input["problem_statement"], source_files(root))][:3]
         if not files:
-            raise EditError("localization found no file to edit")
+            raise EditError("the repository has no Python source file to edit")
         fns = loc.get("functions") or {}
         # one target per file (its best function): the K samples also hedge the file choice
         return [(f, (fns.get(f) or [None])[0]) for f in files[: max(1, min(self.spread, self.k))]]

@@ -26,8 +26,7 @@ def swe_pipeline(mode: str = "scaled", *, k: int = 4, edit_format: str = "auto",
         raise ValueError(f"mode must be one of {MODES}")
     if mode == "single":
         patch = Patch(k=1, temperature=0.0, controller=AcceptController(), strategy=BestScore(),
-                      edit_format=edit_format)
-        patch.verifier = _NoTests()
+                      verifier=_NoTests(), edit_format=edit_format)
         return Pipeline([Localize(k=1, temperature=0.0), patch], name="swe-single")
     stages: list[Any] = [Localize(k=k, share=0.1), Reproduce(k=max(2, k // 2), share=0.25)]
     if mode == "best_of_n":

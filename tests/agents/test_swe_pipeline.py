@@ -92,3 +92,21 @@ def test_a_verifier_given_to_a_swe_stage_is_kept():
         mine = Mine()
         assert cls(verifier=mine).verifier is mine
         assert cls().verifier is not None and not isinstance(cls().verifier, Mine)
+
+
+async def test_a_budget_too_small_to_localize_falls_back_to_the_lexical_ranking(wraptext, tmp_path):
+    """Localize's share of a tight budget may not afford one model call: the free lexical ranking
+    then decides the files, and the patch stage still runs (it used to crash the solve)."""
+    import json
+
+    from budgets import Budget
+
+    inst, src = wraptext
+    model, _ = scripted(src, wrong_first=False)
+    res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="best_of_n", k=2,
+                               budget=Budget(tokens=8_000))  # localize's 10% cannot pay for its prompt
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    loc = next(s for s in steps if s["stage"] == "localize")
+    assert any("lexical ranking alone" in e for e in loc["errors"])
+    assert "wraptext/wrap.py" in loc["candidates"][0]["content"]["files"]
+    assert any(s["stage"] == "patch" for s in steps) and res.status != "crashed"
