@@ -83,10 +83,23 @@ class Patch(Stage):
             if n == 0:
                 continue
             ctx.scratch.update(plan)
-            params = GenerationParams(n=n, max_tokens=self.max_tokens,
+            params = GenerationParams(n=n, max_tokens=self._reply_tokens(plan),
                                       temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
             out.extend(await ctx.sample(self.prompt(ctx), params))
         return out
+
+    def _reply_tokens(self, plan: dict[str, Any]) -> int:
+        """Output cap for one sample: a diagnosis plus the code it must write back (about 1 token per
+        3 characters, with headroom), at most `max_tokens`. The budget reserves this worst case per
+        sample before the call, so a tight cap lets more samples fit a budget."""
+        code = plan["source"]
+        if plan["format"] == "function" and plan["function"]:
+            sym = next((s for s in symbols(code) if s.name == plan["function"]), None)
+            if sym is not None:
+                code = "\n".join(code.splitlines()[sym.start - 1: sym.end])
+        elif plan["format"] == "search_replace":
+            code = code[: len(code) // 2]
+        return max(256, min(self.max_tokens, 200 + len(code) // 2))
 
     def prompt(self, ctx: StepContext) -> list[Message]:
         rel, function, fmt, source = (ctx.scratch[k] for k in ("file", "function", "format", "source"))
@@ -135,11 +148,37 @@ class Patch(Stage):
         return {"file": rel, "function": function, "format": fmt, "patch": patch}
 
     def key(self, ctx: StepContext, content: Any) -> str:
-        return "\n".join(line for line in content["patch"].splitlines() if line[:1] in "+-")
+        return patch_key(content["patch"])
 
     async def apply(self, ctx: StepContext, winner: Candidate) -> dict[str, Any] | None:
         # nothing to act on; record the base-commit test outcomes once so later steps reuse them
         return {"baseline": ctx.scratch["baseline"]} if "baseline" in ctx.scratch else None
+
+
+def patch_key(patch: str) -> str:
+    """What a patch changes, normalized (Agentless): its added and removed lines without comments,
+    blank lines or runs of spaces, so two samples that make the same edit count as one, voted twice."""
+    out = []
+    for line in patch.splitlines():
+        if line[:1] not in "+-" or line.startswith(("+++", "---")):
+            continue
+        code = _strip_comment(line[1:])
+        if code:
+            out.append(line[0] + " ".join(code.split()))
+    return "\n".join(out)
+
+
+def _strip_comment(code: str) -> str:
+    quote = None
+    for i, ch in enumerate(code):
+        if quote:
+            if ch == quote and code[i - 1] != "\\":
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return code[:i].strip()
+    return code.strip()
 
 
 class PatchVerifier:

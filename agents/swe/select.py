@@ -24,13 +24,21 @@ class Select(Stage):
         super().__init__(**kw)
 
     async def propose(self, ctx: StepContext) -> list[Candidate]:
+        """Every valid patch of the run, once per normalized edit; `meta["votes"]` counts the samples
+        that made that edit (test vote uses it to break ties before the judge is asked)."""
         seen: dict[str, Candidate] = {}
+        votes: dict[str, int] = {}
         for rec in ctx.history_of("patch"):
             for c in rec.candidates:
-                key = c.key or ""
-                if c.valid and key not in seen:
-                    seen[key] = c
-        return list(seen.values())
+                if not c.valid:
+                    continue
+                key = c.key or c.text
+                votes[key] = votes.get(key, 0) + 1
+                seen.setdefault(key, c)
+        out = []
+        for key, c in seen.items():
+            out.append(c.model_copy(update={"meta": {**c.meta, "votes": votes[key]}}))
+        return out
 
 
 

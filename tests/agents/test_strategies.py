@@ -46,6 +46,18 @@ async def test_test_vote_ranks_by_tests_then_agreement():
     assert sel.winner == cs[2].id and sel.ranking[-1] == cs[0].id
 
 
+async def test_test_vote_breaks_remaining_ties_by_how_many_samples_made_the_edit():
+    cs = cands("a", "b")
+    cs[1].meta["votes"] = 2  # two samples made edit b (the select stage merges them)
+    same = {"tests": {"t1": True, "t2": False}}
+    sel = await TestVote().select(cs, [Verdict(candidate_id=c.id, details=same) for c in cs])
+    assert sel.winner == cs[1].id and sel.scores[cs[1].id] > sel.scores[cs[0].id]
+    # votes never outweigh passing more tests
+    better = [Verdict(candidate_id=cs[0].id, details={"tests": {"t1": True, "t2": True}}),
+              Verdict(candidate_id=cs[1].id, details=same)]
+    assert (await TestVote().select(cs, better)).winner == cs[0].id
+
+
 async def test_llm_judge_uses_the_models_choice():
     model = ScriptedModel(['{"best": 1, "reason": "handles empty input"}'])
     rt = Runtime(model=model)

@@ -110,3 +110,13 @@ async def test_a_budget_too_small_to_localize_falls_back_to_the_lexical_ranking(
     assert any("lexical ranking alone" in e for e in loc["errors"])
     assert "wraptext/wrap.py" in loc["candidates"][0]["content"]["files"]
     assert any(s["stage"] == "patch" for s in steps) and res.status != "crashed"
+
+
+def test_patch_key_ignores_comments_blank_lines_and_spacing():
+    from agents.swe.patch import patch_key
+
+    a = "--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-    return x // 9\n+    return x / 9\n"
+    b = ("--- a/m.py\n+++ b/m.py\n@@ -1 +1,3 @@\n+# File m.py\n-    return x // 9\n+    return  x / 9  # fixed\n+\n")
+    c = "--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-    return x // 9\n+    return '#' + x\n"
+    assert patch_key(a) == patch_key(b) == "-return x // 9\n+return x / 9"
+    assert patch_key(c).endswith("+return '#' + x")
