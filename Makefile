@@ -22,8 +22,8 @@ demo: models
 
 ## HumanEval: one greedy sample vs. the scaled pipeline, pass rate, unified cost and wall time of each
 demo-humaneval: models
-	$(PY) -m agents.cli bench humaneval --limit $(DEMO_LIMIT) --mode both --model $(DEMO_MODEL) --k 3 \
-		--budget tokens=8k,run_tests=12 --out runs/demo-humaneval
+	$(PY) -m agents.cli bench humaneval --limit $(DEMO_LIMIT) --mode both --model $(DEMO_MODEL) --k 2 \
+		--budget tokens=6k,run_tests=8 --out runs/demo-humaneval
 
 ## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`)
 test: setup
