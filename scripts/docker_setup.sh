@@ -41,6 +41,8 @@ done
 if [ -z "$HOST" ]; then
   HOST="unix://$DIR/docker.sock"
   mkdir -p "$DIR/data" "$DIR/exec"
+  # a docker client alone (some images ship one) cannot start an engine: the daemon is in docker.io
+  command -v dockerd >/dev/null || { log "no dockerd: installing docker.io"; apt_install docker.io; }
   log "starting dockerd at $HOST (log: $DIR/dockerd.log)"
   # setsid + nohup: the daemon outlives this script and the CI step's process group.
   setsid nohup dockerd --data-root "$DIR/data" --exec-root "$DIR/exec" --pidfile "$DIR/dockerd.pid" \
