@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import ConfigError
+from agents.state import StepRecord
 
 RUN_FORMAT = 2  # 2: step records live in trajectory.jsonl, the checkpoint holds their count
 
@@ -74,9 +75,9 @@ class StepLog:
 
     def __init__(self, files: RunFiles | None = None):
         self.files = files
-        self.records: list[Any] = []
+        self.records: list[StepRecord] = []
 
-    def append(self, record: Any) -> None:
+    def append(self, record: StepRecord) -> None:
         if self.files is not None:
             with self.files.trajectory.open("a") as f:
                 f.write(record.model_dump_json() + "\n")
@@ -90,8 +91,6 @@ class StepLog:
 
     def load(self, n: int) -> None:
         """On resume: read the trajectory back and keep the first `n` records."""
-        from agents.state import StepRecord
-
         if self.files is None:
             return
         meta = self.files.meta()

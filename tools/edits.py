@@ -55,7 +55,6 @@ def splice_definitions(old: str, reply: str) -> str:
     new = old
     for block in code_blocks(reply):
         src = textwrap.dedent(block)
-        lines = src.splitlines()
         for sym in symbols(src):
             if sym.kind not in ("function", "method"):
                 continue
@@ -63,7 +62,7 @@ def splice_definitions(old: str, reply: str) -> str:
             same = [n for n in known if n.rsplit(".", 1)[-1] == short]
             target = sym.name if sym.name in known else (same[0] if len(same) == 1 else None)
             if target is not None:
-                new = _replace_def(new, target, textwrap.dedent("\n".join(lines[sym.start - 1: sym.end])))
+                new = _replace_def(new, target, textwrap.dedent(sym.text(src)))
     if new == old:
         raise EditError("the reply redefines none of the file's functions")
     return new
@@ -77,7 +76,7 @@ def rewrite_function(old: str, name: str, reply: str) -> str:
         src = textwrap.dedent(block)
         for sym in symbols(src):
             if sym.name.rsplit(".", 1)[-1] == short and sym.kind in ("function", "method"):
-                return _replace_def(old, name, textwrap.dedent("\n".join(src.splitlines()[sym.start - 1: sym.end])))
+                return _replace_def(old, name, textwrap.dedent(sym.text(src)))
     if not any(s.name == name or s.name.endswith("." + name) for s in symbols(old)):
         raise EditError(f"function {name!r} not found in the file")
     raise EditError(f"the reply has no definition of {short!r}")

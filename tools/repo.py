@@ -26,6 +26,10 @@ class Symbol(BaseModel):
     start: int
     end: int
 
+    def text(self, source: str) -> str:
+        """This symbol's lines of `source` (the text it was parsed from)."""
+        return "\n".join(source.splitlines()[self.start - 1: self.end])
+
 
 def source_files(root: Path, *, include_tests: bool = False, max_files: int = 2000) -> list[str]:
     """Python files under `root` as POSIX paths relative to it, sorted; tests excluded unless asked."""

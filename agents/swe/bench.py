@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from agents.cli_support import DEFAULT_MODEL, check_model, check_sandbox, parse_price
 from agents.errors import ConfigError, ScaleAgentError
+from agents.trajectory import write_atomic
 
 SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
 
@@ -54,12 +55,6 @@ def load_predictions(path: Path) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"{where}: model_patch must be a string (a unified diff) or null")
         out[rec["instance_id"]] = rec
     return out
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -166,7 +161,7 @@ class _Bench:
             async with self.grade_slots:
                 rep = await asyncio.to_thread(grade, inst, patch, sandbox=self.sandbox, timeout=self.timeout)
         data = rep.model_dump() | {"model_name_or_path": model_name, "solve": solve_info}
-        _write_atomic(report_file, json.dumps(data, indent=2))
+        write_atomic(report_file, json.dumps(data, indent=2))
         return data
 
     async def run_all(self, instances: list) -> list[dict[str, Any]]:
@@ -232,7 +227,7 @@ def execute_bench_swe(plan: dict[str, Any], on_progress: Callable[[dict], None] 
         summary |= {"model": plan["model"], "mode": plan["mode"]}
     else:
         summary["unknown_prediction_ids"] = sorted(set(preds) - {i.instance_id for i in insts})
-    _write_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from agents.context import StepContext
-from budgets import BudgetExceeded
 from agents.controllers import AcceptController
 from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate
+from budgets import BudgetExceeded
 from tools.repo import match_path, rank_files, rank_symbols, source_files, symbols
 
 _PATHISH = re.compile(r"[\w./-]+\.py|[\w]+(?:\.[\w]+)+")

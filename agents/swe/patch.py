@@ -16,7 +16,7 @@ from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, run_checks
 from agents.swe.reproduce import existing_tests, kept_tests
 from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
-from tools.repo import match_path, rank_files, source_files, symbols
+from tools.repo import match_path, source_files, symbols
 
 FORMATS = ("auto", "file", "function", "search_replace")
 
@@ -52,11 +52,8 @@ class Patch(Stage):
             return [(ctx.best[0].content["file"], ctx.best[0].content.get("function"))]
         loc = ctx.output("localize") or {}
         files = loc.get("files") or []
-        if not files:  # no localization (e.g. its budget share ran out): the lexical ranking is free
-            root = Path(ctx.task.input["workdir"])
-            files = [f for f, _ in rank_files(root, ctx.task.input["problem_statement"], source_files(root))][:3]
         if not files:
-            raise EditError("the repository has no Python source file to edit")
+            raise EditError("localization found no file to edit")
         fns = loc.get("functions") or {}
         # one target per file (its best function): the K samples also hedge the file choice
         return [(f, (fns.get(f) or [None])[0]) for f in files[: max(1, min(self.spread, self.k))]]
@@ -72,11 +69,15 @@ class Patch(Stage):
         for rel, function in self._targets(ctx):
             source = (root / rel).read_text(errors="replace")
             fmt = self._format(source, function)
+            sym = next((s for s in symbols(source) if s.name == function), None) if fmt == "function" else None
+            if fmt == "function" and sym is None:
+                fmt = "file"
             key = (rel, function if fmt == "function" else None)
             if key not in seen:
                 seen.add(key)
-                plans.append(dict(file=rel, function=function, format=fmt,
-                                  source=source))
+                # `code`: what the model is shown and must write back (the function, or the file)
+                plans.append(dict(file=rel, function=function, format=fmt, source=source,
+                                  code=sym.text(source) if sym else source))
         out: list[Candidate] = []
         for i, plan in enumerate(plans):
             n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
@@ -92,12 +93,8 @@ class Patch(Stage):
         """Output cap for one sample: a diagnosis plus the code it must write back (about 1 token per
         3 characters, with headroom), at most `max_tokens`. The budget reserves this worst case per
         sample before the call, so a tight cap lets more samples fit a budget."""
-        code = plan["source"]
-        if plan["format"] == "function" and plan["function"]:
-            sym = next((s for s in symbols(code) if s.name == plan["function"]), None)
-            if sym is not None:
-                code = "\n".join(code.splitlines()[sym.start - 1: sym.end])
-        elif plan["format"] == "search_replace":
+        code = plan["code"]
+        if plan["format"] == "search_replace":  # only the replaced lines are written back
             code = code[: len(code) // 2]
         return max(256, min(self.max_tokens, 200 + len(code) // 2))
 
@@ -110,9 +107,7 @@ class Patch(Stage):
             path, code = next(iter(repro.items()))
             test_note = f"\n\nThis test reproduces the issue and must pass after your fix:\n```python\n{code[:2000]}\n```"
         if fmt == "function" and function:
-            sym = next(s for s in symbols(source) if s.name == function)
-            body = "\n".join(source.splitlines()[sym.start - 1: sym.end])
-            ask = (f"File {rel} contains:\n```python\n{body}\n```\n{DIAGNOSE}Then reply with the complete corrected "
+            ask = (f"File {rel} contains:\n```python\n{ctx.scratch['code']}\n```\n{DIAGNOSE}Then reply with the complete corrected "
                    f"`{function.split('.')[-1]}` in one ```python block.")
         elif fmt == "search_replace":
             ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue with SEARCH/REPLACE blocks:\n{rel}\n"

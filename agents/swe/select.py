@@ -35,10 +35,7 @@ class Select(Stage):
                 key = c.key or c.text
                 votes[key] = votes.get(key, 0) + 1
                 seen.setdefault(key, c)
-        out = []
-        for key, c in seen.items():
-            out.append(c.model_copy(update={"meta": {**c.meta, "votes": votes[key]}}))
-        return out
+        return [c.model_copy(update={"meta": {**c.meta, "votes": votes[key]}}) for key, c in seen.items()]
 
 
 

@@ -80,18 +80,18 @@ async def test_unusable_model_output_yields_no_patch_not_a_crash(wraptext, tmp_p
 
 def test_a_verifier_given_to_a_swe_stage_is_kept():
     """Reproduce, Patch and Select bring their own verifier only when the caller gives none."""
-    from agents.swe.patch import Patch
-    from agents.swe.reproduce import Reproduce
-    from agents.swe.select import Select
+    from agents.swe.patch import Patch, PatchVerifier
+    from agents.swe.reproduce import Reproduce, _ReproVerifier
+    from agents.swe.select import Select, _Recorded
 
     class Mine:
         async def verify(self, ctx, cands):
             return []
 
-    for cls in (Reproduce, Patch, Select):
+    for cls, default in ((Reproduce, _ReproVerifier), (Patch, PatchVerifier), (Select, _Recorded)):
         mine = Mine()
         assert cls(verifier=mine).verifier is mine
-        assert cls().verifier is not None and not isinstance(cls().verifier, Mine)
+        assert type(cls().verifier) is default
 
 
 async def test_a_budget_too_small_to_localize_falls_back_to_the_lexical_ranking(wraptext, tmp_path):
