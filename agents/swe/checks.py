@@ -2,6 +2,7 @@
 test files, then pytest in the sandbox, returning per-test outcomes. Used by reproduce and patch."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ REPRO_DIR = "scaleagent_repro"
 
 class CheckResult(BaseModel):
     outcomes: dict[str, str] = Field(default_factory=dict)   # target and test node id -> passed | failed | error | ...
+    messages: dict[str, str] = Field(default_factory=dict)   # node id -> failure message, for tests that did not pass
     patch_error: str | None = None
     output: str = ""
     duration_s: float = 0.0
@@ -52,9 +54,20 @@ def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str
             # per test where tests ran (finer regression checks and votes), per target otherwise
             outcomes = {k: o.outcome for k, o in run.outcomes.items()}
             outcomes.update({k: o.outcome for k, o in run.nodes.items()})
-            return CheckResult(outcomes=outcomes,
+            messages = {k: o.message for k, o in {**run.outcomes, **run.nodes}.items() if not o.passed}
+            return CheckResult(outcomes=outcomes, messages=messages,
                                output=(run.problem or "") + "\n" + run.output_tail[-3000:], timed_out=run.timed_out,
                                duration_s=round(time.time() - started, 3))
     finally:
         if reservation and reservation.settled is None:
             reservation.release()
+
+
+def failure_signature(message: str) -> str:
+    """A failure message with what differs between otherwise identical runs taken out (object
+    addresses, absolute paths such as the worktree's, long floats' tails), so the same failure in two
+    worktrees compares equal and a changed failure does not."""
+    text = re.sub(r"0x[0-9a-fA-F]+", "0x?", message)
+    text = re.sub(r"(?<![\w.])/[^\s:'\"]+", "<path>", text)
+    text = re.sub(r"(\d+\.\d{6})\d+", r"\1", text)
+    return " ".join(text.split())[:300]

@@ -14,7 +14,7 @@ from agents.stage import Stage
 from agents.state import Candidate, Decision, Selection, Verdict
 from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, run_checks
-from agents.swe.reproduce import existing_tests, kept_tests
+from agents.swe.reproduce import existing_tests, kept_tests, node_signatures
 from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
 from tools.repo import match_path, source_files, symbols
 
@@ -101,7 +101,8 @@ class Patch(Stage):
     def prompt(self, ctx: StepContext) -> list[Message]:
         rel, function, fmt, source = (ctx.scratch[k] for k in ("file", "function", "format", "source"))
         issue = ctx.task.input["problem_statement"][:4000]
-        repro = kept_tests(ctx)["files"]
+        doubted = distrusted_tests(ctx)
+        repro = {p: code for p, code in kept_tests(ctx)["files"].items() if p not in doubted}
         test_note = ""
         if repro:
             path, code = next(iter(repro.items()))
@@ -176,8 +177,23 @@ def _strip_comment(code: str) -> str:
     return code.strip()
 
 
+def distrusted_tests(ctx: StepContext) -> set[str]:
+    """Reproduction tests the patch stage stopped trusting (see `PatchVerifier.distrust_after`)."""
+    return {t for rec in ctx.history_of("patch") for v in rec.verdicts for t in v.details.get("distrusted", ())}
+
+
 class PatchVerifier:
-    """Runs reproduction tests + base-passing existing tests for every candidate, concurrently."""
+    """Runs reproduction tests + base-passing existing tests for every candidate, concurrently.
+
+    Pessimistic about the model's own tests (Heimdall): once candidates of `distrust_after` rounds
+    (patch steps: the first samples and a refinement, by default) have run and none passes a
+    reproduction test, that test is more likely wrong (a mistaken expected value)
+    than every patch; it is marked `distrusted` in the verdicts, left out of the patch prompt, and the
+    controller stops refining against it. A failure that changed from the base commit's still counts
+    for part (`MOVED_CREDIT`) of a pass: the patch reached the behaviour the test exercises."""
+
+    def __init__(self, distrust_after: int = 2):
+        self.distrust_after = distrust_after
 
     async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
         root = Path(ctx.task.input["workdir"])
@@ -193,7 +209,15 @@ class PatchVerifier:
             run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
             targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
             for c in valid))
-        return [score(c, r, repro["ids"], keep) for c, r in zip(valid, results)]
+        verdicts = [score(c, r, repro, keep) for c, r in zip(valid, results)]
+        rounds = [rec.verdicts for rec in ctx.history_of("patch")] + [verdicts]
+        doubted = distrust(repro["ids"], rounds, self.distrust_after)
+        for v in verdicts:
+            if doubted and "tests" in v.details:
+                v.details["distrusted"] = list(doubted)
+                v.feedback += "\n" + "; ".join(f"no candidate of {n} passes {t}: that test may itself be wrong"
+                                               for t, n in doubted.items())
+        return verdicts
 
     async def _baseline(self, ctx: StepContext, repo: Path, base: str, existing: list[str]) -> dict[str, str]:
         for rec in ctx.history:  # computed once per run, kept in the trajectory
@@ -206,10 +230,30 @@ class PatchVerifier:
         return ctx.scratch["baseline"]
 
 
-def score(cand: Candidate, res: CheckResult, repro_ids: list[str], keep: list[str]) -> Verdict:
+MOVED_CREDIT = 0.25
+
+
+def distrust(repro_ids: list[str], rounds: list[list[Verdict]], after: int) -> dict[str, int]:
+    """{test: candidates run against it} for each reproduction test that candidates of at least
+    `after` rounds (patch steps) ran against and none passed."""
+    out = {}
+    for t in repro_ids:
+        ran = [[v.details["tests"][t] for v in r if t in v.details.get("tests", {})] for r in rounds]
+        ran = [r for r in ran if r]
+        if len(ran) >= after and not any(any(r) for r in ran):
+            out[t] = sum(len(r) for r in ran)
+    return out
+
+
+def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[str]) -> Verdict:
+    """`repro`: `kept_tests(...)` (ids, and the base commit's failure signatures per test file)."""
+    repro_ids, base = repro["ids"], repro.get("base", {})
     if res.patch_error:
         return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=f"patch does not apply: {res.patch_error}")
     fixed = [t for t in repro_ids if res.passed(t)]
+    # ran to an assertion (no collection or import error) but failed differently than on the base commit
+    moved = [t for t in repro_ids if t not in fixed and res.outcomes.get(t) == "failed" and base.get(t)
+             and node_signatures(res.messages, t) != base[t]]
     kept = [t for t in keep if res.passed(t)]
     regressions = [t for t in keep if not res.passed(t)]
     g = len(kept) / len(keep) if keep else 1.0
@@ -218,29 +262,46 @@ def score(cand: Candidate, res: CheckResult, repro_ids: list[str], keep: list[st
     # one (0.1-0.29); within each group, the share of reproduction tests it fixes decides. A patch
     # that fixes the reproduction but breaks a few tests is still worth refining (≥ 0.2).
     if repro_ids:
-        r = len(fixed) / len(repro_ids)
+        r = (len(fixed) + MOVED_CREDIT * len(moved)) / len(repro_ids)
         value = 0.1 + 0.19 * r * g if regressions else 0.3 + 0.7 * r
-        passed, uncertainty = (not regressions and r == 1.0), 0.2
+        passed, uncertainty = (not regressions and len(fixed) == len(repro_ids)), 0.2
     else:
         value, passed, uncertainty = (0.1 + 0.19 * g if regressions else 0.5), None, 1.0
     failing = [t for t in repro_ids if not res.passed(t)] + regressions
     feedback = ("all checks pass" if not failing else
                 "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
+    signatures = {t: "passed" if t in fixed else "changed: " + repr(sorted(node_signatures(res.messages, t).items()))
+                  if t in moved else "as on the base commit" for t in repro_ids}
     return Verdict(candidate_id=cand.id, score=value, passed=passed, uncertainty=uncertainty, feedback=feedback,
-                   details={"tests": tests, "fixed": len(fixed), "reproductions": len(repro_ids),
-                            "regressions": regressions})
+                   details={"tests": tests, "fixed": len(fixed), "moved": moved, "reproductions": len(repro_ids),
+                            "regressions": regressions, "partial": {t: MOVED_CREDIT for t in moved},
+                            "signatures": signatures})
 
 
 class PatchController(RuleController):
-    """Rules, plus: without reproduction tests there is no signal to refine on, so a patch with no
-    regressions is accepted (the select stage and its judge take it from there)."""
+    """Rules, plus two cases where refining against the reproduction tests cannot pay:
+    - no reproduction tests: a patch with no regressions is accepted (select and its judge take over);
+    - every reproduction test distrusted (no candidate passes it): stop with the best if it changed
+      what the tests see, else pivot (re-localize: the edits may be in the wrong place) while the
+      rules allow one."""
 
     def __init__(self, **kw: Any):
         kw = {"accept_score": 1.0, "promising": 0.2, "max_digs": 2, "max_pivots": 1, "max_steps": 5} | kw
         super().__init__(**kw)
 
     async def decide(self, ctx: StepContext, selection: Selection, best: Verdict | None) -> Decision:
-        if best is not None and best.details.get("reproductions") == 0 and not best.details.get("regressions") \
+        details = best.details if best is not None else {}
+        if best is not None and details.get("reproductions") == 0 and not details.get("regressions") \
                 and best.score > 0:
             return Decision(action="accept", reason="no reproduction test to refine against; no regressions")
+        doubted = details.get("distrusted") or []
+        if doubted and len(doubted) == details.get("reproductions"):
+            why = f"no candidate passes the reproduction tests ({len(doubted)}); they may be wrong"
+            if details.get("moved") and not details.get("regressions"):
+                return Decision(action="stop", reason=f"{why}; the best changes what they see and breaks "
+                                                      f"nothing (score {best.score:.2f}): stop refining against them")
+            if ctx.result.pivots < self.max_pivots and ctx.can_afford_another_step(margin=self.min_fraction_left):
+                return Decision(action="pivot", reason=f"{why}, and no patch changes what they see: "
+                                                       "re-localize and try elsewhere")
+            return Decision(action="stop", reason=f"{why}; no pivots or budget left (best {best.score:.2f})")
         return await super().decide(ctx, selection, best)

@@ -14,7 +14,7 @@ from agents.controllers import RuleController
 from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate, Selection, Verdict
-from agents.swe.checks import REPRO_DIR, run_checks
+from agents.swe.checks import REPRO_DIR, failure_signature, run_checks
 from tools.edits import code_blocks
 from tools.repo import is_test_path, source_files
 
@@ -103,8 +103,8 @@ class _ReproVerifier:
                    "passes on the base commit")
             verdicts.append(Verdict(candidate_id=c.id, score=1.0 if ok else 0.0, passed=ok,
                                     feedback=f"{why}\n{res.output[-800:]}",
-                                    details={"file": f"{REPRO_DIR}/test_repro_{i}.py", "failing": failing,
-                                             "outcomes": mine}))
+                                    details={"file": path, "failing": failing, "outcomes": mine,
+                                             "base_failures": node_signatures(res.messages, path)}))
             c.meta["file"] = f"{REPRO_DIR}/test_repro_{i}.py"
         return verdicts
 
@@ -122,11 +122,19 @@ def _own_mistake(output: str) -> str | None:
     return None
 
 
+def node_signatures(messages: dict[str, str], path: str) -> dict[str, str]:
+    """{test name: failure signature} for the tests of file `path` that did not pass."""
+    return {node.split("::", 1)[1]: failure_signature(msg) for node, msg in messages.items()
+            if node.startswith(path + "::")}
+
+
 def kept_tests(ctx: StepContext) -> dict[str, Any]:
     """The reproduction tests that failed on the base commit, over all reproduce steps:
-    {"files": {path: code}, "ids": [test files]} (outcomes are per file)."""
+    {"files": {path: code}, "ids": [test files], "base": {path: {test name: failure signature}}}
+    (outcomes are per file; the signatures tell a patch that changed the failure from one that did not)."""
     files: dict[str, str] = {}
     ids: list[str] = []
+    base: dict[str, dict[str, str]] = {}
     for rec in ctx.history_of("reproduce"):
         by_id = {c.id: c for c in rec.candidates}
         for v in rec.verdicts:
@@ -134,4 +142,5 @@ def kept_tests(ctx: StepContext) -> dict[str, Any]:
                 path = f"{REPRO_DIR}/test_repro_{rec.step}_{len(files)}.py"
                 files[path] = by_id[v.candidate_id].content
                 ids.append(path)
-    return {"files": files, "ids": ids}
+                base[path] = dict(v.details.get("base_failures") or {})
+    return {"files": files, "ids": ids, "base": base}

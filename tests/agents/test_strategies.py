@@ -58,6 +58,25 @@ async def test_test_vote_breaks_remaining_ties_by_how_many_samples_made_the_edit
     assert (await TestVote().select(cs, better)).winner == cs[0].id
 
 
+async def test_test_vote_gives_partial_credit_and_clusters_by_what_the_tests_saw():
+    cs = cands("noop", "fix-a", "fix-b", "other")
+    base = {"tests": {"t": False}}
+    changed = lambda sig: {"tests": {"t": False}, "partial": {"t": 0.25}, "signatures": {"t": sig}}  # noqa: E731
+    vs = [Verdict(candidate_id=cs[0].id, details=base),
+          Verdict(candidate_id=cs[1].id, details=changed("37.5 == 37.0")),
+          Verdict(candidate_id=cs[2].id, details=changed("37.5 == 37.0")),
+          Verdict(candidate_id=cs[3].id, details=changed("TypeError"))]
+    cs[0].meta["votes"] = 5  # many samples that change nothing do not outvote a changed failure
+    sel = await TestVote().select(cs, vs)
+    # partial credit beats none; the two that make the test see the same thing agree, so they beat
+    # the one alone; between those two, finish order
+    assert sel.ranking[:3] == [cs[1].id, cs[2].id, cs[3].id] and sel.ranking[-1] == cs[0].id
+    assert abs(sel.scores[cs[1].id] - sel.scores[cs[2].id]) < 1e-9
+    # a real pass still beats any partial credit and any agreement
+    vs[3] = Verdict(candidate_id=cs[3].id, details={"tests": {"t": True}})
+    assert (await TestVote().select(cs, vs)).winner == cs[3].id
+
+
 async def test_llm_judge_uses_the_models_choice():
     model = ScriptedModel(['{"best": 1, "reason": "handles empty input"}'])
     rt = Runtime(model=model)

@@ -120,3 +120,76 @@ def test_patch_key_ignores_comments_blank_lines_and_spacing():
     c = "--- a/m.py\n+++ b/m.py\n@@ -1 +1 @@\n-    return x // 9\n+    return '#' + x\n"
     assert patch_key(a) == patch_key(b) == "-return x // 9\n+return x / 9"
     assert patch_key(c).endswith("+return '#' + x")
+
+
+async def test_a_wrong_reproduction_test_is_distrusted_and_the_patch_that_changed_its_failure_wins(
+        wraptext, tmp_path):
+    """The model's reproduction test expects a wrong value, so even the correct fix fails it.
+    The fix still changes *how* it fails (the no-op edit does not): it earns partial credit and wins
+    selection; after two patch rounds with no candidate passing, the test is distrusted and the
+    controller stops refining against it (before: fix and no-op tied and the judge picked the no-op)."""
+    import json
+
+    inst, src = wraptext
+    fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
+    noop = src.replace("    lines = []\n", "    lines = list()\n")
+    wrong_repro = ("```python\nfrom wraptext import wrap\n\ndef test_exact():\n"
+                   "    assert wrap('aaa bbb', width=7) == ['aaa', ' bbb']\n```")
+    calls = {"patch": 0}
+
+    def respond(messages, params):
+        user = messages[-1]["content"]
+        if "Which file and function" in user:
+            return "wraptext/wrap.py::wrap"
+        if "pytest file" in user:
+            return wrong_repro
+        if "which line causes the issue" in user:
+            if "File wraptext/wrap.py" not in user:
+                return "No change needed here."
+            calls["patch"] += 1
+            if "A previous fix attempt" in user:
+                return "```python\n" + fixed + "```"
+            return "```python\n" + (noop if calls["patch"] % 2 else fixed) + "```"
+        return '{"best": 0}'
+
+    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
+                               mode="scaled", k=4)
+    assert "+            if current and current_len + needed > width:" in res.model_patch
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    patch_steps = [s for s in steps if s["stage"] == "patch"]
+    first = {v["candidate_id"]: v for v in patch_steps[0]["verdicts"]}
+    by_content = {("noop" if "list()" in c["content"]["patch"] else "fix"): first[c["id"]]
+                  for c in patch_steps[0]["candidates"] if c["id"] in first}
+    assert by_content["fix"]["details"]["moved"] and not by_content["noop"]["details"]["moved"]
+    assert by_content["fix"]["score"] > by_content["noop"]["score"]
+    assert patch_steps[0]["decision"]["action"] == "dig_deeper"
+    last = patch_steps[-1]
+    assert all(v["details"].get("distrusted") for v in last["verdicts"] if "tests" in v["details"])
+    assert last["decision"]["action"] == "stop" and "may be wrong" in last["decision"]["reason"]
+    assert len(patch_steps) == 2
+
+
+async def test_patch_controller_with_every_reproduction_test_distrusted():
+    """Stop with a best that changed what the tests see; pivot (re-localize) when none did; refine
+    as usual while the tests are still trusted."""
+    from agents.context import StepContext
+    from agents.runtime import Runtime
+    from agents.stage import Stage
+    from agents.state import Selection, StageResult, Task, Verdict
+    from agents.swe.patch import PatchController
+
+    rt = Runtime(model=ScriptedModel([]))
+    ctx = StepContext(task=Task(id="t", input={}), stage=Stage("patch"), runtime=rt, tracker=rt.tracker,
+                      results={}, history=[], result=StageResult(stage="patch"), step=1, mode="refine")
+    sel = Selection(strategy="test_vote", winner="c", ranking=["c"])
+
+    def best(**details):
+        return Verdict(candidate_id="c", score=0.3, details={"reproductions": 1, "regressions": [], **details})
+
+    decide = PatchController().decide
+    moved = await decide(ctx, sel, best(moved=["r.py"], distrusted=["r.py"]))
+    assert moved.action == "stop" and "may be wrong" in moved.reason
+    unmoved = await decide(ctx, sel, best(moved=[], distrusted=["r.py"]))
+    assert unmoved.action == "pivot" and "re-localize" in unmoved.reason
+    trusted = await decide(ctx, sel, best(moved=["r.py"]))
+    assert trusted.action == "dig_deeper"

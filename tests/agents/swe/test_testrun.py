@@ -91,3 +91,12 @@ def test_conftest_crash_is_a_problem_not_a_crash(ws, sandbox_backend):
 
 def test_no_ids():
     assert run_tests(None, []).outcomes == {}
+
+
+def test_failure_signature_ignores_worktree_paths_and_addresses_but_not_values():
+    from agents.swe.checks import failure_signature
+
+    a = failure_signature("AssertionError: assert 37.77777777 == 37.0 at /tmp/ws-1a2b/pkg/m.py:3 <obj at 0x7f00aa>")
+    b = failure_signature("AssertionError: assert 37.77777790 == 37.0 at /var/wt/other/pkg/m.py:3 <obj at 0x7f11bb>")
+    assert a == b
+    assert failure_signature("assert 37.5 == 37.0") != failure_signature("assert 37.7 == 37.0")
