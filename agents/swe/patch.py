@@ -35,6 +35,7 @@ class Patch(Stage):
     edit_format = "auto"      # auto: whole file up to `max_file_lines`, else the localized function
     max_file_lines = 80       # whole-file rewrites cost output tokens: small models decode ~10-30 tok/s
     spread = 2                # how many (file, function) targets the K samples are split over
+    greedy_first = True       # first round: one of the K samples is the greedy, issue-only attempt
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -79,12 +80,23 @@ class Patch(Stage):
                 plans.append(dict(file=rel, function=function, format=fmt, source=source,
                                   code=sym.text(source) if sym else source))
         out: list[Candidate] = []
+        # The model's reproduction tests are often wrong, and shown a wrong test it writes patches
+        # for the test. So the first round keeps the one attempt `--mode single` makes (greedy, shown
+        # the issue only) among its K samples: scaling then adds to one attempt instead of replacing it.
+        greedy = self.greedy_first and ctx.mode == "sample" and ctx.step == 0 and self.k > 1
         for i, plan in enumerate(plans):
             n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
             if n == 0:
                 continue
-            ctx.scratch.update(plan)
-            params = GenerationParams(n=n, max_tokens=self._reply_tokens(plan),
+            ctx.scratch.update(plan, hide_tests=False)
+            cap = self._reply_tokens(plan)
+            if greedy and i == 0:
+                ctx.scratch["hide_tests"] = True
+                out.extend(await ctx.sample(self.prompt(ctx), GenerationParams(n=1, max_tokens=cap, temperature=0.0)))
+                ctx.scratch["hide_tests"], n = False, n - 1
+                if n == 0:
+                    continue
+            params = GenerationParams(n=n, max_tokens=cap,
                                       temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
             out.extend(await ctx.sample(self.prompt(ctx), params))
         return out
@@ -102,7 +114,8 @@ class Patch(Stage):
         rel, function, fmt, source = (ctx.scratch[k] for k in ("file", "function", "format", "source"))
         issue = ctx.task.input["problem_statement"][:4000]
         doubted = distrusted_tests(ctx)
-        repro = {p: code for p, code in kept_tests(ctx)["files"].items() if p not in doubted}
+        repro = {} if ctx.scratch.get("hide_tests") else {
+            p: code for p, code in kept_tests(ctx)["files"].items() if p not in doubted}
         test_note = ""
         if repro:
             path, code = next(iter(repro.items()))

@@ -1,7 +1,7 @@
 """`make demo`: build one example repository with a real bug, fix its issue with the embedded local
 model through the scaled SWE pipeline, grade the patch on the hidden tests, print patch and spend.
 
-    python examples/swe/demo.py [--id spans-1] [--model local/qwen2.5-coder-0.5b] [--budget ...] [--mode scaled]
+    python examples/swe/demo.py [--id unitconv-1] [--model local/qwen2.5-coder-0.5b] [--budget ...] [--mode scaled]
 """
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--id", default="spans-1", help="instance id from examples/swe/instances.jsonl")
+    # unitconv-1: a one-token bug behind a two-line issue; the demo finishes in a few minutes on 2 cores
+    ap.add_argument("--id", default="unitconv-1", help="instance id from examples/swe/instances.jsonl")
     ap.add_argument("--model", default="local/qwen2.5-coder-0.5b")
-    ap.add_argument("--budget", default="tokens=60k,run_tests=30,seconds=15m")
+    ap.add_argument("--budget", default="tokens=32k,run_tests=24,seconds=10m")
     ap.add_argument("--mode", default="scaled", choices=["single", "best_of_n", "scaled"])
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--out", default=str(HERE / "build"))

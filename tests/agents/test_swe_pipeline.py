@@ -23,7 +23,8 @@ def wraptext(tmp_path_factory):
     return inst, src
 
 
-def scripted(src, *, wrong_first=True):
+def scripted(src, *, wrong_first=True, seen=None):
+    """`seen` collects (temperature, test shown, refining) for every patch call on wrap.py."""
     fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
     wrong = src.replace("current_len + needed >= width", "current_len + needed >= width + 5")
     repro_fail = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
@@ -38,6 +39,9 @@ def scripted(src, *, wrong_first=True):
             return repro_fail if "wrap" in user else repro_pass
         if "which line causes the issue" in user:
             state["patches"] += 1
+            if seen is not None and "File wraptext/wrap.py" in user:
+                seen.append((params.temperature, "This test reproduces the issue" in user,
+                             "A previous fix attempt" in user))
             if wrong_first and "A previous fix attempt" not in user:
                 return "```python\n" + wrong + "```"
             return "```python\n" + fixed + "```"
@@ -193,3 +197,15 @@ async def test_patch_controller_with_every_reproduction_test_distrusted():
     assert unmoved.action == "pivot" and "re-localize" in unmoved.reason
     trusted = await decide(ctx, sel, best(moved=["r.py"]))
     assert trusted.action == "dig_deeper"
+
+
+async def test_the_first_patch_round_keeps_the_greedy_issue_only_attempt(wraptext, tmp_path):
+    """One of the K first-round samples is what `--mode single` makes (temperature 0, no generated
+    test in the prompt); the others see the reproduction test; refinements are not greedy."""
+    inst, src = wraptext
+    seen = []
+    model, _ = scripted(src, seen=seen)
+    await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="scaled", k=4)
+    assert seen[0] == (0.0, False, False)
+    assert any(t > 0 and shown and not refine for t, shown, refine in seen[1:])
+    assert all(t > 0 for t, _, refine in seen if refine)
