@@ -35,7 +35,7 @@ class Patch(Stage):
     edit_format = "auto"      # auto: whole file up to `max_file_lines`, else the localized function
     max_file_lines = 80       # whole-file rewrites cost output tokens: small models decode ~10-30 tok/s
     spread = 2                # how many (file, function) targets the K samples are split over
-    greedy_first = True       # first round: one of the K samples is the greedy, issue-only attempt
+    greedy_first = True       # first round: one sample per target is the greedy, issue-only attempt
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -81,8 +81,9 @@ class Patch(Stage):
                                   code=sym.text(source) if sym else source))
         out: list[Candidate] = []
         # The model's reproduction tests are often wrong, and shown a wrong test it writes patches
-        # for the test. So the first round keeps the one attempt `--mode single` makes (greedy, shown
-        # the issue only) among its K samples: scaling then adds to one attempt instead of replacing it.
+        # for the test. So in the first round the first sample for each target is the attempt
+        # `--mode single` makes there (greedy, shown the issue only): scaling then adds to one attempt
+        # instead of replacing it, for each file the localization hedges over.
         greedy = self.greedy_first and ctx.mode == "sample" and ctx.step == 0 and self.k > 1
         for i, plan in enumerate(plans):
             n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
@@ -90,7 +91,7 @@ class Patch(Stage):
                 continue
             ctx.scratch.update(plan, hide_tests=False)
             cap = self._reply_tokens(plan)
-            if greedy and i == 0:
+            if greedy:
                 ctx.scratch["hide_tests"] = True
                 out.extend(await ctx.sample(self.prompt(ctx), GenerationParams(n=1, max_tokens=cap, temperature=0.0)))
                 ctx.scratch["hide_tests"], n = False, n - 1

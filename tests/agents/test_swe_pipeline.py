@@ -200,8 +200,9 @@ async def test_patch_controller_with_every_reproduction_test_distrusted():
 
 
 async def test_the_first_patch_round_keeps_the_greedy_issue_only_attempt(wraptext, tmp_path):
-    """One of the K first-round samples is what `--mode single` makes (temperature 0, no generated
-    test in the prompt); the others see the reproduction test; refinements are not greedy."""
+    """The first first-round sample for each target file is what `--mode single` makes (temperature
+    0, no generated test in the prompt); the others see the reproduction test; refinements are not
+    greedy."""
     inst, src = wraptext
     seen = []
     model, _ = scripted(src, seen=seen)
