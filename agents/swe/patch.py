@@ -15,6 +15,7 @@ from agents.state import Candidate, Decision, Selection, Verdict
 from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, run_checks
 from agents.swe.reproduce import existing_tests, kept_tests, node_signatures
+from budgets import BudgetExceeded
 from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
 from tools.repo import match_path, source_files, symbols
 
@@ -85,21 +86,26 @@ class Patch(Stage):
         # `--mode single` makes there (greedy, shown the issue only): scaling then adds to one attempt
         # instead of replacing it, for each file the localization hedges over.
         greedy = self.greedy_first and ctx.mode == "sample" and ctx.step == 0 and self.k > 1
+        calls = []  # (plan, hide the tests, params), one model call each
         for i, plan in enumerate(plans):
             n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
-            if n == 0:
-                continue
-            ctx.scratch.update(plan, hide_tests=False)
             cap = self._reply_tokens(plan)
-            if greedy:
-                ctx.scratch["hide_tests"] = True
-                out.extend(await ctx.sample(self.prompt(ctx), GenerationParams(n=1, max_tokens=cap, temperature=0.0)))
-                ctx.scratch["hide_tests"], n = False, n - 1
-                if n == 0:
-                    continue
-            params = GenerationParams(n=n, max_tokens=cap,
-                                      temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
-            out.extend(await ctx.sample(self.prompt(ctx), params))
+            if greedy and n > 0:
+                calls.append((plan, True, GenerationParams(n=1, max_tokens=cap, temperature=0.0)))
+                n -= 1
+            if n > 0:
+                calls.append((plan, False, GenerationParams(
+                    n=n, max_tokens=cap, temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)))
+        for plan, hide, params in calls:
+            ctx.scratch.update(plan, hide_tests=hide)
+            try:
+                out.extend(await ctx.sample(self.prompt(ctx), params))
+            except BudgetExceeded as e:
+                if not out:
+                    raise
+                # the samples already paid for are still worth verifying
+                ctx.errors.append(f"budget: {e}; kept the {len(out)} samples drawn before it")
+                break
         return out
 
     def _reply_tokens(self, plan: dict[str, Any]) -> int:

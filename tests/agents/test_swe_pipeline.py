@@ -210,3 +210,32 @@ async def test_the_first_patch_round_keeps_the_greedy_issue_only_attempt(wraptex
     assert seen[0] == (0.0, False, False)
     assert any(t > 0 and shown and not refine for t, shown, refine in seen[1:])
     assert all(t > 0 for t, _, refine in seen if refine)
+
+
+async def test_samples_drawn_before_the_budget_ran_out_are_still_verified(wraptext, tmp_path, monkeypatch):
+    """The budget may pay for the first patch call of a step but not the next: the candidates
+    already paid for are verified and can win (they used to be dropped with the whole step)."""
+    import json
+
+    from agents.context import StepContext
+    from budgets import BudgetExceeded
+
+    inst, src = wraptext
+    model, _ = scripted(src, wrong_first=False)
+    real = StepContext.sample
+    patch_calls = []
+
+    async def sample(self, messages, params, **kw):
+        if self.stage.name == "patch":
+            patch_calls.append(params.temperature)
+            if len(patch_calls) > 1:
+                raise BudgetExceeded("tokens: simulated, 0 left")
+        return await real(self, messages, params, **kw)
+
+    monkeypatch.setattr(StepContext, "sample", sample)
+    res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="best_of_n", k=4)
+    assert "needed > width" in res.model_patch
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    patch = next(s for s in steps if s["stage"] == "patch")
+    assert len(patch["candidates"]) == 1 and patch["verdicts"]
+    assert any("kept the 1 samples drawn before it" in e for e in patch["errors"])
