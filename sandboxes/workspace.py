@@ -173,12 +173,13 @@ class WorkspaceManager:
         """The read-only lower layer for `sha`: one plain worktree, made once, shared by all
         candidates (and processes: a file lock guards its creation)."""
         template, ready = self.templates / sha, self.templates / f"{sha}.ready"
-        if ready.exists():
+        if ready.exists() and self._registered(template):
             return template
         self.templates.mkdir(exist_ok=True)
         with open(self.templates / f"{sha}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not ready.exists():
+            if not (ready.exists() and self._registered(template)):
+                ready.unlink(missing_ok=True)
                 if template.exists():
                     _rmtree(template)
                     self.repo.git.worktree("prune")
@@ -186,6 +187,15 @@ class WorkspaceManager:
                 make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod
                 ready.touch()
         return template
+
+    @staticmethod
+    def _registered(template: Path) -> bool:
+        """The template is still a worktree of the repository: a repository rebuilt at the same path
+        (same cache directory) no longer knows it, and candidates copied from it would fail."""
+        try:
+            return (_overlay.template_gitdir(template) / "index").is_file()
+        except (OSError, IndexError):
+            return False
 
     def drop_templates(self) -> None:
         """Delete the overlay templates (a cache kept across runs; safe when no workspace is open)."""

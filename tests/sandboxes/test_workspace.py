@@ -137,3 +137,22 @@ def test_overlay_workspaces_are_isolated_from_each_other(repo, tmp_path):
         assert "changed in a" in a.diff() and b.diff() == ""
     template = next(p for p in (tmp_path / "pool" / "templates").iterdir() if p.is_dir())
     assert (template / "calc.py").read_text().startswith("def add")
+
+
+def test_a_repository_rebuilt_at_the_same_path_gets_fresh_templates(tmp_path):
+    """The overlay template cache outlives the repository: rebuilt at the same path with the same
+    commits (as `make demo` rebuilds its example), the old template is no longer a worktree of the
+    new repository and is rebuilt instead of failing every workspace."""
+    if not overlay_ok(tmp_path):
+        pytest.skip("overlay workspaces need root and overlayfs on the temp dir")
+    import shutil
+
+    repo = make_calc_repo(tmp_path / "repo", {})
+    with WorkspaceManager(repo, root=tmp_path / "pool", mode="overlay").create() as ws:
+        sha = ws.base_commit
+    shutil.rmtree(repo)
+    repo = make_calc_repo(tmp_path / "repo", {})
+    manager = WorkspaceManager(repo, root=tmp_path / "pool", mode="overlay")
+    with manager.create(sha) as ws:
+        ws.apply_patch(GOOD)
+        assert "return a + b" in (ws.path / "calc.py").read_text()
