@@ -31,7 +31,8 @@ def main() -> int:
     ap.add_argument("--budget", default="tokens=32k,run_tests=24,seconds=10m")
     ap.add_argument("--mode", default="scaled", choices=["single", "best_of_n", "scaled"])
     ap.add_argument("--k", type=int, default=4)
-    ap.add_argument("--out", default=str(HERE / "build"))
+    # its own directory: `build.py --only` writes an instances file holding only that instance
+    ap.add_argument("--out", default=str(HERE / "build" / "demo"))
     a = ap.parse_args()
     con = Console()
     subprocess.run([sys.executable, str(HERE / "build.py"), "--out", a.out, "--only", a.id], check=True,
