@@ -71,3 +71,9 @@ def failure_signature(message: str) -> str:
     text = re.sub(r"(?<![\w.])/[^\s:'\"]+", "<path>", text)
     text = re.sub(r"(\d+\.\d{6})\d+", r"\1", text)
     return " ".join(text.split())[:300]
+
+
+def node_signatures(messages: dict[str, str], path: str) -> dict[str, str]:
+    """{test name: failure signature} for the tests of file `path` that did not pass."""
+    return {node.split("::", 1)[1]: failure_signature(msg) for node, msg in messages.items()
+            if node.startswith(path + "::")}

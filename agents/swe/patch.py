@@ -13,8 +13,8 @@ from agents.models.base import GenerationParams, Message
 from agents.stage import Stage
 from agents.state import Candidate, Decision, Selection, Verdict
 from agents.strategies import TestVote
-from agents.swe.checks import CheckResult, run_checks
-from agents.swe.reproduce import existing_tests, kept_tests, node_signatures
+from agents.swe.checks import CheckResult, node_signatures, run_checks
+from agents.swe.reproduce import existing_tests, kept_tests
 from budgets import BudgetExceeded
 from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
 from tools.repo import match_path, source_files, symbols
@@ -272,8 +272,9 @@ def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[s
         return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=f"patch does not apply: {res.patch_error}")
     fixed = [t for t in repro_ids if res.passed(t)]
     # ran to an assertion (no collection or import error) but failed differently than on the base commit
+    seen = {t: node_signatures(res.messages, t) for t in repro_ids}
     moved = [t for t in repro_ids if t not in fixed and res.outcomes.get(t) == "failed" and base.get(t)
-             and node_signatures(res.messages, t) != base[t]]
+             and seen[t] != base[t]]
     kept = [t for t in keep if res.passed(t)]
     regressions = [t for t in keep if not res.passed(t)]
     g = len(kept) / len(keep) if keep else 1.0
@@ -290,7 +291,7 @@ def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[s
     failing = [t for t in repro_ids if not res.passed(t)] + regressions
     feedback = ("all checks pass" if not failing else
                 "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
-    signatures = {t: "passed" if t in fixed else "changed: " + repr(sorted(node_signatures(res.messages, t).items()))
+    signatures = {t: "passed" if t in fixed else "changed: " + repr(sorted(seen[t].items()))
                   if t in moved else "as on the base commit" for t in repro_ids}
     return Verdict(candidate_id=cand.id, score=value, passed=passed, uncertainty=uncertainty, feedback=feedback,
                    details={"tests": tests, "fixed": len(fixed), "moved": moved, "reproductions": len(repro_ids),

@@ -14,7 +14,7 @@ from agents.controllers import RuleController
 from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate, Selection, Verdict
-from agents.swe.checks import REPRO_DIR, failure_signature, run_checks
+from agents.swe.checks import REPRO_DIR, node_signatures, run_checks
 from tools.edits import code_blocks
 from tools.repo import is_test_path, source_files
 
@@ -105,7 +105,7 @@ class _ReproVerifier:
                                     feedback=f"{why}\n{res.output[-800:]}",
                                     details={"file": path, "failing": failing, "outcomes": mine,
                                              "base_failures": node_signatures(res.messages, path)}))
-            c.meta["file"] = f"{REPRO_DIR}/test_repro_{i}.py"
+            c.meta["file"] = path
         return verdicts
 
 
@@ -120,12 +120,6 @@ def _own_mistake(output: str) -> str | None:
         if re.search(rf"^E\s+.*{re.escape(marker)}", output, re.M):
             return marker.strip("' ")
     return None
-
-
-def node_signatures(messages: dict[str, str], path: str) -> dict[str, str]:
-    """{test name: failure signature} for the tests of file `path` that did not pass."""
-    return {node.split("::", 1)[1]: failure_signature(msg) for node, msg in messages.items()
-            if node.startswith(path + "::")}
 
 
 def kept_tests(ctx: StepContext) -> dict[str, Any]:
