@@ -16,7 +16,8 @@ from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, node_signatures, run_checks
 from agents.swe.reproduce import existing_tests, kept_tests
 from budgets import BudgetExceeded
-from tools.edits import EditError, rewrite_file, rewrite_function, search_replace, unified_diff
+from tools.edits import (EditError, ablations, apply_unified, rewrite_file, rewrite_function, search_replace,
+                         unified_diff)
 from tools.repo import match_path, source_files, symbols
 
 FORMATS = ("auto", "file", "function", "search_replace")
@@ -36,7 +37,7 @@ class Patch(Stage):
     edit_format = "auto"      # auto: whole file up to `max_file_lines`, else the localized function
     max_file_lines = 80       # whole-file rewrites cost output tokens: small models decode ~10-30 tok/s
     spread = 2                # how many (file, function) targets the K samples are split over
-    greedy_first = True       # first round: one sample per target is the greedy, issue-only attempt
+    greedy_first = True       # first round: one sample per target is the plain greedy attempt
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -83,10 +84,11 @@ class Patch(Stage):
         out: list[Candidate] = []
         # The model's reproduction tests are often wrong, and shown a wrong test it writes patches
         # for the test. So in the first round the first sample for each target is the attempt
-        # `--mode single` makes there (greedy, shown the issue only): scaling then adds to one attempt
-        # instead of replacing it, for each file the localization hedges over.
-        greedy = self.greedy_first and ctx.mode == "sample" and ctx.step == 0 and self.k > 1
-        calls = []  # (plan, hide the tests, params), one model call each
+        # `--mode single` makes there (greedy, the plain prompt: the issue, no tests, no budget
+        # line): scaling then adds to one attempt instead of replacing it, for each file the
+        # localization hedges over. (With k=1 that is the only sample: `--mode single` itself.)
+        greedy = self.greedy_first and ctx.mode == "sample" and ctx.step == 0
+        calls = []  # (plan, plain prompt, params), one model call each
         for i, plan in enumerate(plans):
             n = self.k // len(plans) + (1 if i < self.k % len(plans) else 0)
             cap = self._reply_tokens(plan)
@@ -97,7 +99,7 @@ class Patch(Stage):
                 calls.append((plan, False, GenerationParams(
                     n=n, max_tokens=cap, temperature=self.pivot_temperature if ctx.mode == "pivot" else self.temperature)))
         for plan, hide, params in calls:
-            ctx.scratch.update(plan, hide_tests=hide)
+            ctx.scratch.update(plan, plain=hide)
             try:
                 out.extend(await ctx.sample(self.prompt(ctx), params))
             except BudgetExceeded as e:
@@ -121,7 +123,8 @@ class Patch(Stage):
         rel, function, fmt, source = (ctx.scratch[k] for k in ("file", "function", "format", "source"))
         issue = ctx.task.input["problem_statement"][:4000]
         doubted = distrusted_tests(ctx)
-        repro = {} if ctx.scratch.get("hide_tests") else {
+        plain = ctx.scratch.get("plain")
+        repro = {} if plain else {
             p: code for p, code in kept_tests(ctx)["files"].items() if p not in doubted}
         test_note = ""
         if repro:
@@ -142,7 +145,10 @@ class Patch(Stage):
                     f"{verdict.feedback[:1500]}\nImprove on it.")
         elif ctx.mode == "pivot":
             ask += "\n\nEarlier fixes in other places did not work; look at this code afresh."
-        return [{"role": "system", "content": "You fix bugs in Python code. Budget left: " + ctx.budget_text()},
+        # the budget line is for samples that can act on it; the plain attempt is the same whatever
+        # the budget (small models' greedy output changes with any prompt change)
+        system = "You fix bugs in Python code." + ("" if plain else " Budget left: " + ctx.budget_text())
+        return [{"role": "system", "content": system},
                 {"role": "user", "content": f"Issue:\n{issue}{test_note}\n\n{ask}"}]
 
     def parse(self, ctx: StepContext, text: str) -> dict[str, Any]:
@@ -210,10 +216,18 @@ class PatchVerifier:
     reproduction test, that test is more likely wrong (a mistaken expected value)
     than every patch; it is marked `distrusted` in the verdicts, left out of the patch prompt, and the
     controller stops refining against it. A failure that changed from the base commit's still counts
-    for part (`MOVED_CREDIT`) of a pass: the patch reached the behaviour the test exercises."""
+    for part (`MOVED_CREDIT`) of a pass: the patch reached the behaviour the test exercises.
 
-    def __init__(self, distrust_after: int = 2):
+    `ablate=N` (the scaled pipeline uses 3): when the best candidate that breaks existing tests
+    makes several separate changes (the break is often an unrelated one, a rename that fails every
+    import), up to N smaller versions of it (one change left out, or one change alone: `tools.edits.ablations`)
+    are verified too, in the same round, for test runs but no tokens. They are appended to
+    `candidates` (so select and the trajectory see them), each with `meta["ablation"]` and its
+    parent."""
+
+    def __init__(self, distrust_after: int = 2, ablate: int = 0):
         self.distrust_after = distrust_after
+        self.ablate = ablate
 
     async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
         root = Path(ctx.task.input["workdir"])
@@ -225,11 +239,19 @@ class PatchVerifier:
         keep = [t for t, o in baseline.items() if o == "passed" and ("::" in t or not any(
             k.startswith(t + "::") for k in baseline))]
         valid = [c for c in candidates if c.valid]
-        results = await asyncio.gather(*(asyncio.to_thread(
-            run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
-            targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
-            for c in valid))
-        verdicts = [score(c, r, repro, keep) for c, r in zip(valid, results)]
+
+        async def check(cands: list[Candidate]) -> list[Verdict]:
+            results = await asyncio.gather(*(asyncio.to_thread(
+                run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
+                targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+                for c in cands))
+            return [score(c, r, repro, keep) for c, r in zip(cands, results)]
+
+        verdicts = await check(valid)
+        smaller = self._ablations(ctx, valid, verdicts)
+        if smaller:
+            candidates.extend(smaller)
+            verdicts += await check(smaller)
         rounds = [rec.verdicts for rec in ctx.history_of("patch")] + [verdicts]
         doubted = distrust(repro["ids"], rounds, self.distrust_after)
         for v in verdicts:
@@ -238,6 +260,32 @@ class PatchVerifier:
                 v.feedback += "\n" + "; ".join(f"no candidate of {n} passes {t}: that test may itself be wrong"
                                                for t, n in doubted.items())
         return verdicts
+
+    def _ablations(self, ctx: StepContext, cands: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
+        """Smaller versions of the best candidate that breaks existing tests (see the class doc),
+        as many as the budget's test runs allow."""
+        if self.ablate <= 0:
+            return []
+        broken = [(v.score, c) for c, v in zip(cands, verdicts) if v.details.get("regressions")
+                  and "ablation" not in c.meta and c.content["patch"].count("diff --git") == 1]
+        if not broken:
+            return []
+        parent = max(broken, key=lambda sc: sc[0])[1]
+        rel = parent.content["file"]
+        try:
+            old = (Path(ctx.task.input["workdir"]) / rel).read_text(errors="replace")
+            options = ablations(old, apply_unified(old, parent.content["patch"]), self.ablate)
+        except (OSError, EditError) as e:
+            ctx.errors.append(f"ablation of {parent.id}: {e}")
+            return []
+        while options and not ctx.tracker.can_afford(ctx.tracker.cost_model.tool_call("run_tests", len(options))):
+            options.pop()
+        out = []
+        for label, text in options:
+            content = {**parent.content, "patch": unified_diff({rel: (old, text)})}
+            out.append(Candidate(content=content, text=f"{label} of {parent.id}", key=patch_key(content["patch"]),
+                                 origin=ctx.mode, parent=parent.id, meta={"ablation": label}))
+        return out
 
     async def _baseline(self, ctx: StepContext, repo: Path, base: str, existing: list[str]) -> dict[str, str]:
         for rec in ctx.history:  # computed once per run, kept in the trajectory

@@ -3,7 +3,8 @@
 Modes (for measuring what test-time scaling buys):
 - `single`:    one greedy localization and one greedy whole-file patch; no tests run.
 - `best_of_n`: K patches verified once against generated reproduction tests; the best is taken.
-- `scaled`:    the budget-aware controller digs deeper on promising patches and pivots when none is.
+- `scaled`:    the budget-aware controller digs deeper on promising patches and pivots when none is;
+               a patch that breaks existing tests is also tried with parts of its edit left out.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from agents.controllers import AcceptController
 from agents.graph import Pipeline
 from agents.strategies import BestScore
 from agents.swe.localize import Localize
-from agents.swe.patch import Patch, PatchController
+from agents.swe.patch import Patch, PatchController, PatchVerifier
 from agents.swe.reproduce import Reproduce
 from agents.swe.select import Select
 
@@ -32,7 +33,8 @@ def swe_pipeline(mode: str = "scaled", *, k: int = 4, edit_format: str = "auto",
     if mode == "best_of_n":
         stages.append(Patch(k=k, share=0.55, controller=AcceptController(), edit_format=edit_format))
     else:
-        stages.append(Patch(k=k, share=0.55, edit_format=edit_format, controller=PatchController(max_steps=max_steps)))
+        stages.append(Patch(k=k, share=0.55, edit_format=edit_format, controller=PatchController(max_steps=max_steps),
+                            verifier=PatchVerifier(ablate=3)))
     stages.append(Select(share=0.1, pessimistic=pessimistic))
     return Pipeline(stages, name=f"swe-{mode}")
 

@@ -239,3 +239,66 @@ async def test_samples_drawn_before_the_budget_ran_out_are_still_verified(wrapte
     patch = next(s for s in steps if s["stage"] == "patch")
     assert len(patch["candidates"]) == 1 and patch["verdicts"]
     assert any("kept the 1 samples drawn before it" in e for e in patch["errors"])
+
+
+async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wraptext, tmp_path):
+    """Every sample makes the right fix and also renames `fill`, which breaks the existing tests.
+    The scaled pipeline verifies smaller versions of the best broken patch (one change left out):
+    the fix alone passes everything and wins; best-of-N, which does not ablate, cannot find it."""
+    import json
+
+    inst, src = wraptext
+    both = src.replace("current_len + needed >= width", "current_len + needed > width").replace(
+        "def fill(", "def fill_text(")
+    repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
+
+    def respond(messages, params):
+        user = messages[-1]["content"]
+        if "Which file and function" in user:
+            return "wraptext/wrap.py::wrap"
+        if "pytest file" in user:
+            return repro
+        if "which line causes the issue" in user:
+            return "```python\n" + both + "```" if "File wraptext/wrap.py" in user else "No change needed here."
+        return '{"best": 0}'
+
+    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
+                               mode="scaled", k=2)
+    assert "+            if current and current_len + needed > width:" in res.model_patch
+    assert "fill_text" not in res.model_patch
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    first = next(s for s in steps if s["stage"] == "patch")
+    verdicts = {v["candidate_id"]: v for v in first["verdicts"]}
+    smaller = [c for c in first["candidates"] if c["meta"].get("ablation")]
+    assert smaller and all(c["parent"] for c in smaller)
+    assert any(verdicts[c["id"]]["passed"] for c in smaller)
+    assert all(verdicts[c["id"]]["details"]["regressions"] for c in first["candidates"]
+               if not c["meta"].get("ablation") and c["id"] in verdicts)
+    assert first["decision"]["action"] == "accept"
+
+    bon = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "bon",
+                               mode="best_of_n", k=2)
+    assert "fill_text" in bon.model_patch
+
+
+async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
+    """The greedy first sample (and `--mode single`, which is that sample alone) gets the same
+    prompt whatever the budget: no budget line, no generated test. The other samples see both."""
+    inst, src = wraptext
+    prompts = []
+    model, _ = scripted(src, wrong_first=False)
+    respond = model._default
+
+    def record(messages, params):
+        if "which line causes the issue" in messages[-1]["content"]:
+            prompts.append((params.temperature, messages[0]["content"]))
+        return respond(messages, params)
+
+    await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "scaled",
+                         mode="scaled", k=4)
+    greedy = [system for t, system in prompts if t == 0.0]
+    assert greedy and all("Budget left" not in s for s in greedy)
+    assert any("Budget left" in s for t, s in prompts if t > 0)
+    prompts.clear()
+    await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "single", mode="single")
+    assert [s for _, s in prompts] == greedy[:1]

@@ -78,3 +78,50 @@ def test_unified_diff_applies_with_git(tmp_path):
     subprocess.run(["git", "apply", "p.diff"], cwd=tmp_path, check=True)
     assert (tmp_path / "m.py").read_text() == new
     assert unified_diff({"m.py": (SRC, SRC)}) == ""
+
+
+@pytest.mark.parametrize("old,new", [
+    ("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n"),
+    ("a = 1\nb = 2\n", "a = 1\nb = 2\nc = 3"),              # the new file ends without a newline
+    ("a = 1\nb = 2", "a = 1\nb = 3"),                        # neither does
+    ("".join(f"x{i} = {i}\n" for i in range(40)),
+     "y = 0\n" + "".join(f"x{i} = {i}\n" for i in range(40) if i not in (5, 30)) + "z = 1\n"),
+    ("", "a = 1\n"),
+])
+def test_apply_unified_inverts_unified_diff(old, new):
+    from tools.edits import apply_unified
+
+    assert apply_unified(old, unified_diff({"m.py": (old, new)})) == new
+
+
+def test_apply_unified_rejects_a_patch_for_other_text():
+    from tools.edits import apply_unified
+
+    patch = unified_diff({"m.py": ("a = 1\nb = 2\n", "a = 1\nb = 3\n")})
+    with pytest.raises(EditError, match="does not match line"):
+        apply_unified("a = 1\nb = 9\n", patch)
+
+
+def test_ablations_leave_out_one_change_then_keep_one_alone():
+    from tools.edits import ablations
+
+    old = "A = 1\n\n\ndef f():\n    return A\n\n\ndef g():\n    return 2\n"
+    new = "B = 1\n\n\ndef f():\n    return A + 1\n\n\ndef g():\n    return 3\n"
+    out = ablations(old, new, limit=10)
+    labels = [label for label, _ in out]
+    assert labels[:3] == ["without change 1 of 3 (line 1)", "without change 2 of 3 (line 5)",
+                          "without change 3 of 3 (line 9)"]
+    assert dict(out)["without change 1 of 3 (line 1)"] == new.replace("B = 1", "A = 1")
+    assert dict(out)["only change 2 of 3 (line 5)"] == old.replace("return A\n", "return A + 1\n")
+    assert len(ablations(old, new, limit=2)) == 2
+    assert ablations(old, old.replace("return 2", "return 3")) == []       # one change: nothing smaller
+
+
+def test_ablations_skip_versions_that_do_not_parse():
+    from tools.edits import ablations
+
+    old = "a = 1\n# note\nc = 3\n\nd = 4\n"
+    new = "a = (1,\n# note\n2)\n\nd = 5\n"      # changes 1 and 2 only parse together
+    out = ablations(old, new, limit=10)
+    assert [label for label, _ in out] == ["without change 3 of 3 (line 5)", "only change 3 of 3 (line 5)"]
+    assert out[0][1] == "a = (1,\n# note\n2)\n\nd = 4\n"
