@@ -26,8 +26,8 @@ def bench_swe(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id"),
     budget: Optional[str] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k"),
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
-    mode: str = typer.Option("scaled", "--mode", help="single | scaled (| best_of_n)"),
-    k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step (scaled mode)"),
+    mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled"),
+    k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step (best_of_n and scaled)"),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated instance ids (default: all)"),
     timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds for one instance's test run"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
@@ -39,7 +39,7 @@ def bench_swe(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     if mode not in ("single", "scaled", "best_of_n"):
-        raise ConfigError(f"bad --mode {mode!r}: choose single or scaled")
+        raise ConfigError(f"bad --mode {mode!r}: choose single, best_of_n or scaled")
     bud = load_budget(budget, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
     plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
