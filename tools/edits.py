@@ -158,6 +158,24 @@ def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
     return "".join(parts)
 
 
+def complete_prefix(code: str) -> str:
+    """The longest part of `code` made of whole top-level statements that parses: a reply cut off by
+    the output cap keeps the definitions it finished. Raises `EditError` when no prefix parses."""
+    lines = code.splitlines(keepends=True)
+    # a top-level statement starts at an unindented line (decorators keep their function)
+    starts = [i for i, line in enumerate(lines) if line[:1] not in " \t\n#)]}" and line.strip()
+              and not (i and lines[i - 1].startswith("@"))]
+    for end in [len(lines)] + starts[::-1]:
+        text = "".join(lines[:end])
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            continue
+        if text.strip():
+            return text
+    raise EditError("no complete statement in the code")
+
+
 def _must_parse(src: str) -> None:
     try:
         ast.parse(src)

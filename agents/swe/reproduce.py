@@ -3,7 +3,6 @@ issue; each runs in its own worktree and sandbox; the ones that fail (not at col
 together with the base outcomes of the repository's existing tests (for regression checks)."""
 from __future__ import annotations
 
-import ast
 import asyncio
 import re
 from pathlib import Path
@@ -15,7 +14,7 @@ from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate, Selection, Verdict
 from agents.swe.checks import REPRO_DIR, node_signatures, run_checks
-from tools.edits import code_blocks
+from tools.edits import code_blocks, complete_prefix
 from tools.repo import is_test_path, source_files
 
 
@@ -72,9 +71,11 @@ class Reproduce(Stage):
         blocks = [b for b in code_blocks(text) if "def test" in b]
         if not blocks:
             raise ValueError("no test function in the reply")
-        code = max(blocks, key=len).rstrip() + "\n"
-        ast.parse(code)
-        return code
+        # a test file cut off by the output cap keeps the tests it finished
+        code = complete_prefix(max(blocks, key=len).rstrip() + "\n")
+        if "def test" not in code:
+            raise ValueError("the reply was cut off before its first test function was complete")
+        return code.rstrip() + "\n"
 
     def key(self, ctx: StepContext, content: Any) -> str:
         return str(content)

@@ -302,3 +302,17 @@ async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
     prompts.clear()
     await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "single", mode="single")
     assert [s for _, s in prompts] == greedy[:1]
+
+
+def test_a_reproduction_test_cut_off_by_the_output_cap_keeps_its_finished_tests():
+    """A 1.5B model's test file ran past the cap ("'(' was never closed") and the stage kept no test
+    at all (lrukit-1); the finished test functions are now kept."""
+    from agents.swe.reproduce import Reproduce
+
+    reply = ("```python\nfrom lrukit import lru_cached\n\n\ndef test_clear_resets_counts():\n"
+             "    f = lru_cached(maxsize=4)(lambda x: x)\n    f(1); f(1)\n    f.cache_clear()\n"
+             "    assert f.cache_info().hits == 0\n\n\ndef test_more():\n    assert f(cache_info(")
+    code = Reproduce().parse(None, reply)
+    assert "def test_clear_resets_counts" in code and "test_more" not in code
+    with pytest.raises(ValueError, match="cut off before its first test"):
+        Reproduce().parse(None, "```python\nimport lrukit\n\ndef test_a():\n    assert lrukit.f(")

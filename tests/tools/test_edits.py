@@ -125,3 +125,14 @@ def test_ablations_skip_versions_that_do_not_parse():
     out = ablations(old, new, limit=10)
     assert [label for label, _ in out] == ["without change 3 of 3 (line 5)", "only change 3 of 3 (line 5)"]
     assert out[0][1] == "a = (1,\n# note\n2)\n\nd = 4\n"
+
+
+def test_complete_prefix_keeps_the_finished_definitions_of_a_cut_off_reply():
+    from tools.edits import complete_prefix
+
+    cut = ("import pytest\nfrom m import f\n\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n"
+           "    assert f(x) == x\n\n\ndef test_b():\n    assert f(3) == (\n        3,")
+    assert complete_prefix(cut) == cut[:cut.index("def test_b")]
+    assert complete_prefix("def test_a():\n    pass\n") == "def test_a():\n    pass\n"
+    with pytest.raises(EditError, match="no complete statement"):
+        complete_prefix("def test_a(:\n")
