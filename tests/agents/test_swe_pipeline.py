@@ -49,6 +49,21 @@ def scripted(src, *, wrong_first=True, seen=None):
     return ScriptedModel(default=respond), fixed
 
 
+def wrap_model(repro, patch):
+    """Localizes to wrap.py, answers the reproduce prompt with `repro`, and each patch prompt for
+    wrap.py with the file `patch(prompt)` returns (for other files: no code)."""
+    def respond(messages, params):
+        user = messages[-1]["content"]
+        if "Which file and function" in user:
+            return "wraptext/wrap.py::wrap"
+        if "pytest file" in user:
+            return repro
+        if "which line causes the issue" in user:
+            return "```python\n" + patch(user) + "```" if "File wraptext/wrap.py" in user else "No change needed here."
+        return '{"best": 0}'
+    return ScriptedModel(default=respond)
+
+
 async def test_scaled_digs_deeper_from_a_wrong_patch_to_the_fix(wraptext, tmp_path):
     inst, src = wraptext
     model, fixed = scripted(src)
@@ -141,22 +156,11 @@ async def test_a_wrong_reproduction_test_is_distrusted_and_the_patch_that_change
                    "    assert wrap('aaa bbb', width=7) == ['aaa', ' bbb']\n```")
     calls = {"patch": 0}
 
-    def respond(messages, params):
-        user = messages[-1]["content"]
-        if "Which file and function" in user:
-            return "wraptext/wrap.py::wrap"
-        if "pytest file" in user:
-            return wrong_repro
-        if "which line causes the issue" in user:
-            if "File wraptext/wrap.py" not in user:
-                return "No change needed here."
-            calls["patch"] += 1
-            if "A previous fix attempt" in user:
-                return "```python\n" + fixed + "```"
-            return "```python\n" + (noop if calls["patch"] % 2 else fixed) + "```"
-        return '{"best": 0}'
+    def patch(prompt):
+        calls["patch"] += 1
+        return fixed if "A previous fix attempt" in prompt or not calls["patch"] % 2 else noop
 
-    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
+    res = await solve_instance(inst, model=wrap_model(wrong_repro, patch), run_dir=tmp_path / "run",
                                mode="scaled", k=4)
     assert "+            if current and current_len + needed > width:" in res.model_patch
     steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
@@ -251,19 +255,8 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     both = src.replace("current_len + needed >= width", "current_len + needed > width").replace(
         "def fill(", "def fill_text(")
     repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
-
-    def respond(messages, params):
-        user = messages[-1]["content"]
-        if "Which file and function" in user:
-            return "wraptext/wrap.py::wrap"
-        if "pytest file" in user:
-            return repro
-        if "which line causes the issue" in user:
-            return "```python\n" + both + "```" if "File wraptext/wrap.py" in user else "No change needed here."
-        return '{"best": 0}'
-
-    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
-                               mode="scaled", k=2)
+    model = wrap_model(repro, lambda prompt: both)
+    res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="scaled", k=2)
     assert "+            if current and current_len + needed > width:" in res.model_patch
     assert "fill_text" not in res.model_patch
     steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
@@ -276,8 +269,7 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
                if not c["meta"].get("ablation") and c["id"] in verdicts)
     assert first["decision"]["action"] == "accept"
 
-    bon = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "bon",
-                               mode="best_of_n", k=2)
+    bon = await solve_instance(inst, model=model, run_dir=tmp_path / "bon", mode="best_of_n", k=2)
     assert "fill_text" in bon.model_patch
 
 
