@@ -28,6 +28,8 @@ def bench_swe(
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
     mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled"),
     k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step (best_of_n and scaled)"),
+    edit_format: str = typer.Option("auto", "--edit-format",
+                                    help="auto (whole file, or function in long files) | file | function | search_replace"),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated instance ids (default: all)"),
     timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds for one instance's test run"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
@@ -43,8 +45,8 @@ def bench_swe(
     bud = load_budget(budget, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
     plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
-                          model=model, budget=bud, mode=mode, k=k, api_base=api_base, price=price,
-                          ids=ids.split(",") if ids else None, timeout=timeout)
+                          model=model, budget=bud, mode=mode, k=k, edit_format=edit_format, api_base=api_base,
+                          price=price, ids=ids.split(",") if ids else None, timeout=timeout)
     con = Console(stderr=as_json)
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
     spend_done = {k_: 0.0 for k_ in SPEND_KEYS}

@@ -174,8 +174,9 @@ class _Bench:
 
 def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path,
                    workers: int | None = None, sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None,
-                   mode: str = "scaled", k: int = 4, api_base: str | None = None, price: str | None = None,
-                   ids: list[str] | None = None, timeout: float = 900, solve: Callable | None = None) -> dict[str, Any]:
+                   mode: str = "scaled", k: int = 4, edit_format: str = "auto", api_base: str | None = None,
+                   price: str | None = None, ids: list[str] | None = None, timeout: float = 900,
+                   solve: Callable | None = None) -> dict[str, Any]:
     """Validate every input (raises ConfigError & co. before anything runs or is written); returns the plan."""
     from agents.swe.instances import load_instances
 
@@ -186,6 +187,10 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
             raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {instances_file}")
         insts = [i for i in insts if i.instance_id in set(ids)]
     check_sandbox(sandbox)
+    from agents.swe.patch import FORMATS
+
+    if edit_format not in FORMATS:
+        raise ConfigError(f"bad --edit-format {edit_format!r}: choose one of {', '.join(FORMATS)}")
     preds = load_predictions(predictions_file) if predictions_file else None
     solve_kwargs: dict[str, Any] = {}
     if preds is None:
@@ -198,7 +203,8 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
         cost = CostModel()
         if cost_price:
             cost.model_prices[model] = cost_price
-        solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "cost_model": cost, "models": {},
+        solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "edit_format": edit_format,
+                        "cost_model": cost, "models": {},
                         "model_options": {"api_base": api_base} if api_base else None}
     cpus = os.cpu_count() or 1
     return {"insts": insts, "preds": preds, "solve": solve, "solve_kwargs": solve_kwargs, "out": out,

@@ -308,3 +308,31 @@ def test_a_reproduction_test_cut_off_by_the_output_cap_keeps_its_finished_tests(
     assert "def test_clear_resets_counts" in code and "test_more" not in code
     with pytest.raises(ValueError, match="cut off before its first test"):
         Reproduce().parse(None, "```python\nimport lrukit\n\ndef test_a():\n    assert lrukit.f(")
+
+
+async def test_search_replace_edits_for_strong_models(wraptext, tmp_path):
+    """`edit_format="search_replace"` (for models that follow it): the model answers with SEARCH/
+    REPLACE blocks under a loosely given path; the block is matched to wrap.py and the fix selected."""
+    inst, _ = wraptext
+    block = ("The comparison is off by one.\npath/to/wrap.py\n<<<<<<< SEARCH\n"
+             "            if current and current_len + needed >= width:\n=======\n"
+             "            if current and current_len + needed > width:\n>>>>>>> REPLACE\n")
+    repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
+    asked = []
+
+    def respond(messages, params):
+        user = messages[-1]["content"]
+        if "Which file and function" in user:
+            return "wraptext/wrap.py::wrap"
+        if "pytest file" in user:
+            return repro
+        if "SEARCH/REPLACE" in user:
+            asked.append(user)
+            return block if "File wraptext/wrap.py" in user else "No change needed."
+        return '{"best": 0}'
+
+    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
+                               mode="scaled", k=2, edit_format="search_replace")
+    assert asked
+    assert "+            if current and current_len + needed > width:" in res.model_patch
+    assert res.model_patch.count("\n+") == 1 + res.model_patch.count("\n+++")

@@ -95,6 +95,7 @@ BAD = [
     (["inst.jsonl", "--predictions", "preds.jsonl", "--sandbox", "vm"], "unknown sandbox"),
     (["inst.jsonl", "--predictions", "preds.jsonl", "--ids", "nosuch-9"], "unknown instance id"),
     (["inst.jsonl", "--mode", "wild"], "bad --mode"),
+    (["inst.jsonl", "--edit-format", "udiff"], "bad --edit-format 'udiff'"),
     (["inst.jsonl", "--budget", "usd=lots"], "bad value"),
     (["inst.jsonl", "--price", "cheap"], "bad --price"),
 ]
