@@ -4,6 +4,8 @@ Dig deeper = refine the best patch with its test failures; pivot = re-localize (
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -223,11 +225,17 @@ class PatchVerifier:
     import), up to N smaller versions of it (one change left out, or one change alone: `tools.edits.ablations`)
     are verified too, in the same round, for test runs but no tokens. They are appended to
     `candidates` (so select and the trajectory see them), each with `meta["ablation"]` and its
-    parent."""
+    parent.
+
+    A patch already checked against the same tests in this run (a refinement that repeats its
+    parent, two samples making the same edit) is not run again: its verdict is reused, with
+    `details["same_as"]` naming the candidate that ran."""
 
     def __init__(self, distrust_after: int = 2, ablate: int = 0):
         self.distrust_after = distrust_after
         self.ablate = ablate
+        self._known: dict[tuple[str, str], Verdict] = {}   # (tests, patch) -> verdict, for one task
+        self._task: tuple[str, ...] = ()
 
     async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
         root = Path(ctx.task.input["workdir"])
@@ -239,16 +247,32 @@ class PatchVerifier:
         keep = [t for t, o in baseline.items() if o == "passed" and ("::" in t or not any(
             k.startswith(t + "::") for k in baseline))]
         valid = [c for c in candidates if c.valid]
+        task = (ctx.task.id, str(repo), base)
+        if task != self._task:
+            self._task, self._known = task, {}
+        suite = hashlib.sha1(json.dumps(repro["files"], sort_keys=True).encode()).hexdigest()[:12]
 
         async def check(cands: list[Candidate]) -> list[Verdict]:
+            fresh: dict[str, Candidate] = {}   # patch -> the first candidate making it, run once
+            for c in cands:
+                if (suite, c.content["patch"]) not in self._known:
+                    fresh.setdefault(c.content["patch"], c)
             results = await asyncio.gather(*(asyncio.to_thread(
                 run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
                 targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
-                for c in cands))
-            return [score(c, r, repro, keep) for c, r in zip(cands, results)]
+                for c in fresh.values()))
+            for c, r in zip(fresh.values(), results):
+                self._known[(suite, c.content["patch"])] = score(c, r, repro, keep)
+            out = []
+            for c in cands:
+                v = self._known[(suite, c.content["patch"])].model_copy(deep=True)
+                if v.candidate_id != c.id:
+                    v.candidate_id, v.details["same_as"] = c.id, v.candidate_id
+                out.append(v)
+            return out
 
         verdicts = await check(valid)
-        smaller = self._ablations(ctx, valid, verdicts)
+        smaller = self._ablations(ctx, valid, verdicts, tried={p for s_, p in self._known if s_ == suite})
         if smaller:
             candidates.extend(smaller)
             verdicts += await check(smaller)
@@ -261,31 +285,33 @@ class PatchVerifier:
                                                for t, n in doubted.items())
         return verdicts
 
-    def _ablations(self, ctx: StepContext, cands: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
-        """Smaller versions of the best candidate that breaks existing tests (see the class doc),
-        as many as the budget's test runs allow."""
+    def _ablations(self, ctx: StepContext, cands: list[Candidate], verdicts: list[Verdict],
+                   tried: set[str]) -> list[Candidate]:
+        """Smaller versions of the best candidate that breaks existing tests (see the class doc) not
+        in `tried` (patches already checked), as many as the budget's test runs allow."""
         if self.ablate <= 0:
             return []
-        broken = [(v.score, c) for c, v in zip(cands, verdicts) if v.details.get("regressions")
-                  and "ablation" not in c.meta and c.content["patch"].count("diff --git") == 1]
-        if not broken:
-            return []
-        parent = max(broken, key=lambda sc: sc[0])[1]
-        rel = parent.content["file"]
-        try:
-            old = (Path(ctx.task.input["workdir"]) / rel).read_text(errors="replace")
-            options = ablations(old, apply_unified(old, parent.content["patch"]), self.ablate)
-        except (OSError, EditError) as e:
-            ctx.errors.append(f"ablation of {parent.id}: {e}")
-            return []
-        while options and not ctx.tracker.can_afford(ctx.tracker.cost_model.tool_call("run_tests", len(options))):
-            options.pop()
-        out = []
-        for label, text in options:
-            content = {**parent.content, "patch": unified_diff({rel: (old, text)})}
-            out.append(Candidate(content=content, text=f"{label} of {parent.id}", key=patch_key(content["patch"]),
-                                 origin=ctx.mode, parent=parent.id, meta={"ablation": label}))
-        return out
+        broken = [(v.score, i) for i, (c, v) in enumerate(zip(cands, verdicts))
+                  if v.details.get("regressions") and "ablation" not in c.meta
+                  and c.content["patch"].count("diff --git") == 1]
+        for _, i in sorted(broken, reverse=True):  # the best broken candidate with versions not tried yet
+            parent = cands[i]
+            rel = parent.content["file"]
+            try:
+                old = (Path(ctx.task.input["workdir"]) / rel).read_text(errors="replace")
+                options = ablations(old, apply_unified(old, parent.content["patch"]), limit=100)
+            except (OSError, EditError) as e:
+                ctx.errors.append(f"ablation of {parent.id}: {e}")
+                continue
+            patches = [(label, unified_diff({rel: (old, text)})) for label, text in options]
+            patches = [(label, p) for label, p in patches if p not in tried][: self.ablate]
+            while patches and not ctx.tracker.can_afford(ctx.tracker.cost_model.tool_call("run_tests", len(patches))):
+                patches.pop()
+            if patches:
+                return [Candidate(content={**parent.content, "patch": p}, text=f"{label} of {parent.id}",
+                                  key=patch_key(p), origin=ctx.mode, parent=parent.id, meta={"ablation": label})
+                        for label, p in patches]
+        return []
 
     async def _baseline(self, ctx: StepContext, repo: Path, base: str, existing: list[str]) -> dict[str, str]:
         for rec in ctx.history:  # computed once per run, kept in the trajectory

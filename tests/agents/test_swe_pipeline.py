@@ -268,6 +268,8 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     assert all(verdicts[c["id"]]["details"]["regressions"] for c in first["candidates"]
                if not c["meta"].get("ablation") and c["id"] in verdicts)
     assert first["decision"]["action"] == "accept"
+    # both samples made the same edit: the base commit, that edit once, and each smaller version
+    assert first["spend"]["tool_calls"]["run_tests"] == 2 + len(smaller)
 
     bon = await solve_instance(inst, model=model, run_dir=tmp_path / "bon", mode="best_of_n", k=2)
     assert "fill_text" in bon.model_patch
@@ -336,3 +338,22 @@ async def test_search_replace_edits_for_strong_models(wraptext, tmp_path):
     assert asked
     assert "+            if current and current_len + needed > width:" in res.model_patch
     assert res.model_patch.count("\n+") == 1 + res.model_patch.count("\n+++")
+
+
+async def test_a_patch_already_checked_is_not_run_again(wraptext, tmp_path):
+    """Two samples making the same edit run the tests once; the second reuses the verdict and says
+    which candidate ran (`same_as`)."""
+    import json
+
+    inst, src = wraptext
+    repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
+    fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
+    await solve_instance(inst, model=wrap_model(repro, lambda prompt: fixed), run_dir=tmp_path / "run",
+                         mode="best_of_n", k=4)
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    patch = next(s for s in steps if s["stage"] == "patch")
+    ran = [v for v in patch["verdicts"] if "same_as" not in v["details"]]
+    reused = [v for v in patch["verdicts"] if "same_as" in v["details"]]
+    assert len(ran) == 1 and len(reused) >= 1
+    assert all(v["score"] == ran[0]["score"] and v["details"]["same_as"] == ran[0]["candidate_id"] for v in reused)
+    assert patch["spend"]["tool_calls"]["run_tests"] == 2     # the base commit's tests, then the one patch
