@@ -145,6 +145,51 @@ def _replace_once(text: str, search: str, replace: str, path: str) -> str:
     raise EditError(f"SEARCH text not found in {path}")
 
 
+def diff_block(reply: str) -> str | None:
+    """The first code block of `reply` that is a unified diff (asked for code, models shown a
+    previous attempt as a diff often answer with one), else None."""
+    for lang, block in _BLOCK.findall(reply):
+        lines = block.splitlines()
+        if lang.lower() in ("diff", "patch", "udiff") or any(line.startswith("@@") for line in lines) or (
+                any(line.startswith("--- ") for line in lines) and any(line.startswith("+++ ") for line in lines)):
+            return block
+    return None
+
+
+def apply_diff_reply(old: str, block: str, path: str) -> str:
+    """Apply a model-written unified diff to `old` by its text, not its line numbers (which models
+    get wrong): each hunk's context and removed lines are found (exactly, then ignoring trailing
+    whitespace, then indentation) and replaced by its context and added lines."""
+    hunks: list[list[str]] = []
+    for line in block.splitlines():
+        if line.startswith(("diff ", "--- ", "+++ ", "index ")) and not hunks:
+            continue
+        if line.startswith("@@"):
+            hunks.append([])
+        elif line[:1] in (" ", "-", "+", "") and not line.startswith("\\"):
+            if not hunks:
+                hunks.append([])
+            hunks[-1].append(line)
+    new = old
+    for hunk in hunks:
+        search = [line[1:] for line in hunk if line[:1] in (" ", "-", "")]
+        replace = [line[1:] for line in hunk if line[:1] in (" ", "+", "")]
+        while search and replace and not search[0].strip() and not replace[0].strip():
+            search, replace = search[1:], replace[1:]
+        while search and replace and not search[-1].strip() and not replace[-1].strip():
+            search, replace = search[:-1], replace[:-1]
+        if search == replace:
+            continue
+        if not any(s.strip() for s in search):
+            raise EditError("a hunk of the diff has no context or removed lines to place it by")
+        new = _replace_once(new, "\n".join(search) + "\n", "\n".join(replace) + ("\n" if replace else ""), path)
+    if new == old:
+        raise EditError("the diff in the reply changes nothing")
+    if path.endswith(".py"):
+        _must_parse(new)
+    return new
+
+
 def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
     """A git-applicable patch from {path: (old text, new text)}; empty when nothing changed."""
     parts = []

@@ -18,8 +18,8 @@ from agents.strategies import TestVote
 from agents.swe.checks import CheckResult, node_signatures, run_checks
 from agents.swe.reproduce import existing_tests, kept_tests
 from budgets import BudgetExceeded
-from tools.edits import (EditError, ablations, apply_unified, rewrite_file, rewrite_function, search_replace,
-                         unified_diff)
+from tools.edits import (EditError, ablations, apply_diff_reply, apply_unified, diff_block, rewrite_file,
+                         rewrite_function, search_replace, unified_diff)
 from tools.repo import match_path, source_files, symbols
 
 FORMATS = ("auto", "file", "function", "search_replace")
@@ -156,20 +156,41 @@ class Patch(Stage):
     def parse(self, ctx: StepContext, text: str) -> dict[str, Any]:
         rel, fmt, source = ctx.scratch["file"], ctx.scratch["format"], ctx.scratch["source"]
         function = ctx.scratch.get("function")
-        if fmt == "function" and function:
-            changes = {rel: (source, rewrite_function(source, function, text))}
-        elif fmt == "search_replace":
-            root = Path(ctx.task.input["workdir"])
-            files = source_files(root, include_tests=True)
-            edited = search_replace({f: (root / f).read_text(errors="replace") for f in [rel]}, text,
-                                    lambda p: match_path(p, files) if match_path(p, files) == rel else None)
-            changes = {p: (source, new) for p, new in edited.items()}
-        else:
-            changes = {rel: (source, rewrite_file(source, text))}
+        try:
+            if fmt == "function" and function:
+                changes = {rel: (source, rewrite_function(source, function, text))}
+            elif fmt == "search_replace":
+                root = Path(ctx.task.input["workdir"])
+                files = source_files(root, include_tests=True)
+                edited = search_replace({f: (root / f).read_text(errors="replace") for f in [rel]}, text,
+                                        lambda p: match_path(p, files) if match_path(p, files) == rel else None)
+                changes = {p: (source, new) for p, new in edited.items()}
+            else:
+                changes = {rel: (source, rewrite_file(source, text))}
+        except EditError:
+            diff = diff_block(text) if fmt != "search_replace" else None
+            if diff is None:
+                raise
+            changes = {rel: (source, self._apply_diff(ctx, rel, source, diff))}
         patch = unified_diff(changes)
         if not patch:
             raise EditError("the reply changes nothing")
         return {"file": rel, "function": function, "format": fmt, "patch": patch}
+
+    def _apply_diff(self, ctx: StepContext, rel: str, source: str, diff: str) -> str:
+        """A reply written as a diff (small models copy the previous attempt's format): against the
+        file, or when refining, against the file as the attempt being refined left it."""
+        try:
+            return apply_diff_reply(source, diff, rel)
+        except EditError as e:
+            parent = ctx.best[0].content if ctx.mode == "refine" and ctx.best else None
+            if not parent or parent.get("file") != rel:
+                raise EditError(f"the reply is a diff that does not apply: {e}") from None
+            try:
+                return apply_diff_reply(apply_unified(source, parent["patch"]), diff, rel)
+            except EditError as e2:
+                raise EditError(f"the reply is a diff that applies neither to the file nor to the attempt "
+                                f"it refines: {e2}") from None
 
     def key(self, ctx: StepContext, content: Any) -> str:
         return patch_key(content["patch"])

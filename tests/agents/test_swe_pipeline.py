@@ -357,3 +357,27 @@ async def test_a_patch_already_checked_is_not_run_again(wraptext, tmp_path):
     assert len(ran) == 1 and len(reused) >= 1
     assert all(v["score"] == ran[0]["score"] and v["details"]["same_as"] == ran[0]["candidate_id"] for v in reused)
     assert patch["spend"]["tool_calls"]["run_tests"] == 2     # the base commit's tests, then the one patch
+
+
+async def test_a_refinement_written_as_a_diff_of_the_previous_attempt_is_applied(wraptext, tmp_path):
+    """Shown its previous attempt as a diff, a small model answers with a diff of that attempt
+    (wrong line numbers, in a python fence). It is applied to the file as the attempt left it."""
+    inst, src = wraptext
+    wrong = src.replace("current_len + needed >= width", "current_len + needed >= width + 5")
+    repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
+    diff = ("The bound is wrong.\n```python\n--- a/wraptext/wrap.py\n+++ b/wraptext/wrap.py\n@@ -3,3 +3,3 @@\n"
+            "             needed = len(piece) if not current else len(piece) + 1\n"
+            "-            if current and current_len + needed >= width + 5:\n"
+            "+            if current and current_len + needed > width:\n"
+            "                 lines.append(prefix + \" \".join(current))\n```")
+    model = wrap_model(repro, lambda prompt: wrong if "A previous fix attempt" not in prompt else None)
+    respond = model._default
+
+    def reply(messages, params):
+        if "A previous fix attempt" in messages[-1]["content"]:
+            return diff
+        return respond(messages, params)
+
+    res = await solve_instance(inst, model=ScriptedModel(default=reply), run_dir=tmp_path / "run", mode="scaled", k=2)
+    assert "+            if current and current_len + needed > width:" in res.model_patch
+    assert "width + 5" not in res.model_patch

@@ -136,3 +136,37 @@ def test_complete_prefix_keeps_the_finished_definitions_of_a_cut_off_reply():
     assert complete_prefix("def test_a():\n    pass\n") == "def test_a():\n    pass\n"
     with pytest.raises(EditError, match="no complete statement"):
         complete_prefix("def test_a(:\n")
+
+
+MODEL_DIFF = """Here is the fix:
+```python
+--- a/mod.py
++++ b/mod.py
+@@ -40,4 +40,4 @@
+ class A:
+     def f(self, x):
+-        return x + 1
++        return x + 2
+
+```
+"""
+
+
+def test_a_diff_reply_is_applied_by_its_text_not_its_line_numbers():
+    from tools.edits import apply_diff_reply, diff_block
+
+    block = diff_block(MODEL_DIFF)
+    assert block is not None and diff_block("```python\ndef f():\n    return 1\n```") is None
+    assert apply_diff_reply(SRC, block, "mod.py") == SRC.replace("return x + 1", "return x + 2")
+    # a ```diff block with no headers, its blank context line without the leading space
+    loose = "```diff\n\n def h():\n-    return 3\n+    return 4\n```"
+    assert apply_diff_reply(SRC, diff_block(loose), "mod.py") == SRC.replace("return 3", "return 4")
+
+
+def test_a_diff_reply_that_does_not_fit_says_why():
+    from tools.edits import apply_diff_reply
+
+    with pytest.raises(EditError, match="SEARCH text not found"):
+        apply_diff_reply(SRC, "@@ -1 +1 @@\n-    return 99\n+    return 100\n", "mod.py")
+    with pytest.raises(EditError, match="does not parse"):
+        apply_diff_reply(SRC, "@@ -1 +1 @@\n-    return 3\n+    return (3\n", "mod.py")
