@@ -45,3 +45,15 @@ async def test_stop_sequences_and_greedy(smollm2) -> None:
     a = await smollm2.complete(MSGS, params)
     b = await smollm2.complete(MSGS, params)
     assert a.texts == b.texts and "." not in a.texts[0]
+
+
+async def test_local_prompt_bound_uses_the_tokenizer(smollm2):
+    """The reservation for a code prompt is close to what the model reads (the character count
+    reserved 3-4x too much and small budgets refused calls they could pay for), and never below it."""
+    from agents.models.base import GenerationParams, chars_upper_bound
+
+    code = "".join(f"def f{i}(x, y=2):\n    return (x + {i}) * y  # step {i}\n\n" for i in range(60))
+    messages = [{"role": "system", "content": "You fix bugs."}, {"role": "user", "content": f"```python\n{code}```"}]
+    bound = smollm2.count_tokens_upper_bound(messages)
+    out = await smollm2.complete(messages, GenerationParams(max_tokens=1))
+    assert out.usage.input_tokens <= bound < 0.6 * chars_upper_bound(messages)
