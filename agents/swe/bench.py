@@ -122,7 +122,7 @@ class _Bench:
                 shutil.rmtree(run_dir, ignore_errors=True)  # a checkpoint that cannot be resumed: start over
                 res = await _maybe_await(self.solve(inst, **kwargs))
         info = {"status": res.status, "spend": {k: (res.spend or {}).get(k, 0) for k in (*SPEND_KEYS, "tool_calls")},
-                "wall_s": res.wall_s}
+                "wall_s": res.wall_s, "checks": getattr(res, "checks", None) or {}}
         line = {"instance_id": inst.instance_id, "model_name_or_path": self.model, "model_patch": res.model_patch or ""}
         with self.lock, open(self.preds_path, "a") as fh:
             fh.write(json.dumps(line | {"solve": info}) + "\n")

@@ -48,6 +48,21 @@ def final_patch(result: Any) -> str:
     return ""
 
 
+def final_checks(result: Any) -> dict[str, Any]:
+    """What verification said of the final patch: reproduction tests fixed, existing tests it breaks
+    (`verified` is False when nothing ran, as in `--mode single` or when no patch was made)."""
+    for stage in ("select", "patch"):
+        r = result.stages.get(stage)
+        if r and r.best and isinstance(r.best.content, dict) and r.verdict is not None:
+            d = r.verdict.details
+            if "reproductions" not in d:
+                break
+            return {"verified": True, "score": round(r.verdict.score, 3), "reproductions": d["reproductions"],
+                    "fixed": d.get("fixed", 0), "regressions": list(d.get("regressions", [])),
+                    "distrusted": list(d.get("distrusted", []))}
+    return {"verified": False}
+
+
 class _NoTests:
     async def verify(self, ctx, candidates):
         from agents.state import Verdict

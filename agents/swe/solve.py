@@ -16,7 +16,7 @@ from agents.models.base import Model
 from agents.runtime import Runtime
 from agents.state import Task
 from agents.swe.instances import Instance, materialize_repo
-from agents.swe.pipeline import final_patch, swe_pipeline
+from agents.swe.pipeline import final_checks, final_patch, swe_pipeline
 
 
 class SolveResult(BaseModel):
@@ -27,6 +27,7 @@ class SolveResult(BaseModel):
     wall_s: float
     steps: int
     run_dir: str
+    checks: dict[str, Any] = {}   # what verification said of the patch (see `final_checks`)
 
     def prediction(self, model: str) -> dict[str, str]:
         return {"instance_id": self.instance_id, "model_name_or_path": model, "model_patch": self.model_patch}
@@ -79,7 +80,8 @@ async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget |
     patch = final_patch(result)
     name = rt.default_model
     out = SolveResult(instance_id=inst.instance_id, model_patch=patch, status=result.status, spend=result.spend,
-                      wall_s=round(time.time() - started, 2), steps=result.steps, run_dir=str(run_dir))
+                      wall_s=round(time.time() - started, 2), steps=result.steps, run_dir=str(run_dir),
+                      checks=final_checks(result) if patch else {"verified": False})
     (run_dir / "patch.diff").write_text(patch)
     (run_dir / "predictions.jsonl").write_text(json.dumps(out.prediction(name)) + "\n")
     return out

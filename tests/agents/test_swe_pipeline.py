@@ -88,6 +88,7 @@ async def test_single_mode_makes_one_greedy_patch(wraptext, tmp_path):
     res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="single")
     assert "needed > width" in res.model_patch and res.steps == 2
     assert "run_tests" not in res.spend["tool_calls"]
+    assert res.checks == {"verified": False}
 
 
 async def test_unusable_model_output_yields_no_patch_not_a_crash(wraptext, tmp_path):
@@ -271,8 +272,13 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     # both samples made the same edit: the base commit, that edit once, and each smaller version
     assert first["spend"]["tool_calls"]["run_tests"] == 2 + len(smaller)
 
+    c = res.checks
+    assert c["verified"] and c["score"] == 1.0 and c["fixed"] == c["reproductions"] >= 1
+    assert c["regressions"] == [] and c["distrusted"] == []
+
     bon = await solve_instance(inst, model=model, run_dir=tmp_path / "bon", mode="best_of_n", k=2)
     assert "fill_text" in bon.model_patch
+    assert bon.checks["verified"] and "tests/test_wrap.py::test_fill" in bon.checks["regressions"]
 
 
 async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):

@@ -57,6 +57,7 @@ def test_solve_an_example_issue(tmp_path):
               "--budget", "tokens=40k,run_tests=16", "--run-dir", "s", "--json", cwd=tmp_path)
     assert out["instance_id"] == "spans-1"
     assert out["spend"]["model_calls"] > 0
+    assert out["checks"]["verified"] is bool(out["model_patch"])   # what the tests said of the patch
     assert (tmp_path / "s" / "predictions.jsonl").exists() and (tmp_path / "s" / "trajectory.jsonl").exists()
     stages = [json.loads(x)["stage"] for x in (tmp_path / "s" / "trajectory.jsonl").read_text().splitlines()]
     assert stages[0] == "localize" and "patch" in stages
