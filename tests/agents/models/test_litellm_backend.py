@@ -69,8 +69,9 @@ async def test_prompt_too_long_is_not_retried(fake_openai_server_factory) -> Non
 @pytest.mark.parametrize("fault,error", [("429", RateLimited), ("500", ModelError), ("nonjson", ModelError),
                                          ("truncated", ModelError), ("timeout", ModelTimeout)])
 async def test_permanent_faults_surface_as_model_errors_after_retries(fake_openai_server_factory, fault, error):
-    server = fake_openai_server_factory(fault_rate=1.0, faults=(fault,), hang_seconds=0.6)
-    m = model(server, max_retries=2, timeout=0.3)
+    # timeouts far above a loaded machine's response time: only the hanging fault may time out
+    server = fake_openai_server_factory(fault_rate=1.0, faults=(fault,), hang_seconds=4.0)
+    m = model(server, max_retries=2, timeout=2.0)
     with pytest.raises(error) as info:
         await m.complete(MSGS, GenerationParams(n=2))
     assert len(server.requests) == 3  # 1 + 2 retries, litellm's own retries are off
@@ -78,9 +79,9 @@ async def test_permanent_faults_surface_as_model_errors_after_retries(fake_opena
 
 
 async def test_faults_at_30_percent_usage_is_exact(fake_openai_server_factory) -> None:
-    server = fake_openai_server_factory(fault_rate=0.3, seed=1234, hang_seconds=0.5,
+    server = fake_openai_server_factory(fault_rate=0.3, seed=1234, hang_seconds=4.0,
                                         faults=("429", "500", "truncated", "nonjson", "timeout"))
-    m = model(server, max_retries=6, timeout=0.25)
+    m = model(server, max_retries=6, timeout=2.0)   # 0.25 s timed out every call on a loaded machine
     params = [GenerationParams(n=k % 3 + 1, max_tokens=6, seed=k) for k in range(24)]
     results = await asyncio.gather(*(m.complete(MSGS, p) for p in params), return_exceptions=True)
     ok = [r for r in results if not isinstance(r, BaseException)]
