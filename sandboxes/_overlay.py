@@ -67,14 +67,16 @@ def mount_candidate(template: Path, home: Path, common_dir: Path, sha: str) -> t
         raise OSError(f"overlay mount of {merged} failed: {error}")
     os.chmod(merged, 0o777)  # the sandbox uid creates files at the top level too
     meta = common_dir / "worktrees" / home.name
-    meta.mkdir(parents=True)
-    # As `git worktree add` does: a `locked` file keeps a concurrent `git worktree prune`
-    # from deleting the half-written entry.
-    (meta / "locked").write_text("initializing\n")
-    (meta / "HEAD").write_text(sha + "\n")
-    (meta / "commondir").write_text("../..\n")
-    shutil.copyfile(template_gitdir(template) / "index", meta / "index")
+    # The entry is written outside `worktrees/` and renamed into place whole: a `git worktree
+    # prune` in another process (or thread) deletes any entry it finds half-written, even between
+    # a mkdir and the `locked` file that `git worktree add` writes first.
+    staging = common_dir / f"scaleagent-staging-{home.name}"
+    staging.mkdir()
+    (staging / "HEAD").write_text(sha + "\n")
+    (staging / "commondir").write_text("../..\n")
+    shutil.copyfile(template_gitdir(template) / "index", staging / "index")
+    (staging / "gitdir").write_text(f"{merged / '.git'}\n")
     (merged / ".git").write_text(f"gitdir: {meta}\n")  # lands in upper: the template is untouched
-    (meta / "gitdir").write_text(f"{merged / '.git'}\n")
-    (meta / "locked").unlink()
+    meta.parent.mkdir(exist_ok=True)
+    os.rename(staging, meta)
     return merged, meta

@@ -10,6 +10,7 @@ mounted: git commands do not work in the sandbox (the host computes diffs).
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -133,6 +134,14 @@ class WorkspaceManager:
         self.templates = self.root / "templates"  # per-commit lower layers, kept as a cache
         self.pruned = self.prune_stale()
 
+    @contextlib.contextmanager
+    def _git_lock(self):
+        """Held (across processes and threads) around `git worktree add/remove/prune`: git's own
+        prune deletes an entry that a concurrent `add` has created but not yet filled in."""
+        with open(Path(self.repo.common_dir) / "scaleagent-worktrees.lock", "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield
+
     def prune_stale(self) -> list[Path]:
         """Remove workspaces left by dead processes (a crash), then drop their git metadata."""
         stale = []
@@ -142,11 +151,16 @@ class WorkspaceManager:
                 _overlay.unmount(entry / "tree")  # never rmtree through a live mount
                 _rmtree(entry)
                 stale.append(entry)
+        for entry in Path(self.repo.common_dir).glob("scaleagent-staging-*"):  # see _overlay.mount_candidate
+            pid_text = entry.name.rsplit("-", 2)[-2]
+            if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+                _rmtree(entry)
         if self.templates.is_dir():  # a template whose creation crashed has no .ready marker
             for entry in self.templates.iterdir():
                 if entry.is_dir() and not entry.with_suffix(".ready").exists():
                     _rmtree(entry)
-        self.repo.git.worktree("prune")
+        with self._git_lock():
+            self.repo.git.worktree("prune")
         return stale
 
     def create(self, commit: str = "HEAD") -> Workspace:
@@ -159,7 +173,8 @@ class WorkspaceManager:
                 template = self._template(sha)
                 tree, meta = _overlay.mount_candidate(template, path, Path(self.repo.common_dir), sha)
                 return Workspace(self, tree, sha, home=path, meta=meta)
-            self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
+            with self._git_lock():
+                self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
         return Workspace(self, path, sha)
 
     def _resolve(self, commit: str) -> str:
@@ -182,8 +197,10 @@ class WorkspaceManager:
                 ready.unlink(missing_ok=True)
                 if template.exists():
                     _rmtree(template)
-                    self.repo.git.worktree("prune")
-                self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
+                    with self._git_lock():
+                        self.repo.git.worktree("prune")
+                with self._git_lock():
+                    self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
                 make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod
                 ready.touch()
         return template
@@ -202,7 +219,8 @@ class WorkspaceManager:
         with self._lock:
             if self.templates.is_dir():
                 _rmtree(self.templates)
-                self.repo.git.worktree("prune")
+                with self._git_lock():
+                    self.repo.git.worktree("prune")
 
     def remove(self, ws: Workspace) -> None:
         with self._lock:
@@ -212,10 +230,12 @@ class WorkspaceManager:
                 _rmtree(ws.home)
                 return
             try:
-                self.repo.git.worktree("remove", "--force", "--force", str(ws.path))
+                with self._git_lock():
+                    self.repo.git.worktree("remove", "--force", "--force", str(ws.path))
                 return
             except git.GitCommandError:
                 pass  # e.g. the directory is already gone or not removable: clean up by hand
             if ws.path.exists():
                 _rmtree(ws.path)
-            self.repo.git.worktree("prune")
+            with self._git_lock():
+                self.repo.git.worktree("prune")

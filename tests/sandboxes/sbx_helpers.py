@@ -53,5 +53,7 @@ def make_calc_repo(path, extra: dict[str, bytes] | None = None):
     for name, data in (extra or {}).items():
         (path / name).write_bytes(data)
     r.index.add(["calc.py", *(extra or {})])
-    r.index.commit("base")
+    # fixed dates: the same files make the same commit, however long apart two builds run
+    when = "2024-01-01T00:00:00"
+    r.index.commit("base", author_date=when, commit_date=when)
     return path

@@ -156,3 +156,33 @@ def test_a_repository_rebuilt_at_the_same_path_gets_fresh_templates(tmp_path):
     with manager.create(sha) as ws:
         ws.apply_patch(GOOD)
         assert "return a + b" in (ws.path / "calc.py").read_text()
+
+
+def test_workspaces_survive_a_concurrent_worktree_prune(manager, repo):
+    """Another manager's `git worktree prune` (every manager runs one when it starts) must never
+    delete a workspace being registered: bench runs in two processes on one repository lost a patch
+    round to it (FileNotFoundError on the entry's `locked` file; `git worktree add` itself fails the
+    same way)."""
+    import threading
+
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def prune() -> None:  # what every other manager (another process's) does when it starts
+        other = WorkspaceManager(repo, root=manager.root.parent / "other-pool", mode=manager.mode)
+        while not stop.is_set():
+            other.prune_stale()
+
+    pruner = threading.Thread(target=prune)
+    pruner.start()
+    try:
+        for _ in range(25):
+            try:
+                with manager.create("HEAD") as ws:
+                    git.Repo(str(ws.path)).git.status()   # still a registered worktree
+            except Exception as e:  # noqa: BLE001 - collected and reported below
+                errors.append(e)
+    finally:
+        stop.set()
+        pruner.join()
+    assert not errors, errors[0]
