@@ -56,6 +56,19 @@ def solve_command(*, repo: str | None, issue: str | None, base_commit: str | Non
     report(result, as_json)
 
 
+def checks_line(result: Any) -> str | None:
+    """One line (rich markup) on what verification said of `result`'s patch; None without a patch."""
+    c = result.checks or {}
+    if not c.get("verified"):
+        return "checks: the patch was not tested (single mode)" if result.model_patch else None
+    line = f"checks: fixes {c['fixed']} of {c['reproductions']} generated reproduction tests"
+    if c.get("distrusted"):
+        line += f" ({len(c['distrusted'])} distrusted: no candidate passed them)"
+    if c.get("regressions"):
+        return f"[yellow]{line}; breaks {len(c['regressions'])} existing test(s), first {c['regressions'][0]}[/]"
+    return line + "; keeps the existing tests passing"
+
+
 def report(result: Any, as_json: bool) -> None:
     if as_json:
         emit_json(result.model_dump())
@@ -68,18 +81,9 @@ def report(result: Any, as_json: bool) -> None:
         con.print(Syntax(result.model_patch, "diff", theme="ansi_dark"))
     else:
         con.print("[yellow]no patch produced[/]")
-    c = result.checks or {}
-    if c.get("verified"):
-        line = f"checks: fixes {c['fixed']} of {c['reproductions']} generated reproduction tests"
-        if c.get("distrusted"):
-            line += f" ({len(c['distrusted'])} distrusted: no candidate passed them)"
-        if c.get("regressions"):
-            con.print(f"[yellow]{line}; breaks {len(c['regressions'])} existing test(s), first "
-                      f"{c['regressions'][0]}[/]")
-        else:
-            con.print(line + "; keeps the existing tests passing")
-    elif result.model_patch:
-        con.print("checks: the patch was not tested (single mode)")
+    line = checks_line(result)
+    if line:
+        con.print(line)
     s = result.spend
     con.print(f"{result.instance_id}: {result.status} in {result.steps} steps, {result.wall_s:.1f}s; unified cost "
               f"${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, {s['model_calls']} model "

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.syntax import Syntax
 
+from agents.cli_solve import checks_line
 from agents.cli_support import progress_printer
 from agents.swe import load_instances, solve_instance
 from agents.swe.grading import grade
@@ -49,6 +50,9 @@ def main() -> int:
     report = grade(inst, res.model_patch)
     s = res.spend
     con.rule("result")
+    line = checks_line(res)
+    if line:
+        con.print(line)
     colour = {"resolved": "green", "unresolved": "red"}.get(report.status, "yellow")
     con.print(f"hidden tests: [{colour}]{report.status}[/] {report.reason or ''}")
     con.print(f"spend: unified cost ${s['cost_usd']:.6f} (local model: tokens cost $0), "
