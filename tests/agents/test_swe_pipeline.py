@@ -49,17 +49,20 @@ def scripted(src, *, wrong_first=True, seen=None):
     return ScriptedModel(default=respond), fixed
 
 
-def wrap_model(repro, patch):
-    """Localizes to wrap.py, answers the reproduce prompt with `repro`, and each patch prompt for
-    wrap.py with the file `patch(prompt)` returns (for other files: no code)."""
+def wrap_model(repro, patch, *, ask="which line causes the issue", fenced=True):
+    """Localizes to wrap.py, answers the reproduce prompt with `repro`, and each patch prompt (one
+    containing `ask`) for wrap.py with what `patch(prompt)` returns, in a python fence if `fenced`
+    (for other files: no code)."""
     def respond(messages, params):
         user = messages[-1]["content"]
         if "Which file and function" in user:
             return "wraptext/wrap.py::wrap"
         if "pytest file" in user:
             return repro
-        if "which line causes the issue" in user:
-            return "```python\n" + patch(user) + "```" if "File wraptext/wrap.py" in user else "No change needed here."
+        if ask in user:
+            if "File wraptext/wrap.py" not in user:
+                return "No change needed here."
+            return "```python\n" + patch(user) + "```" if fenced else patch(user)
         return '{"best": 0}'
     return ScriptedModel(default=respond)
 
@@ -327,20 +330,9 @@ async def test_search_replace_edits_for_strong_models(wraptext, tmp_path):
              "            if current and current_len + needed > width:\n>>>>>>> REPLACE\n")
     repro = "```python\nfrom wraptext import wrap\n\ndef test_exact():\n    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```"
     asked = []
-
-    def respond(messages, params):
-        user = messages[-1]["content"]
-        if "Which file and function" in user:
-            return "wraptext/wrap.py::wrap"
-        if "pytest file" in user:
-            return repro
-        if "SEARCH/REPLACE" in user:
-            asked.append(user)
-            return block if "File wraptext/wrap.py" in user else "No change needed."
-        return '{"best": 0}'
-
-    res = await solve_instance(inst, model=ScriptedModel(default=respond), run_dir=tmp_path / "run",
-                               mode="scaled", k=2, edit_format="search_replace")
+    model = wrap_model(repro, lambda prompt: asked.append(prompt) or block, ask="SEARCH/REPLACE", fenced=False)
+    res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="scaled", k=2,
+                               edit_format="search_replace")
     assert asked
     assert "+            if current and current_len + needed > width:" in res.model_patch
     assert res.model_patch.count("\n+") == 1 + res.model_patch.count("\n+++")
