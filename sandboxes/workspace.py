@@ -195,11 +195,10 @@ class WorkspaceManager:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (ready.exists() and self._registered(template)):
                 ready.unlink(missing_ok=True)
-                if template.exists():
-                    _rmtree(template)
-                    with self._git_lock():
-                        self.repo.git.worktree("prune")
                 with self._git_lock():
+                    if template.exists():
+                        _rmtree(template)
+                        self.repo.git.worktree("prune")
                     self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
                 make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod
                 ready.touch()
