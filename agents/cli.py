@@ -11,8 +11,8 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import (DEFAULT_MODEL, build_runtime, die, emit_json, load_budget, progress_printer,
-                                 runtime_config)
+from agents.cli_support import (DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, die, emit_json, load_budget,
+                                 progress_printer, runtime_config)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Multi-stage agents that scale test-time compute under a budget.")
@@ -22,34 +22,35 @@ app.add_typer(models_app, name="models")
 ModelOpt = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id (openai/…, hosted_vllm/…)")
 BudgetOpt = typer.Option(None, "--budget", "-b", help="Caps, e.g. usd=0.5,tokens=200k,calls=20,run_tests=40,seconds=10m")
 BudgetFileOpt = typer.Option(None, "--budget-file", help="YAML file with a budget mapping")
-SandboxOpt = typer.Option("bwrap", "--sandbox", help="bwrap | docker | local")
+SandboxOpt = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens for the model (overrides litellm's)")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
 
 
 @app.command()
-def run(pipeline: str = typer.Argument(..., help="Pipeline name: humaneval | humaneval-single"),
-        problem: str = typer.Option(..., "--problem", "-p", help="HumanEval id, e.g. 0 or HumanEval/0"),
+def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humaneval | humaneval-single | swe"),
+        problem: Optional[str] = typer.Option(None, "--problem", "-p",
+                                              help="The task: a HumanEval id (0 or HumanEval/0), or an instance id of --instance"),
+        instance: Optional[Path] = typer.Option(None, "--instance", help="swe: a SWE-bench instances file"),
         model: str = ModelOpt, budget: Optional[str] = BudgetOpt, budget_file: Optional[Path] = BudgetFileOpt,
         k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step"),
-        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/<id>)"),
+        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/<time>-<id>)"),
         sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
         as_json: bool = JsonOpt) -> None:
-    """Run one task through a pipeline, checkpointing every step into RUN_DIR."""
+    """Run one task through a registered pipeline, checkpointing every step into RUN_DIR."""
     from agents import pipelines
-    from agents.graph import run as run_graph
-    from agents.humaneval import load_problems, select
+    from agents.paths import id_path
 
-    pipe = pipelines.build(pipeline, {"k": k})
-    task = select(load_problems(), ids=[problem])[0]
+    kind = pipelines.get(pipeline)
+    picked = kind.pick(problem, instance)
     bud = load_budget(budget, budget_file)
-    run_dir = run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{task.id.replace('/', '_')}"
     cfg = runtime_config(pipeline=pipeline, options={"k": k}, model=model, budget=bud, sandbox=sandbox,
-                         api_base=api_base, price=price)
+                         api_base=api_base, price=price) | picked
+    run_dir = run_dir or id_path(Path("runs"), f"{time.strftime('%Y%m%d-%H%M%S')}-{picked['task_id']}")
     rt = build_runtime(cfg, on_event=progress_printer(as_json))
-    result = asyncio.run(run_graph(pipe, task, rt, run_dir=run_dir, config=cfg))
-    _finish(result, run_dir, as_json, sandbox)
+    result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
+    _finish(kind, result, extra, run_dir, as_json)
 
 
 @app.command()
@@ -74,58 +75,44 @@ def solve(repo: Optional[str] = typer.Option(None, "--repo", help="Repository: a
 
 
 @app.command()
-def resume(run_dir: Path = typer.Argument(..., help="A run directory written by `scaleagent run`"),
+def resume(run_dir: Path = typer.Argument(..., help="A run directory written by `scaleagent run` or `solve`"),
            as_json: bool = JsonOpt) -> None:
     """Continue a killed run from its last checkpoint (completed steps are not re-run or re-charged)."""
     from agents import pipelines
-    from agents.graph import run as run_graph
-    from agents.state import Task
     from agents.trajectory import RunFiles
 
-    files = RunFiles(run_dir)
-    meta = files.meta()
-    cfg = meta["config"]
-    if cfg.get("pipeline") == "swe":
-        from agents.cli_solve import report
-        from agents.swe import Instance, solve_instance
-
-        opts = cfg.get("options", {})
-        rt = build_runtime(cfg)
-        result = asyncio.run(solve_instance(Instance(**cfg["instance"]), model=cfg["model"], budget=rt.tracker.budget,
-                                            sandbox=cfg.get("sandbox", "bwrap"), run_dir=run_dir,
-                                            mode=opts.get("mode", "scaled"), k=int(opts.get("k", 4)),
-                                            edit_format=opts.get("edit_format", "auto"),
-                                            cost_model=rt.tracker.cost_model, on_event=progress_printer(as_json),
-                                            model_options=rt.model_options, resume=True))
-        report(result, as_json)
-        return
-    pipe = pipelines.build(cfg["pipeline"], cfg.get("options"))
+    cfg = RunFiles(run_dir).config()
+    kind = pipelines.get(cfg["pipeline"])
     rt = build_runtime(cfg, on_event=progress_printer(as_json))
-    result = asyncio.run(run_graph(pipe, Task(**meta["task"]), rt, run_dir=run_dir, config=cfg, resume=True))
-    _finish(result, run_dir, as_json, cfg.get("sandbox", "bwrap"))
+    result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt, resume=True))
+    _finish(kind, result, extra, run_dir, as_json)
 
 
-def _finish(result: Any, run_dir: Path, as_json: bool, sandbox: str) -> None:
-    from agents.humaneval import grade
+def _finish(kind: Any, result: Any, extra: dict[str, Any], run_dir: Path, as_json: bool) -> None:
+    """Print the outcome; a run whose model calls all failed exits 3 with its first error."""
+    from agents.pipelines import failure
 
-    out: dict[str, Any] = {"run_dir": str(run_dir), "status": result.status, "steps": result.steps,
-                           "spend": result.spend, "wall_s": result.wall_s, "answer": result.answer}
-    if result.task.kind == "humaneval":
-        passed, detail = grade(result.task, result.answer, sandbox)
-        out["passed"], out["grade"] = passed, detail
+    out: dict[str, Any] = {"run_dir": str(run_dir), "pipeline": kind.name, "task_id": result.task.id,
+                           "status": result.status, "steps": result.steps, "spend": result.spend,
+                           "wall_s": result.wall_s, "answer": result.answer} | extra
+    error = failure(result)
+    if error:
+        out["error"] = error
     if as_json:
         emit_json(out)
-        return
-    from rich.console import Console
+    else:
+        from rich.console import Console
 
-    con = Console()
-    con.print(f"[bold]{result.task.id}[/] {result.status} in {result.steps} steps, {result.wall_s:.1f}s")
-    if "passed" in out:
-        con.print(f"hidden tests: {'[green]passed' if out['passed'] else '[red]failed'}[/]")
-    s = result.spend
-    con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
-              f"{s['model_calls']} model calls, tools {s['tool_calls']}")
-    con.print(f"run directory: {run_dir}")
+        con = Console()
+        con.print(f"[bold]{result.task.id}[/] {result.status} in {result.steps} steps, {result.wall_s:.1f}s")
+        for line in kind.lines(extra):
+            con.print(line, highlight=False)
+        s = result.spend
+        con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
+                  f"{s['model_calls']} model calls, tools {s['tool_calls']}")
+        con.print(f"run directory: {run_dir}")
+    if error:
+        die(f"the run failed: no model call succeeded; first error: {error}", 3)
 
 
 @app.command()
@@ -135,26 +122,27 @@ def report(run_dir: Path = typer.Argument(..., help="A run directory"), as_json:
 
     files = RunFiles(run_dir)
     meta = files.meta()
-    rows = [json.loads(line) for line in files.trajectory.read_text().splitlines() if line.strip()] \
-        if files.trajectory.exists() else []
-    result = json.loads(files.result_path.read_text()) if files.result_path.exists() else None
+    rows, result = files.steps(), files.result()
+    status = meta.get("status", "unfinished")
     if as_json:
-        emit_json({"run_id": meta["run_id"], "status": meta.get("status", "unfinished"), "steps": rows and [
-            {"stage": r["stage"], "step": r["step"], "mode": r["mode"], "decision": r["decision"],
-             "spend": r["spend"], "errors": r["errors"]} for r in rows], "result": result})
+        emit_json({"run_id": meta["run_id"], "pipeline": (meta.get("config") or {}).get("pipeline"), "status": status,
+                   "steps": [{k: r.get(k) for k in ("stage", "step", "mode", "decision", "spend", "errors")}
+                             for r in rows], "result": result})
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"run {meta['run_id']} ({meta.get('status', 'unfinished')})")
+    table = Table(title=f"run {meta['run_id']} ({status})")
     for col in ("stage", "step", "mode", "cands", "best score", "decision", "cost $", "tokens"):
         table.add_column(col)
     for r in rows:
-        best = max((v["score"] for v in r["verdicts"]), default=0.0)
-        d = r.get("decision") or {}
-        table.add_row(r["stage"], str(r["step"]), r["mode"], str(len(r["candidates"])), f"{best:.2f}",
-                      f"{d.get('action', '?')}: {d.get('reason', '')[:60]}", f"{r['spend'].get('cost_usd', 0):.5f}",
-                      str(r["spend"].get("input_tokens", 0) + r["spend"].get("output_tokens", 0)))
+        best = max((v.get("score", 0.0) for v in r.get("verdicts") or []), default=0.0)
+        d, spend = r.get("decision") or {}, r.get("spend") or {}
+        table.add_row(str(r.get("stage")), str(r.get("step")), str(r.get("mode")), str(len(r.get("candidates") or [])),
+                      f"{best:.2f}", escape(f"{d.get('action', '?')}: {str(d.get('reason', ''))[:60]}"),
+                      f"{spend.get('cost_usd', 0):.5f}",
+                      str(spend.get("input_tokens", 0) + spend.get("output_tokens", 0)))
     Console().print(table)
 
 

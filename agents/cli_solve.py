@@ -8,7 +8,7 @@ from typing import Any
 
 from budgets import Budget
 
-from agents.cli_support import build_runtime, emit_json, progress_printer, runtime_config
+from agents.cli_support import build_runtime, die, emit_json, progress_printer, runtime_config
 from agents.errors import ConfigError
 
 
@@ -44,11 +44,15 @@ def solve_command(*, repo: str | None, issue: str | None, base_commit: str | Non
         raise ConfigError(f"bad --mode {mode!r}: choose one of {', '.join(MODES)}")
     if edit_format not in FORMATS:
         raise ConfigError(f"bad --edit-format {edit_format!r}: choose one of {', '.join(FORMATS)}")
+    from agents.paths import ensure_dir, id_path
+
     inst = pick_instance(repo, issue, base_commit, instance, instance_id)
     cfg = runtime_config(pipeline="swe", options={"mode": mode, "k": k}, model=model, budget=budget,
                          sandbox=sandbox, api_base=api_base, price=price)
     rt = build_runtime(cfg)
-    run_dir = run_dir or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{inst.instance_id}"
+    if run_dir is not None:
+        ensure_dir(run_dir, "--run-dir")
+    run_dir = run_dir or id_path(Path("runs"), f"{time.strftime('%Y%m%d-%H%M%S')}-{inst.instance_id}")
     result = asyncio.run(solve_instance(inst, model=model, budget=budget, sandbox=sandbox, run_dir=run_dir,
                                         mode=mode, k=k, edit_format=edit_format, cost_model=rt.tracker.cost_model,
                                         on_event=progress_printer(as_json), model_options=rt.model_options,
@@ -58,21 +62,22 @@ def solve_command(*, repo: str | None, issue: str | None, base_commit: str | Non
 
 def checks_line(result: Any) -> str | None:
     """One line (rich markup) on what verification said of `result`'s patch; None without a patch."""
-    c = result.checks or {}
-    if not c.get("verified"):
-        return "checks: the patch was not tested (single mode)" if result.model_patch else None
-    line = f"checks: fixes {c['fixed']} of {c['reproductions']} generated reproduction tests"
-    if c.get("distrusted"):
-        line += f" ({len(c['distrusted'])} distrusted: no candidate passed them)"
-    if c.get("regressions"):
-        return f"[yellow]{line}; breaks {len(c['regressions'])} existing test(s), first {c['regressions'][0]}[/]"
-    return line + "; keeps the existing tests passing"
+    from agents.swe.register import checks_line as line
+
+    return line(result.checks, bool(result.model_patch))
 
 
 def report(result: Any, as_json: bool) -> None:
+    """Print a SolveResult; a run whose model calls all failed then exits 3 with its first error."""
     if as_json:
         emit_json(result.model_dump())
-        return
+    else:
+        _print(result)
+    if getattr(result, "error", None):
+        die(f"the run failed: no model call succeeded; first error: {result.error}", 3)
+
+
+def _print(result: Any) -> None:
     from rich.console import Console
     from rich.syntax import Syntax
 

@@ -12,8 +12,10 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import DEFAULT_MODEL, emit_json, load_budget
+from agents.cli_support import emit_json
+from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, load_budget
 from agents.errors import ConfigError
+from agents.paths import id_path
 from agents.swe.bench import SPEND_KEYS, execute_bench_swe, plan_bench_swe
 
 
@@ -22,7 +24,7 @@ def bench_swe(
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Grade these predictions (SWE-bench JSONL) instead of solving"),
     out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: graded instances are kept)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent instances (default: CPU count; 1 solver for local/ models)"),
-    sandbox: str = typer.Option("bwrap", "--sandbox", help="bwrap | docker | local"),
+    sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id"),
     budget: Optional[str] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k"),
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
@@ -38,7 +40,10 @@ def bench_swe(
 ) -> None:
     """Solve and grade SWE-bench instances (or grade --predictions): resolved / unresolved / error."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agents.redact import redact
 
     if mode not in ("single", "scaled", "best_of_n"):
         raise ConfigError(f"bad --mode {mode!r}: choose single, best_of_n or scaled")
@@ -87,8 +92,8 @@ def bench_swe(
     con.print(f"[bold]{summary['resolved']}/{summary['total']} resolved[/] ({summary['unresolved']} unresolved, "
               f"{summary['error']} error) in {summary['wall_s']:.1f}s")
     for iid in summary["error_ids"]:
-        rep = json.loads((out / iid / "report.json").read_text())
-        con.print(f"  [red]error[/] {iid}: {rep['reason'][:150]}", highlight=False)
+        rep = json.loads((id_path(out, iid) / "report.json").read_text())
+        con.print(f"  [red]error[/] {escape(iid)}: {escape(redact(rep['reason'])[:150])}", highlight=False)
     if predictions is None:
         s = summary["spend"]
         con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "

@@ -19,6 +19,10 @@ class ConfigError(ScaleAgentError):
     """Bad configuration or input file (malformed YAML, missing file, bad value)."""
 
 
+class RunLocked(ConfigError):
+    """Another process holds the run directory's lock (a second `resume`, or a run and a resume)."""
+
+
 class ModelError(ScaleAgentError):
     """A model call failed for good (after retries)."""
 
@@ -66,7 +70,7 @@ class BadResponse(ModelError):
 
 
 __all__ = [
-    "ScaleAgentError", "ConfigError", "ModelError", "ModelNotFound", "RateLimited", "ModelTimeout",
+    "ScaleAgentError", "ConfigError", "RunLocked", "ModelError", "ModelNotFound", "RateLimited", "ModelTimeout",
     "BadResponse", "PromptTooLong", "ModelInstallError",
     "BudgetError", "BudgetExceeded",
 ]

@@ -1,38 +1,123 @@
-"""Named pipelines the CLI can run and resume. A run directory's `run.json` stores the pipeline name
-and its options, so `scaleagent resume RUN_DIR` can rebuild the same graph in a fresh process."""
+"""The pipeline registry and the one run entry every command goes through.
+
+A task kind registers itself: a package `agents/<kind>/` with a `register.py` module (found by
+listing the `agents` package, never named here), or an installed distribution with an entry point
+in the group `scaleagent.pipelines`, calls `register(PipelineKind(...))`. This module imports no task
+kind. A run directory's `run.json` stores the run config (pipeline name, options, and whatever the
+kind's `pick` put there), so `scaleagent resume RUN_DIR` rebuilds the same run in a fresh process:
+
+    kind = pipelines.get(cfg["pipeline"])
+    result, extra = await pipelines.execute(cfg, run_dir, runtime, resume=True)
+"""
 from __future__ import annotations
 
+import asyncio
+import importlib
+import pkgutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agents.errors import ConfigError
 from agents.graph import Pipeline
 
 Factory = Callable[[dict[str, Any]], Pipeline]
-_REGISTRY: dict[str, Factory] = {}
 
 
-def register(name: str, factory: Factory) -> None:
-    _REGISTRY[name] = factory
+def _no_pick(problem: str | None, source: Path | None) -> dict[str, Any]:
+    raise ConfigError("this pipeline cannot be started from the command line")
+
+
+def _no_extra(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class PipelineKind:
+    """What a registered pipeline provides.
+
+    build(options) -> Pipeline                 the graph, from the options stored in run.json
+    pick(problem, source) -> dict              CLI input (`--problem ID`, `--instance FILE`) -> the
+                                               config keys that name the task (JSON; kept in run.json);
+                                               must include "task_id"
+    task(cfg, run_dir) -> Task                 the Task, from a run config (on a new run and on resume)
+    finish(result, cfg, run_dir) -> dict       after the run: grade / write outputs; extra report fields
+    lines(extra) -> list[str]                  human-readable lines (rich markup) for those fields
+    """
+
+    name: str
+    build: Factory
+    task: Callable[[dict[str, Any], Path], Any]
+    pick: Callable[[str | None, Path | None], dict[str, Any]] = _no_pick
+    finish: Callable[[Any, dict[str, Any], Path], dict[str, Any]] = _no_extra
+    lines: Callable[[dict[str, Any]], list[str]] = field(default=lambda extra: [])
+    help: str = ""
+
+
+_REGISTRY: dict[str, PipelineKind] = {}
+_loaded = False
+
+
+def register(kind: PipelineKind) -> None:
+    _REGISTRY[kind.name] = kind
+
+
+def get(name: str) -> PipelineKind:
+    _discover()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown pipeline {name!r}: choose one of {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
 
 
 def build(name: str, options: dict[str, Any] | None = None) -> Pipeline:
-    _load_builtins()
-    if name not in _REGISTRY:
-        raise ConfigError(f"unknown pipeline {name!r}: choose one of {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name](options or {})
+    return get(name).build(options or {})
 
 
 def names() -> list[str]:
-    _load_builtins()
+    _discover()
     return sorted(_REGISTRY)
 
 
-def _load_builtins() -> None:
-    if "humaneval" in _REGISTRY:
+def _discover() -> None:
+    """Import `agents.<pkg>.register` for every subpackage that has one, then entry points."""
+    global _loaded
+    if _loaded:
         return
-    from agents.humaneval import scaled_pipeline, single_pipeline
+    _loaded = True
+    import agents
 
-    register("humaneval", lambda o: scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)),
-                                                    max_steps=int(o.get("max_steps", 3))))
-    register("humaneval-single", lambda o: single_pipeline())
+    for info in pkgutil.iter_modules(agents.__path__):
+        if info.ispkg and (Path(info.module_finder.path) / info.name / "register.py").is_file():
+            importlib.import_module(f"agents.{info.name}.register")
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="scaleagent.pipelines"):
+        ep.load()
+
+
+async def execute(cfg: dict[str, Any], run_dir: Path | str, runtime: Any, *,
+                  resume: bool = False) -> tuple[Any, dict[str, Any]]:
+    """Run (or continue) the run `cfg` describes in `run_dir`, holding the run directory's lock the
+    whole time; then the kind's `finish`. Returns (RunResult, extra report fields)."""
+    from agents.graph import run as run_graph
+    from agents.paths import ensure_dir
+    from agents.trajectory import run_lock
+
+    kind = get(cfg.get("pipeline", ""))
+    run_dir = ensure_dir(run_dir, "run directory")
+    with run_lock(run_dir):
+        pipe = kind.build(cfg.get("options") or {})
+        task = await asyncio.to_thread(kind.task, cfg, run_dir)
+        result = await run_graph(pipe, task, runtime, run_dir=run_dir, config=cfg, resume=resume)
+        extra = await asyncio.to_thread(kind.finish, result, cfg, run_dir)
+    return result, extra
+
+
+def failure(result: Any) -> str | None:
+    """The first error of a run whose model calls all failed (status "failed"); None otherwise."""
+    if getattr(result, "status", None) != "failed":
+        return None
+    errors = (getattr(result, "meta", None) or {}).get("errors") or []
+    first = str(errors[0]) if errors else "no model call succeeded"
+    return " ".join(first.split())[:300]

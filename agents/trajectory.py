@@ -1,31 +1,83 @@
 """The run directory: `run.json` (what to resume), `checkpoints.sqlite`, `trajectory.jsonl`
-(one line per step), `result.json`. Files are written atomically (temp file + rename)."""
+(one line per step), `result.json`, `.lock`. Files are written atomically (temp file + rename), with
+credentials redacted (agents.redact). `run_lock` keeps two processes from running one directory."""
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from agents.errors import ConfigError
+from agents.errors import ConfigError, RunLocked
+from agents.redact import redact
 from agents.state import StepRecord
 
 RUN_FORMAT = 2  # 2: step records live in trajectory.jsonl, the checkpoint holds their count
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, *, redacted: bool = True) -> None:
+    """Write `text` to `path` whole: a temp file beside it, then a rename. Credentials are redacted
+    unless `redacted=False` (data that must stay byte-exact, such as a model patch to be graded)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w") as f:
-            f.write(text)
+            f.write(redact(text) if redacted else text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_held: dict[str, int] = {}  # run directories this process holds the lock of -> nesting depth
+
+
+@contextmanager
+def run_lock(run_dir: str | Path) -> Iterator[None]:
+    """Hold `run_dir/.lock` (an exclusive flock, released when the process dies) for the whole run.
+    A second process (a second `resume`, a run and a resume) gets a ConfigError naming the holder's
+    pid. Re-entrant within one process (the CLI and the pipeline entry may both take it)."""
+    path = Path(run_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        key = str(path.resolve())
+    except OSError as exc:
+        raise ConfigError(f"cannot use run directory {path}: {exc.strerror or exc}") from None
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    lock_path = path / ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise ConfigError(f"cannot lock run directory {path}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            raise RunLocked(f"run directory {path} is in use by process {holder} (it holds {lock_path}); "
+                              "wait for it to finish or stop it") from None
+        raise ConfigError(f"cannot lock run directory {path}: {exc.strerror or exc}") from None
+    _held[key] = 1
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        del _held[key]
+        os.close(fd)  # releases the flock
 
 
 class RunFiles:
@@ -50,9 +102,47 @@ class RunFiles:
         if not self.meta_path.is_file():
             raise ConfigError(f"{self.dir} is not a scaleagent run directory (no run.json)")
         try:
-            return json.loads(self.meta_path.read_text())
-        except ValueError:
+            meta = json.loads(self.meta_path.read_text())
+        except (ValueError, OSError):
             raise ConfigError(f"{self.meta_path} is corrupt (not JSON); the run cannot be resumed") from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("run_id"), str):
+            raise ConfigError(f"{self.meta_path} is not a scaleagent run record (no run_id); the run cannot be used")
+        return meta
+
+    def config(self) -> dict[str, Any]:
+        """The run config stored in run.json (what `resume` rebuilds the run from)."""
+        cfg = self.meta().get("config")
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("pipeline"), str):
+            raise ConfigError(f"{self.meta_path} holds no run config (no pipeline): the run cannot be resumed; "
+                              "start it again")
+        return cfg
+
+    def steps(self) -> list[dict[str, Any]]:
+        """The step records of `trajectory.jsonl` as dicts; a damaged line is a ConfigError naming it."""
+        if not self.trajectory.is_file():
+            return []
+        try:
+            lines = self.trajectory.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {self.trajectory}: {exc}") from None
+        rows = []
+        for i, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(StepRecord.model_validate_json(line).model_dump(mode="json"))
+            except ValueError:
+                raise ConfigError(f"{self.trajectory} line {i} is not a step record (damaged or cut off)") from None
+        return rows
+
+    def result(self) -> dict[str, Any] | None:
+        if not self.result_path.is_file():
+            return None
+        try:
+            data = json.loads(self.result_path.read_text())
+        except (ValueError, OSError):
+            raise ConfigError(f"{self.result_path} is corrupt (not JSON)") from None
+        return data if isinstance(data, dict) else None
 
     def run_id(self) -> str:
         return self.meta()["run_id"]
@@ -80,7 +170,7 @@ class StepLog:
     def append(self, record: StepRecord) -> None:
         if self.files is not None:
             with self.files.trajectory.open("a") as f:
-                f.write(record.model_dump_json() + "\n")
+                f.write(redact(record.model_dump_json()) + "\n")
         self.records.append(record)
 
     def truncate(self, n: int) -> None:

@@ -55,10 +55,12 @@ async def run_suite(tasks: list[Task], make_pipeline: Callable[[], Pipeline], *,
                     on_event=None) -> list[TaskOutcome]:
     """Solve and grade each task in turn (a local model serves one request at a time). A task with a
     `result.json` in its run directory is graded from it and not solved again (resumable)."""
+    from agents.paths import id_path
+
     shared_models: dict[str, Model] = dict(models or {})
     outcomes = []
     for task in tasks:
-        run_dir = out_dir / task.id.replace("/", "_")
+        run_dir = id_path(out_dir, task.id)  # ids hold '/' (HumanEval/0): one safe path component
         outcome_file = run_dir / "outcome.json"
         if outcome_file.is_file():
             outcome = TaskOutcome(**json.loads(outcome_file.read_text()))

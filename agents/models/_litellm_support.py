@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from agents.errors import BadResponse, ModelError, ModelNotFound, ModelTimeout, PromptTooLong, RateLimited
+from agents.redact import redact
 
 NAMING_HINT = (
     "name models as `local/<name>` (see `scaleagent models list`), `<provider>/<model>` for an API "
@@ -83,7 +84,7 @@ def map_error(litellm: Any, e: BaseException, name: str) -> ModelError:
     """Turn whatever litellm/httpx/openai raised into one of our ModelError types."""
     if isinstance(e, ModelError):
         return e
-    msg = _one_line(e)
+    msg = redact(_one_line(e))  # a server may echo the key or the Authorization header
     status = getattr(e, "status_code", None)
     where = f"model {name}"
     if isinstance(e, (asyncio.TimeoutError, TimeoutError, litellm.Timeout)):

@@ -16,8 +16,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from agents.cli_support import DEFAULT_MODEL, check_model, check_sandbox, parse_price
-from agents.errors import ConfigError, ScaleAgentError
+from agents.config import DEFAULT_MODEL, check_model, check_sandbox, cost_model
+from agents.errors import ConfigError, RunLocked, ScaleAgentError
+from agents.paths import ensure_dir, id_path
+from agents.redact import redact
 from agents.trajectory import write_atomic
 
 SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
@@ -100,7 +102,8 @@ class _Bench:
                 self.on_progress({"event": "spend"})
         return on_event
 
-    async def _solve(self, inst, idir: Path) -> tuple[str, dict[str, Any]]:
+    async def _solve(self, inst, idir: Path) -> tuple[str | None, dict[str, Any]]:
+        """(patch, solve info); the patch is None when the solve failed (every model call failed)."""
         if inst.instance_id in self.solved:  # solved before a kill, not yet graded: don't pay twice
             rec = self.solved[inst.instance_id]
             return rec.get("model_patch") or "", rec.get("solve") or {"status": "reused prediction"}
@@ -116,6 +119,8 @@ class _Bench:
                 if not resume and run_dir.exists():
                     shutil.rmtree(run_dir)
                 res = await _maybe_await(self.solve(inst, **kwargs, **({"resume": True} if resume else {})))
+            except RunLocked:
+                raise  # another process is solving it: never delete its directory
             except ScaleAgentError:
                 if not resume:
                     raise
@@ -123,6 +128,8 @@ class _Bench:
                 res = await _maybe_await(self.solve(inst, **kwargs))
         info = {"status": res.status, "spend": {k: (res.spend or {}).get(k, 0) for k in (*SPEND_KEYS, "tool_calls")},
                 "wall_s": res.wall_s, "checks": getattr(res, "checks", None) or {}}
+        if getattr(res, "error", None) or res.status == "failed":  # no model call succeeded: not a prediction
+            return None, info | {"error": getattr(res, "error", None) or "no model call succeeded"}
         line = {"instance_id": inst.instance_id, "model_name_or_path": self.model, "model_patch": res.model_patch or ""}
         with self.lock, open(self.preds_path, "a") as fh:
             fh.write(json.dumps(line | {"solve": info}) + "\n")
@@ -133,7 +140,7 @@ class _Bench:
     async def one(self, inst) -> dict[str, Any]:
         from agents.swe.grading import GradeReport, grade
 
-        idir = self.out / inst.instance_id
+        idir = id_path(self.out, inst.instance_id)  # never outside --out, whatever the id says
         report_file = idir / "report.json"
         if report_file.is_file():
             try:
@@ -151,7 +158,7 @@ class _Bench:
             try:
                 patch, solve_info = await self._solve(inst, idir)
             except Exception as exc:  # one instance's failure is its report, not the run's end
-                patch, solve_info = None, {"status": "crashed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+                patch, solve_info = None, {"status": "crashed", "error": redact(f"{type(exc).__name__}: {exc}".splitlines()[0])}
             with self.lock:
                 self.live.pop(inst.instance_id, None)
         if patch is None:
@@ -196,16 +203,12 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
     if preds is None:
         if solve is None:
             from agents.swe.solve import solve_instance as solve
-        cost_price = parse_price(price)
+        cost = cost_model(model, price)
         check_model(model, api_base)
-        from budgets import CostModel
-
-        cost = CostModel()
-        if cost_price:
-            cost.model_prices[model] = cost_price
         solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "edit_format": edit_format,
                         "cost_model": cost, "models": {},
                         "model_options": {"api_base": api_base} if api_base else None}
+    ensure_dir(out, "--out")  # last: every input was valid
     cpus = os.cpu_count() or 1
     return {"insts": insts, "preds": preds, "solve": solve, "solve_kwargs": solve_kwargs, "out": out,
             "sandbox": sandbox, "model": model, "mode": mode, "timeout": timeout,

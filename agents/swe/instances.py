@@ -71,6 +71,16 @@ class Instance(BaseModel):
             raise ValueError("must not be empty")
         return value.strip()
 
+    @field_validator("instance_id")
+    @classmethod
+    def _usable_id(cls, value: str) -> str:
+        from agents.paths import id_problem  # ids become directory names: see agents.paths
+
+        why = id_problem(value)
+        if why:
+            raise ValueError(why)
+        return value
+
     def to_record(self) -> dict[str, Any]:
         """The SWE-bench JSONL record (test lists JSON-encoded again)."""
         rec = self.model_dump()
@@ -233,18 +243,35 @@ def materialize_repo(inst: Instance, cache_dir: Path | str | None = None) -> Pat
 
 # ---------------------------------------------------------------- from an issue
 
+_PATH_LIKE = re.compile(r"^(~|\.{1,2}/|/)|/|\.(md|txt|rst|markdown|json|issue)$", re.IGNORECASE)
+
+
+def read_issue(issue: str) -> str:
+    """`--issue`: a file → its text; a directory → error; a string that looks like a path (one word
+    with a `/`, or ending in .md/.txt/…) but names nothing → error; anything else is the text itself."""
+    one_word = len(issue) < 4096 and issue.strip() and not any(c.isspace() for c in issue.strip())
+    path = Path(issue.strip()).expanduser() if one_word else None
+    try:
+        is_dir, is_file = (path.is_dir(), path.is_file()) if path is not None else (False, False)
+    except (OSError, ValueError):  # a name too long for the system, a NUL: not a path
+        is_dir = is_file = False
+    if is_dir:
+        raise ConfigError(f"--issue {issue} is a directory: give the issue file or its text")
+    if is_file:
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read issue file {path}: {exc}") from None
+    if path is not None and _PATH_LIKE.search(issue.strip()):
+        raise ConfigError(f"--issue {issue}: no such file; give an existing issue file or the issue text itself")
+    return issue
+
+
 def instance_from_issue(repo: Path | str, issue: str, base_commit: str | None = None, *,
                         cache_dir: Path | str | None = None) -> Instance:
     """An instance for `scaleagent solve --repo REPO --issue TEXT|FILE` (no hidden tests: nothing to grade).
     `base_commit` defaults to the repository's HEAD; the id is `<repo name>-<8 hex>`."""
-    issue_path = Path(issue) if len(issue) < 4096 and "\n" not in issue else None
-    if issue_path is not None and issue_path.is_file():
-        try:
-            text = issue_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read issue file {issue_path}: {exc}") from None
-    else:
-        text = issue
+    text = read_issue(issue)
     if not text.strip():
         raise ConfigError("the issue is empty: give its text or a file holding it with --issue")
     repo_str = str(repo)

@@ -2,7 +2,6 @@
 the SWE-bench prediction line, the trajectory and the spend into the run directory."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -11,12 +10,10 @@ from pydantic import BaseModel
 
 from budgets import Budget, CostModel
 
-from agents.graph import run
 from agents.models.base import Model
 from agents.runtime import Runtime
 from agents.state import Task
-from agents.swe.instances import Instance, materialize_repo
-from agents.swe.pipeline import final_checks, final_patch, swe_pipeline
+from agents.swe.instances import Instance
 
 
 class SolveResult(BaseModel):
@@ -28,6 +25,7 @@ class SolveResult(BaseModel):
     steps: int
     run_dir: str
     checks: dict[str, Any] = {}   # what verification said of the patch (see `final_checks`)
+    error: str | None = None      # status "failed": the first error (no model call succeeded)
 
     def prediction(self, model: str) -> dict[str, str]:
         return {"instance_id": self.instance_id, "model_name_or_path": model, "model_patch": self.model_patch}
@@ -41,7 +39,9 @@ def to_task(inst: Instance, repo: Path, workdir: Path) -> Task:
 
 
 def export_tree(repo: Path, commit: str, dest: Path) -> Path:
-    """The files of `commit` under `dest` (a plain copy, no .git): the read-only view stages read."""
+    """The files of `commit` under `dest` (a plain copy, no .git): the read-only view stages read.
+    Links that point outside the tree (absolute symlinks, `../` out of it) are left out of the view,
+    never followed or written: they cannot be read safely and a patch cannot change where they lead."""
     import io
     import tarfile
 
@@ -51,8 +51,15 @@ def export_tree(repo: Path, commit: str, dest: Path) -> Path:
         return dest
     dest.mkdir(parents=True, exist_ok=True)
     data = git.Repo(str(repo)).git.archive(commit, format="tar", stdout_as_string=False)
+
+    def inside_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:
+            return None  # skipped: an absolute or escaping link, or a special file
+
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        tar.extractall(dest, filter=inside_only)
     (dest / ".complete").write_text(commit + "\n")
     return dest
 
@@ -62,26 +69,22 @@ async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget |
                          cost_model: CostModel | None = None, models: dict[str, Model] | None = None,
                          on_event: Callable[[dict], None] | None = None, model_options: dict | None = None,
                          resume: bool = False, config: dict[str, Any] | None = None) -> SolveResult:
-    """`config` (CLI runtime settings: price, api_base) is stored in run.json so `resume` rebuilds the run."""
+    """Run the registered `swe` pipeline on `inst` (agents.pipelines.execute: the run directory is
+    locked for the run). `config` (CLI runtime settings: price, api_base) is stored in run.json so
+    `resume` rebuilds the run."""
+    from agents import pipelines
+    from agents.swe.register import record
+
     run_dir = Path(run_dir)
-    repo = materialize_repo(inst)
     started = time.time()
     rt = Runtime(model=model, budget=budget, cost_model=cost_model, sandbox=sandbox, models=models,
                  on_event=on_event, model_options=model_options)
-    view = export_tree(repo, inst.base_commit, run_dir / "src")  # what localization reads; stable across resume
-    task = to_task(inst, repo, view)
-    pipeline = swe_pipeline(mode, k=k, edit_format=edit_format)
     config = {**(config or {}), "pipeline": "swe", "options": {"mode": mode, "k": k, "edit_format": edit_format},
-              "instance": inst.to_record(), "model": rt.default_model, "sandbox": sandbox,
+              "task_id": inst.instance_id, "instance": record(inst), "model": rt.default_model, "sandbox": sandbox,
               "budget": (budget or Budget()).model_dump()}
-    result = await run(pipeline, task, rt, run_dir=run_dir, config=config, resume=resume)
+    result, extra = await pipelines.execute(config, run_dir, rt, resume=resume)
     if models is not None:
         models.update(rt._models)
-    patch = final_patch(result)
-    name = rt.default_model
-    out = SolveResult(instance_id=inst.instance_id, model_patch=patch, status=result.status, spend=result.spend,
-                      wall_s=round(time.time() - started, 2), steps=result.steps, run_dir=str(run_dir),
-                      checks=final_checks(result) if patch else {"verified": False})
-    (run_dir / "patch.diff").write_text(patch)
-    (run_dir / "predictions.jsonl").write_text(json.dumps(out.prediction(name)) + "\n")
-    return out
+    return SolveResult(instance_id=inst.instance_id, model_patch=extra["patch"], status=result.status,
+                       spend=result.spend, wall_s=round(time.time() - started, 2), steps=result.steps,
+                       run_dir=str(run_dir), checks=extra["checks"], error=pipelines.failure(result))

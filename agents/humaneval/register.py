@@ -1,0 +1,67 @@
+"""Registers the HumanEval pipelines (`humaneval`: scaled, `humaneval-single`: one greedy sample) in
+agents.pipelines. The task is named by its HumanEval id in the run config ("task_id"); the finished
+answer is graded against the problem's hidden tests."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agents.config import DEFAULT_SANDBOX
+from agents.pipelines import PipelineKind, register
+
+
+def _scaled(o: dict[str, Any]):
+    from agents.humaneval.stages import scaled_pipeline
+
+    return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)),
+                           max_steps=int(o.get("max_steps", 3)))
+
+
+def _single(o: dict[str, Any]):
+    from agents.humaneval.stages import single_pipeline
+
+    return single_pipeline()
+
+
+def pick(problem: str | None, source: Path | None) -> dict[str, Any]:
+    from agents.errors import ConfigError
+    from agents.humaneval.data import load_problems, select
+
+    if source is not None:
+        raise ConfigError("HumanEval problems come with the package: give --problem ID, not --instance")
+    if not problem:
+        raise ConfigError("give the HumanEval problem with --problem, e.g. -p 0 or -p HumanEval/0")
+    return {"task_id": select(load_problems(), ids=[problem])[0].id}
+
+
+def task(cfg: dict[str, Any], run_dir: Path):
+    from agents.errors import ConfigError
+    from agents.humaneval.data import load_problems, select
+    from agents.state import Task
+    from agents.trajectory import RunFiles
+
+    if cfg.get("task_id"):
+        return select(load_problems(), ids=[str(cfg["task_id"])])[0]
+    files = RunFiles(run_dir)  # runs written before the registry kept the task itself in run.json
+    if files.meta_path.is_file() and isinstance(files.meta().get("task"), dict):
+        return Task(**files.meta()["task"])
+    raise ConfigError(f"the run config in {run_dir} names no HumanEval problem (task_id)")
+
+
+def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    from agents.humaneval.bench import grade
+
+    passed, detail = grade(result.task, result.answer, cfg.get("sandbox") or DEFAULT_SANDBOX)
+    return {"passed": passed, "grade": detail}
+
+
+def lines(extra: dict[str, Any]) -> list[str]:
+    if "passed" not in extra:
+        return []
+    return [f"hidden tests: {'[green]passed' if extra['passed'] else '[red]failed'}[/]"]
+
+
+register(PipelineKind(name="humaneval", build=_scaled, pick=pick, task=task, finish=finish, lines=lines,
+                      help="HumanEval: generated tests, K solutions, test vote, refine"))
+register(PipelineKind(name="humaneval-single", build=_single, pick=pick, task=task, finish=finish, lines=lines,
+                      help="HumanEval: one greedy sample"))

@@ -1,0 +1,101 @@
+"""Registers the SWE pipeline (`swe`: localize → reproduce → patch → select) in agents.pipelines.
+
+The run config carries the instance ("instance": its SWE-bench record, `repo` made absolute) and
+the options (mode, k, edit_format); the task is rebuilt from them on resume. After a run, the final
+patch is written to RUN_DIR/patch.diff and RUN_DIR/predictions.jsonl and reported with its checks.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from agents.pipelines import PipelineKind, register
+
+
+def build(o: dict[str, Any]):
+    from agents.errors import ConfigError
+    from agents.swe.pipeline import MODES, swe_pipeline
+
+    mode = o.get("mode", "scaled")
+    if mode not in MODES:
+        raise ConfigError(f"bad swe mode {mode!r}: choose one of {', '.join(MODES)}")
+    return swe_pipeline(mode, k=int(o.get("k", 4)), edit_format=o.get("edit_format", "auto"))
+
+
+def record(inst: Any) -> dict[str, Any]:
+    """The instance as the run config keeps it: its record, with `repo` as found now (an absolute
+    path or a URL), so a resume from another directory finds the same repository."""
+    from agents.swe.instances import repo_source
+
+    return inst.to_record() | {"repo": repo_source(inst)}
+
+
+def pick(problem: str | None, source: Path | None) -> dict[str, Any]:
+    from agents.errors import ConfigError
+    from agents.swe.instances import load_instances
+
+    if source is None:
+        raise ConfigError("give the instances file with --instance FILE (and the instance with --problem ID)")
+    items = load_instances(source)
+    if problem:
+        items = [i for i in items if i.instance_id == problem]
+        if not items:
+            raise ConfigError(f"no instance {problem!r} in {source}")
+    if len(items) != 1:
+        raise ConfigError(f"{source} holds {len(items)} instances: choose one with --problem ID")
+    return {"task_id": items[0].instance_id, "instance": record(items[0])}
+
+
+def task(cfg: dict[str, Any], run_dir: Path):
+    from pydantic import ValidationError
+
+    from agents.errors import ConfigError
+    from agents.swe.instances import Instance, materialize_repo
+    from agents.swe.solve import export_tree, to_task
+
+    try:
+        inst = Instance(**(cfg.get("instance") or {}))
+    except (ValidationError, TypeError):
+        raise ConfigError(f"the run config in {run_dir} holds no valid SWE instance") from None
+    repo = materialize_repo(inst)
+    view = export_tree(repo, inst.base_commit, Path(run_dir) / "src")  # what localization reads; stable across resume
+    return to_task(inst, repo, view)
+
+
+def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    from agents.swe.pipeline import final_checks, final_patch
+    from agents.trajectory import write_atomic
+
+    patch = final_patch(result)
+    checks = final_checks(result) if patch else {"verified": False}
+    write_atomic(Path(run_dir) / "patch.diff", patch, redacted=False)  # graded as written: byte-exact
+    line = {"instance_id": result.task.id, "model_name_or_path": cfg.get("model", ""), "model_patch": patch}
+    write_atomic(Path(run_dir) / "predictions.jsonl", json.dumps(line) + "\n", redacted=False)
+    return {"patch": patch, "checks": checks}
+
+
+def checks_line(checks: dict[str, Any] | None, has_patch: bool) -> str | None:
+    """One line (rich markup) on what verification said of a patch; None without a patch."""
+    c = checks or {}
+    if not c.get("verified"):
+        return "checks: the patch was not tested (single mode)" if has_patch else None
+    line = f"checks: fixes {c['fixed']} of {c['reproductions']} generated reproduction tests"
+    if c.get("distrusted"):
+        line += f" ({len(c['distrusted'])} distrusted: no candidate passed them)"
+    if c.get("regressions"):
+        return f"[yellow]{line}; breaks {len(c['regressions'])} existing test(s), first {c['regressions'][0]}[/]"
+    return line + "; keeps the existing tests passing"
+
+
+def lines(extra: dict[str, Any]) -> list[str]:
+    from rich.markup import escape
+
+    patch = extra.get("patch") or ""
+    out = [escape(patch.rstrip("\n"))] if patch else ["[yellow]no patch produced[/]"]
+    line = checks_line(extra.get("checks"), bool(patch))
+    return out + ([line] if line else [])
+
+
+register(PipelineKind(name="swe", build=build, pick=pick, task=task, finish=finish, lines=lines,
+                      help="fix a GitHub issue: localize, reproduce, patch, select (options: mode, k, edit_format)"))
