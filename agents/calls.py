@@ -1,21 +1,50 @@
-"""Budgeted calls: reserve the worst case, call, settle the actual usage.
+"""Budgeted calls: reserve the worst case, call under a meter and a deadline, settle the actual usage.
 
 This is the only place the engine talks to a model, so no model call can bypass the tracker.
+
+Rules (what makes every cap hold):
+- Plan: a backend that supports `n` sends one request for n samples; any other sends n requests of
+  one. The reservation covers the plan at its worst case: every prompt token per request,
+  `max_tokens` per sample, one model call per request.
+- Beyond the plan: before a backend sends any request it asks the meter (`agents.models.base.meter`);
+  a request beyond the plan (a retry, a top-up because the server ignored `n`) extends the
+  reservation by that request's worst case *before* it is sent. When the budget refuses, the backend
+  stops (`BudgetStop`), what it spent is settled, and `BudgetExceeded` is raised (a top-up refusal
+  instead returns the samples already paid for). Every request sent is a model call, failed ones too.
+- Seconds: a call's timeout is at most `tracker.seconds_left()`. Backends honour it (litellm cancels
+  the HTTP request; llama.cpp stops between tokens and between 512-token prompt batches); as a
+  backstop for any backend the call is abandoned `GRACE_S` after its timeout. So with a `seconds`
+  cap a model call ends at most `GRACE_S` after the cap (the bounded overshoot, tested), and a call
+  cut by the cap raises `BudgetExceeded(dimension="wall_seconds")`.
+- A call abandoned without reported usage (cancelled, or the backstop fired) is charged its whole
+  reservation: what the provider served is unknown. A `ModelError` without usage (nothing was sent)
+  releases it.
 """
 from __future__ import annotations
 
-from budgets import BudgetExceeded, BudgetTracker, Spend
+import asyncio
+import threading
+from collections.abc import Iterable
 
-from agents.errors import ModelError
-from agents.models.base import Completion, GenerationParams, Message, Model, Usage
+from budgets import Budget, BudgetExceeded, BudgetTracker, CostModel, Reservation, Spend
+
+from agents.errors import ModelError, ModelTimeout
+from agents.models.base import (BudgetStop, Completion, GenerationParams, Message, Meter, Model, Usage,
+                                metering)
+
+GRACE_S = 2.0  # how long after its timeout a call that ignores it is abandoned
+
+
+def planned_requests(model: Model, params: GenerationParams) -> int:
+    return 1 if getattr(model, "supports_n", False) else params.n
 
 
 def worst_case(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams) -> Spend:
-    """Upper bound of one `complete` call: every prompt token, `n × max_tokens` out, `n` requests."""
+    """Upper bound of the planned requests of one `complete` call (see the module rules)."""
     upper_in = model.count_tokens_upper_bound(messages)
-    fan_out = 1 if getattr(model, "supports_n", False) else params.n
+    requests = planned_requests(model, params)
     return tracker.cost_model.model_call(
-        model.name, upper_in * fan_out, params.max_tokens * params.n, calls=fan_out,
+        model.name, upper_in * requests, params.max_tokens * params.n, calls=requests,
         fallback_price=model.price(),
     )
 
@@ -28,6 +57,32 @@ def affordable_n(model: Model, tracker: BudgetTracker, messages: list[Message], 
     return n
 
 
+class BudgetMeter(Meter):
+    """Lets the planned requests through; reserves every other one before it is sent."""
+
+    def __init__(self, reservation: Reservation, model: Model, tracker: BudgetTracker, upper_in: int,
+                 params: GenerationParams):
+        self._lock = threading.Lock()
+        self._reservation, self._model, self._cost = reservation, model, tracker.cost_model
+        self._upper_in, self._max_tokens = upper_in, params.max_tokens
+        self._planned_calls, self._planned_samples = planned_requests(model, params), params.n
+        self.sent = self.samples = self.extended = 0
+
+    def request(self, samples: int = 1) -> None:
+        with self._lock:
+            if self.sent < self._planned_calls and self.samples + samples <= self._planned_samples:
+                self.sent, self.samples = self.sent + 1, self.samples + samples
+                return
+            extra = self._cost.model_call(self._model.name, self._upper_in, self._max_tokens * samples, calls=1,
+                                          fallback_price=self._model.price())
+            try:
+                self._reservation.extend(extra)
+            except BudgetExceeded as e:
+                raise BudgetStop(f"model {self._model.name}: the budget refused another request ({e})",
+                                 exceeded=e) from None
+            self.sent, self.samples, self.extended = self.sent + 1, self.samples + samples, self.extended + 1
+
+
 async def complete(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
                    *, shrink_n: bool = True) -> Completion:
     """Call `model` under `tracker`. With `shrink_n`, asks for fewer samples when n of them would not
@@ -38,20 +93,63 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
             raise BudgetExceeded(f"{tracker.path}: not enough budget left for one more model call",
                                  dimension="model", scope=tracker.path)
         params = params.model_copy(update={"n": n})
+    left = tracker.seconds_left()
+    capped = left is not None and (params.timeout is None or left < params.timeout)
+    if capped:
+        params = params.model_copy(update={"timeout": left})
     reservation = tracker.reserve(worst_case(model, tracker, messages, params))
+    meter = BudgetMeter(reservation, model, tracker, model.count_tokens_upper_bound(messages), params)
+    backstop = None if params.timeout is None else params.timeout + GRACE_S
     with reservation:
         try:
-            completion = await model.complete(messages, params)
+            with metering(meter):
+                async with asyncio.timeout(backstop):
+                    completion = await model.complete(messages, params)
+        except BudgetStop as e:
+            _settle(reservation, model, tracker, e.usage)
+            raise (e.exceeded if isinstance(e.exceeded, BudgetExceeded) else BudgetExceeded(str(e))) from None
         except ModelError as e:
             # a call that failed for good may still have consumed tokens (a fan-out's successful
             # requests, samples before a timeout): charge them, so spend stays exact
-            if getattr(e, "usage", None) is not None:
-                reservation.settle(_spend(model, tracker, e.usage))
+            _settle(reservation, model, tracker, e.usage)
+            if isinstance(e, ModelTimeout) and capped:
+                raise _out_of_time(tracker) from e
+            raise
+        except TimeoutError:  # the backstop: the backend ignored its timeout
+            reservation.settle(reservation.amount)
+            if capped:
+                raise _out_of_time(tracker) from None
+            raise ModelTimeout(f"model {model.name}: no answer within the call timeout of {params.timeout} s") from None
+        except asyncio.CancelledError:
+            reservation.settle(reservation.amount)  # the request may have been served: count the worst case
             raise
         reservation.settle(_spend(model, tracker, completion.usage))
     return completion
 
 
+def _settle(reservation: Reservation, model: Model, tracker: BudgetTracker, usage: Usage | None) -> None:
+    if usage is not None and reservation.settled is None:
+        reservation.settle(_spend(model, tracker, usage))
+
+
+def _out_of_time(tracker: BudgetTracker) -> BudgetExceeded:
+    return BudgetExceeded(f"{tracker.path}: wall time cap reached during a model call",
+                          dimension="wall_seconds", scope=tracker.path)
+
+
 def _spend(model: Model, tracker: BudgetTracker, u: Usage) -> Spend:
     return tracker.cost_model.model_call(model.name, u.input_tokens, u.output_tokens, calls=u.calls, usd=u.usd,
                                          fallback_price=model.price())
+
+
+# ---- checking a run's budget before it starts ---------------------------------------------------------
+def unpriced_models(models: Iterable[Model], cost_model: CostModel) -> list[str]:
+    """Names of the models whose dollars are unknown (no configured price, not local, and the
+    backend knows none): a `usd` cap could never bind on them."""
+    return [m.name for m in models if not cost_model.knows_price(m.name, bool(getattr(m, "price_known", True)))]
+
+
+def check_budget(budget: Budget, *, tools: Iterable[str], models: Iterable[Model], cost_model: CostModel) -> Budget:
+    """`Budget.check` for a run: tool caps must name the run's `tools`; a `usd` cap needs every model
+    priced. Raises a one-line `BudgetError`."""
+    return budget.check(tools=tools, unpriced_models=unpriced_models(models, cost_model))

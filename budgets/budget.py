@@ -3,10 +3,21 @@
 Dimensions: dollars (the unified cost: token dollars + tool-call dollars), input/output/total tokens,
 model calls, wall seconds, and per-tool call counts. `None` means unlimited. Parsed from CLI strings
 (`usd=0.5,tokens=200k,search=10`) and from YAML mappings.
+
+Rules that keep a typo from removing a cap:
+- An empty budget string is an error; `unlimited` (alone) is the explicit way to run without caps.
+- A key that is not a dimension is parsed as a tool cap, and `Budget.check(tools=...)` (which every
+  entry point must call with the tools its run really has) rejects a cap on any other name, naming
+  the valid keys: `tokns=300` or `run-tests=1` is an error, not a cap on nothing.
+- A `usd` cap needs a price for every model of the run: `Budget.check(unpriced_models=...)` rejects
+  it when a model has none (an API model litellm has no price for, with no `--price`). Local models
+  cost 0 dollars by definition, so they are always priced (a usd cap then never binds on them).
 """
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +38,8 @@ SCALARS = ("usd", "tokens", "input_tokens", "output_tokens", "model_calls", "wal
 _TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 _DURATION = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+UNLIMITED = ("unlimited", "none")  # the explicit no-caps budget string
+_DIMENSION_KEYS = "usd, tokens, input_tokens, output_tokens, calls, seconds"
 
 
 class Budget(BaseModel):
@@ -53,9 +66,13 @@ class Budget(BaseModel):
     # ---- construction -------------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> "Budget":
-        """Parse `usd=0.5,tokens=200k,search=10,seconds=5m`. Unknown keys are tool caps."""
+        """Parse `usd=0.5,tokens=200k,search=10,seconds=5m`. Unknown keys are tool caps (validate them
+        with `check`). Empty is an error; `unlimited` is the explicit budget without caps."""
         if text is None or not str(text).strip():
-            raise BudgetError("empty budget: give e.g. --budget usd=0.5,tokens=200k,search=10")
+            raise BudgetError("empty budget: give e.g. --budget usd=0.5,tokens=200k,run_tests=10 "
+                              "(or --budget unlimited)")
+        if str(text).strip().lower() in UNLIMITED:
+            return cls()
         fields: dict[str, Any] = {}
         tools: dict[str, int] = {}
         for part in str(text).split(","):
@@ -126,6 +143,24 @@ class Budget(BaseModel):
             return cls(**fields, tools=tools)
         except ValueError as e:  # pydantic ValidationError is a ValueError
             raise BudgetError(f"invalid budget: {e.errors()[0]['msg'] if hasattr(e, 'errors') else e}") from None
+
+    # ---- validation against a run ----------------------------------------------------------------
+    def check(self, *, tools: Iterable[str], unpriced_models: Iterable[str] = ()) -> "Budget":
+        """Raise a one-line `BudgetError` unless every tool cap names one of `tools` (the run's
+        tools) and, when `usd` is capped, no model is in `unpriced_models`. Returns self."""
+        known = sorted(set(tools))
+        for name in self.tools:
+            if name not in known:
+                guess = difflib.get_close_matches(name, [*ALIASES, *known], n=1, cutoff=0.6)
+                hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+                run_tools = ", ".join(known) if known else "none"
+                raise BudgetError(f"unknown budget key {name!r}{hint}: valid keys are {_DIMENSION_KEYS} "
+                                  f"and this run's tools: {run_tools}")
+        unpriced = sorted(set(unpriced_models))
+        if self.usd is not None and unpriced:
+            raise BudgetError(f"a usd cap needs a price, and {', '.join(unpriced)} has no known price: give "
+                              "--price IN,OUT (dollars per million tokens) or cap tokens instead")
+        return self
 
     # ---- arithmetic ---------------------------------------------------------------------------
     def scaled(self, fraction: float) -> "Budget":

@@ -78,6 +78,12 @@ class CostModel(BaseModel):
             return (0.0, 0.0)
         return fallback or (0.0, 0.0)
 
+    def knows_price(self, model: str, backend_price_known: bool) -> bool:
+        """Whether dollars of `model` mean something: a configured price, a local model (0 by
+        definition), or a price the backend itself knows (litellm's cost map)."""
+        return (model in self.model_prices or model.startswith("local/") or model == "scripted"
+                or backend_price_known)
+
     def model_call(self, model: str, input_tokens: int, output_tokens: int, *, calls: int = 1,
                    usd: float | None = None, fallback_price: tuple[float, float] | None = None) -> Spend:
         """Spend of a model call. A price configured for `model` wins; else the provider-reported

@@ -2,17 +2,31 @@
 
 Every charge is first *reserved* at its worst case at this tracker and at every ancestor, atomically
 under one lock shared by the whole tree; the reservation fails with `BudgetExceeded` if it would pass
-any cap at any level. After the call, `settle(actual)` replaces the reservation with the actual spend
-(accounting stays exact: if a backend under-estimated and the actual exceeds the hold, the actual
-is charged and the overrun is counted in `overruns`, never hidden). A reservation that
-is never settled (the call failed, timed out, the task was cancelled) is released by the context
-manager. So a cap can never be passed, whatever the calls do, concurrently or not.
+any cap at any level. A holder that must spend more than it reserved (a retry, a fan-out) extends
+the reservation first (`Reservation.extend`). After the call, `settle(actual)` replaces the
+reservation with the actual spend; a reservation never settled is released. See `budgets.reservation`
+for the exact rules and the one bounded way a cap can be passed (a backend reporting more than its
+own worst case: charged, counted in `overruns`, and nothing more is reserved there).
 
-The lock is a threading lock held only for arithmetic (never across an await), so one tracker is
-safe from asyncio tasks and threads alike.
+Levels: any depth. The engine makes one child per stage (`child(stage, share=..., of_remaining=True)`)
+and may make one per step under it (`stage.child(f"step{i}", budget)`); a child without `budget` or
+`share` is capped only by its ancestors, i.e. it gets the remainder. `child(..., fresh=True)` replaces
+a cached slice with a new one carved from what remains now (a pivot back to an earlier stage).
+
+Seconds: `wall_seconds` caps are checked at every reservation, and `seconds_left()` is the time left
+at the tightest level: callers derive each call's timeout from it (see `agents.calls`).
+
+Durability: `attach_journal(path)` writes every reservation, extension and settlement to an fsync'd
+journal before the call goes out; `ledger()` carries the journal's offset; `restore(ledger,
+journal=path)` replays what happened after it (see `budgets.journal`).
+
+The lock is a threading lock held only for arithmetic and the journal write (never across an await),
+so one tracker is safe from asyncio tasks and threads alike.
 """
 from __future__ import annotations
 
+import itertools
+import secrets
 import threading
 import time
 from typing import Any, Callable
@@ -20,41 +34,24 @@ from typing import Any, Callable
 from budgets.budget import Budget
 from budgets.cost import CostModel, Spend
 from budgets.errors import BudgetExceeded
+from budgets.journal import Journal, Replay
+from budgets.persist import Persistence
+from budgets.reservation import Reservation, overrun
+
+__all__ = ["BudgetTracker", "Reservation", "overrun"]
 
 
-class Reservation:
-    """A worst-case hold on budget. Use as a context manager or call `settle`/`release` once."""
+class _Shared:
+    """What every tracker of one tree shares: the lock, the journal, reservation ids."""
 
-    def __init__(self, tracker: "BudgetTracker", amount: Spend):
-        self._tracker = tracker
-        self.amount = amount
-        self.settled: Spend | None = None
-        self.overrun: Spend | None = None
-
-    def settle(self, actual: Spend) -> Spend:
-        """Replace the hold with the actual spend; returns what was charged."""
-        if self.settled is not None:
-            raise RuntimeError("reservation settled twice")
-        over = _overrun(actual, self.amount)
-        self.overrun = over
-        self._tracker._finish(self.amount, actual, overran=over is not None)
-        self.settled = actual
-        return actual
-
-    def release(self) -> None:
-        """Nothing was spent (the call never reached the provider)."""
-        if self.settled is None:
-            self.settle(Spend())
-
-    def __enter__(self) -> "Reservation":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.settled is None:
-            self.release()
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.journal: Journal | None = None
+        self.prefix = secrets.token_hex(4)
+        self.ids = itertools.count(1)
 
 
-class BudgetTracker:
+class BudgetTracker(Persistence):
     def __init__(self, budget: Budget | None = None, cost_model: CostModel | None = None, *,
                  name: str = "run", parent: "BudgetTracker | None" = None,
                  clock: Callable[[], float] = time.monotonic):
@@ -63,7 +60,8 @@ class BudgetTracker:
         self.name = name
         self.parent = parent
         self.path: str = f"{parent.path}/{name}" if parent else name
-        self._lock: threading.RLock = parent._lock if parent else threading.RLock()
+        self._shared: _Shared = parent._shared if parent else _Shared()
+        self._lock: threading.RLock = self._shared.lock
         self._clock = clock
         self._started = clock()
         self._seconds_before = 0.0  # wall seconds spent before a resume
@@ -71,27 +69,33 @@ class BudgetTracker:
         self.reserved = Spend()
         self.children: dict[str, BudgetTracker] = {}
         self.overruns = 0
+        self.replayed: Replay | None = None  # what the last restore charged from the journal
 
     # ---- hierarchy ----------------------------------------------------------------------------
     def child(self, name: str, budget: Budget | None = None, *, share: float | None = None,
-              of_remaining: bool = False) -> "BudgetTracker":
-        """The slice named `name` (created once; later calls return the same tracker).
+              of_remaining: bool = False, fresh: bool = False) -> "BudgetTracker":
+        """The slice named `name` (created once; later calls return the same tracker, unless `fresh`).
 
         `share` carves that fraction of this tracker's caps (`of_remaining`: of what is left of them
-        now, so what earlier slices did not use flows to later ones); `budget` gives explicit caps.
-        Either way every ancestor's caps still apply: a child never spends what its parent lacks.
+        now, so what earlier slices did not use flows to later ones); `budget` gives explicit caps;
+        neither: no caps of its own (it gets the remainder). Either way every ancestor's caps still
+        apply: a child never spends what its parent lacks. `fresh=True` replaces a cached slice with
+        a new one computed now (its old spend stays counted in this tracker and its ancestors).
         """
         with self._lock:
-            if name in self.children:
+            if name in self.children and not fresh:
                 return self.children[name]
             if budget is None and share is not None:
-                base = Budget(**{k: v for k, v in self.remaining().items() if k != "tools"},
-                              tools=self.remaining().get("tools", {})) if of_remaining else self.budget
+                left = self.remaining()
+                base = Budget(**{k: v for k, v in left.items() if k != "tools"},
+                              tools=left.get("tools", {})) if of_remaining else self.budget
                 budget = base.scaled(share)
             elif budget is None:
                 budget = Budget()
             child = BudgetTracker(budget, name=name, parent=self, clock=self._clock)
             self.children[name] = child
+            self._journal_write({"op": "child", "path": child.path, "budget": budget.model_dump(),
+                                 "fresh": fresh})
             return child
 
     def _chain(self) -> list["BudgetTracker"]:
@@ -101,16 +105,32 @@ class BudgetTracker:
             node = node.parent
         return chain
 
+    def _root(self) -> "BudgetTracker":
+        return self._chain()[-1]
+
     # ---- reserve / settle ---------------------------------------------------------------------
     def reserve(self, amount: Spend) -> Reservation:
         with self._lock:
-            for node in self._chain():
-                problem = node._violation(amount)
-                if problem:
-                    raise BudgetExceeded(problem[1], dimension=problem[0], scope=node.path)
+            self._check(amount)
             for node in self._chain():
                 node.reserved = node.reserved + amount
-            return Reservation(self, amount)
+            rid = f"{self._shared.prefix}.{next(self._shared.ids)}"
+            self._journal_write({"op": "reserve", "id": rid, "path": self.path, "amount": amount.model_dump()})
+            return Reservation(self, amount, rid)
+
+    def _check(self, amount: Spend) -> None:
+        for node in self._chain():
+            problem = node._violation(amount)
+            if problem:
+                raise BudgetExceeded(problem[1], dimension=problem[0], scope=node.path)
+
+    def _extend(self, reservation: Reservation, extra: Spend) -> None:
+        with self._lock:
+            self._check(extra)
+            for node in self._chain():
+                node.reserved = node.reserved + extra
+            reservation.amount = reservation.amount + extra
+            self._journal_write({"op": "extend", "id": reservation.id, "amount": extra.model_dump()})
 
     def can_afford(self, amount: Spend) -> bool:
         with self._lock:
@@ -123,12 +143,14 @@ class BudgetTracker:
         """Reserve and settle at once (spend known up front)."""
         return self.reserve(amount).settle(amount)
 
-    def _finish(self, reserved: Spend, charged: Spend, overran: bool = False) -> None:
+    def _finish(self, reserved: Spend, charged: Spend, overran: bool = False, rid: str = "") -> None:
         with self._lock:
             for node in self._chain():
                 node.reserved = node.reserved - reserved
                 node.spent = node.spent + charged
                 node.overruns += overran
+            if rid:
+                self._journal_write({"op": "settle", "id": rid, "actual": charged.model_dump()})
 
     def _violation(self, amount: Spend) -> tuple[str, str] | None:
         b, total = self.budget, self.spent + self.reserved + amount
@@ -145,10 +167,16 @@ class BudgetTracker:
         if b.wall_seconds is not None and self.elapsed() >= b.wall_seconds:
             return "wall_seconds", f"{self.path}: wall time cap {b.wall_seconds:g}s reached"
         return None
-
     # ---- reading ------------------------------------------------------------------------------
     def elapsed(self) -> float:
         return self._seconds_before + (self._clock() - self._started)
+
+    def seconds_left(self) -> float | None:
+        """Wall seconds left at the tightest level with a `wall_seconds` cap (None: uncapped).
+        Every call's timeout must be at most this."""
+        with self._lock:
+            left = [n.budget.wall_seconds - n.elapsed() for n in self._chain() if n.budget.wall_seconds is not None]
+            return max(0.0, min(left)) if left else None
 
     def remaining(self) -> dict[str, Any]:
         """Remaining amount of every capped dimension, the tightest over this node and its ancestors."""
@@ -214,38 +242,3 @@ class BudgetTracker:
         from budgets.snapshot import Snapshot
 
         return Snapshot.of(self)
-
-    # ---- persistence (checkpoints) -------------------------------------------------------------
-    def ledger(self) -> dict[str, Any]:
-        """Settled spend and elapsed seconds of this tree, JSON-able, keyed by path."""
-        with self._lock:
-            out = {self.path: {"spent": self.spent.model_dump(), "seconds": self.elapsed(),
-                               "budget": self.budget.model_dump()}}
-            for c in self.children.values():
-                out.update(c.ledger())
-            return out
-
-    def restore(self, ledger: dict[str, Any]) -> None:
-        """Load settled spend from a checkpoint's ledger (reservations in flight are not carried)."""
-        with self._lock:
-            entry = ledger.get(self.path)
-            if entry:
-                self.spent = Spend(**entry["spent"])
-                self._seconds_before = float(entry.get("seconds", 0.0))
-                self._started = self._clock()
-            prefix = self.path + "/"
-            for path, entry in ledger.items():
-                rest = path[len(prefix):] if path.startswith(prefix) else None
-                if rest and "/" not in rest:
-                    self.child(rest, Budget(**entry["budget"])).restore(ledger)
-
-
-def _overrun(actual: Spend, reserved: Spend) -> Spend | None:
-    """The part of `actual` above the reservation in any dimension, or None."""
-    diff = actual - reserved
-    pos = Spend(
-        usd_tokens=max(0.0, diff.usd_tokens - 1e-12), usd_tools=max(0.0, diff.usd_tools - 1e-12),
-        input_tokens=max(0, diff.input_tokens), output_tokens=max(0, diff.output_tokens),
-        model_calls=max(0, diff.model_calls), tools={t: v for t, v in diff.tools.items() if v > 0},
-    )
-    return None if pos.is_zero() else pos

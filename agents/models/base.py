@@ -2,13 +2,26 @@
 
 A backend turns chat messages into `n` completions and reports the real usage. It knows nothing of
 budgets, stages or the engine: the engine reserves budget before calling `complete` and settles
-with `Completion.usage` after (see `agents.calls`).
+with `Completion.usage` after (see `agents.calls`). Two duties tie it to the budget:
+
+- Before it sends *any* request (a provider request, a forward pass of one sample), it calls
+  `meter().request(samples=k)`. The engine's meter lets the planned requests through and reserves
+  budget for every one beyond them (a retry, a top-up for a server that ignored `n`) before it is
+  sent; when the budget says no it raises `BudgetStop` and the backend must not send. Outside a
+  budget the meter allows everything. `Usage.calls` counts every request sent, failed ones included.
+- It honours `GenerationParams.timeout` for the whole call (the engine derives it from the seconds
+  a budget has left) and stops within a small, documented overshoot.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
+
+from agents.errors import ModelError
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..."}
 
@@ -18,7 +31,7 @@ class Usage(BaseModel):
 
     input_tokens: int = 0
     output_tokens: int = 0
-    calls: int = 0          # requests actually sent to the provider / forward passes started
+    calls: int = 0          # requests sent to the provider (retries and failures too) / samples started
     seconds: float = 0.0    # wall time of the call
     usd: float | None = None  # provider-reported or litellm-priced dollars; None = price it ourselves
 
@@ -70,7 +83,9 @@ class Model(Protocol):
     name: str
 
     async def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
-        """Return exactly `params.n` choices or raise a `agents.errors.ModelError`."""
+        """Return exactly `params.n` choices or raise a `agents.errors.ModelError` (carrying `.usage`
+        when anything was spent). Fewer choices only when the meter refused the requests for the
+        rest (`Completion.raw["budget_stopped"]`)."""
         ...
 
     def price(self) -> tuple[float, float]:
@@ -86,3 +101,35 @@ def chars_upper_bound(messages: list[Message]) -> int:
     """Prompt-token upper bound without a tokenizer: every BPE token covers at least one character
     (bytes for non-ASCII), plus a per-message allowance for the chat template."""
     return sum(len(m.get("content", "").encode("utf-8")) + 16 for m in messages) + 16
+
+
+class BudgetStop(ModelError):
+    """The budget refused a request the backend needed; `exceeded` is the `BudgetExceeded`."""
+
+    def __init__(self, message: str, exceeded: BaseException | None = None):
+        super().__init__(message)
+        self.exceeded = exceeded
+
+
+class Meter:
+    """What a backend asks before sending a request. This default (no budget) allows everything."""
+
+    def request(self, samples: int = 1) -> None:
+        """Say that one request for `samples` samples is about to be sent; `BudgetStop` = do not send."""
+
+
+_METER: ContextVar[Meter] = ContextVar("scaleagent_meter", default=Meter())
+
+
+def meter() -> Meter:
+    """The meter of the budgeted call this code runs in (asyncio tasks and `to_thread` inherit it)."""
+    return _METER.get()
+
+
+@contextlib.contextmanager
+def metering(m: Meter) -> Iterator[Meter]:
+    token = _METER.set(m)
+    try:
+        yield m
+    finally:
+        _METER.reset(token)

@@ -6,12 +6,17 @@ and the prompt is prefilled once; where it does not (providers litellm says lack
 asked, the rest is topped up with parallel requests, and a server that ignored `n` (answered one
 choice) is remembered so the next call fans out straight away.
 
+Budget: every request is announced to the meter (`agents.models.base.meter`) before it is sent. A
+retry or a top-up beyond the engine's plan is sent only if the budget holds it; a refused retry ends
+the call with `BudgetStop`, a refused top-up returns the choices already paid for (fewer than n,
+`raw["budget_stopped"]`). A fan-out asks for all its requests before starting any of them.
+
 Retries: ours (tenacity, exponential backoff with jitter), litellm's own are off, so every attempt is
 counted. Retried: 429, 5xx, timeouts, connection errors, truncated or non-JSON bodies.
 
 Accounting: `Usage` sums the usage the server reported for the requests that succeeded;
-`Usage.calls` counts those successful requests (what a budget settles against); every attempt,
-failed ones included, is in `Completion.raw["attempts"]`. A call that fails for good raises a
+`Usage.calls` counts every request sent, failed and retried ones included (what a budget settles
+against: a 429 is still a request); `Completion.raw["requests"]` counts the successful ones. A call that fails for good raises a
 `ModelError` whose `.usage` carries what the successful requests of that call had already consumed.
 """
 from __future__ import annotations
@@ -25,7 +30,8 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from agents.errors import BadResponse, ModelError, ModelTimeout
 from agents.models import _litellm_support as sup
-from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound
+from agents.models.base import (BudgetStop, Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound,
+                                meter)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class _Tally:
     output_tokens: int = 0
     estimated: bool = False
     errors: list[str] = field(default_factory=list)
+    budget_stopped: bool = False
 
 
 def _first_error(eg: BaseExceptionGroup) -> BaseException:
@@ -90,6 +97,11 @@ class LiteLLMModel:
     def price(self) -> tuple[float, float]:
         return self._price or (0.0, 0.0)
 
+    @property
+    def price_known(self) -> bool:
+        """False when neither the configuration nor litellm's cost map prices this model."""
+        return self._price is not None
+
     def count_tokens_upper_bound(self, messages: list[Message]) -> int:
         return chars_upper_bound(messages)
 
@@ -112,7 +124,7 @@ class LiteLLMModel:
             choices=choices,
             usage=self._usage(tally, t0),
             raw={"attempts": tally.attempts, "requests": tally.ok, "usage_estimated": tally.estimated,
-                 "retried_errors": tally.errors},
+                 "retried_errors": tally.errors, "budget_stopped": tally.budget_stopped},
         )
 
     # -- internals ------------------------------------------------------------------------------
@@ -120,7 +132,7 @@ class LiteLLMModel:
         usd = None
         if self._price is not None:
             usd = tally.input_tokens * self._price[0] + tally.output_tokens * self._price[1]
-        return Usage(input_tokens=tally.input_tokens, output_tokens=tally.output_tokens, calls=tally.ok,
+        return Usage(input_tokens=tally.input_tokens, output_tokens=tally.output_tokens, calls=tally.attempts,
                      seconds=time.monotonic() - t0, usd=usd)
 
     def _with_usage(self, err: ModelError, tally: _Tally, t0: float) -> ModelError:
@@ -135,30 +147,46 @@ class LiteLLMModel:
         if len(choices) < n:
             if len(choices) == 1:
                 self.supports_n = False  # the server ignores `n`: fan out from now on
-            choices += await self._fan_out(messages, params, tally, count=n - len(choices), first=len(choices))
+            choices += await self._fan_out(messages, params, tally, count=n - len(choices), first=len(choices),
+                                           partial=True)
         return choices[:n]
 
     async def _fan_out(self, messages: list[Message], params: GenerationParams, tally: _Tally,
-                       *, count: int, first: int) -> list[Choice]:
+                       *, count: int, first: int, partial: bool = False) -> list[Choice]:
+        """`count` parallel one-sample requests, all held by the budget before any is sent; with
+        `partial`, as many as the budget holds (possibly none)."""
         def seed(i: int) -> int | None:  # distinct but reproducible samples
             return None if params.seed is None else params.seed + i
 
-        if count == 1:
-            return (await self._request(messages, params, tally, n=1, seed=seed(first)))[:1]
+        granted = 0
+        for _ in range(count):
+            try:
+                meter().request(1)
+            except BudgetStop:
+                if not partial:
+                    raise
+                tally.budget_stopped = True
+                break
+            granted += 1
+        if granted == 1:
+            return (await self._request(messages, params, tally, n=1, seed=seed(first), prepaid=True))[:1]
         try:  # TaskGroup: the first failure cancels the other requests
             async with asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(self._request(messages, params, tally, n=1, seed=seed(first + i)))
-                         for i in range(count)]
+                tasks = [tg.create_task(self._request(messages, params, tally, n=1, seed=seed(first + i),
+                                                      prepaid=True))
+                         for i in range(granted)]
         except BaseExceptionGroup as eg:
             raise _first_error(eg) from None
         return [t.result()[0] for t in tasks]
 
     async def _request(self, messages: list[Message], params: GenerationParams, tally: _Tally,
-                       *, n: int, seed: int | None) -> list[Choice]:
-        """One logical request with retries; returns its choices (at least one)."""
+                       *, n: int, seed: int | None, prepaid: bool = False) -> list[Choice]:
+        """One logical request with retries; returns its choices (at least one). Every attempt is
+        announced to the meter first, except the first one when `prepaid` (the caller did)."""
+        timeout = self.timeout if params.timeout is None else min(self.timeout, params.timeout)
         kwargs: dict[str, Any] = dict(
             model=self.name, messages=messages, max_tokens=params.max_tokens,
-            temperature=params.temperature, timeout=self.timeout, num_retries=0, max_retries=0,
+            temperature=params.temperature, timeout=timeout, num_retries=0, max_retries=0,
             **self.extra,
         )
         if n > 1:
@@ -186,6 +214,12 @@ class LiteLLMModel:
         )
         async for attempt in retrying:
             with attempt:
+                if not prepaid or attempt.retry_state.attempt_number > 1:
+                    try:
+                        meter().request(n)
+                    except BudgetStop as stop:
+                        last = f"; the last attempt failed: {tally.errors[-1]}" if tally.errors else ""
+                        raise BudgetStop(f"{stop}{last}", exceeded=stop.exceeded) from None
                 tally.attempts += 1
                 try:
                     resp = await self._litellm.acompletion(**kwargs)

@@ -9,7 +9,11 @@ Usage: the token counts llama reports, summed over the samples (llama reports th
 every sample even when its prefill was reused, so `input_tokens` is an upper bound on the compute);
 `calls` = samples generated; `usd` = 0 (local models cost tokens and seconds, not dollars).
 Seeds: sample i uses `seed + i`, so samples differ and a run is reproducible.
-A call timeout (`GenerationParams.timeout`) stops generation between tokens and raises ModelTimeout.
+Timeouts (`GenerationParams.timeout`, derived from a budget's seconds left): the call gives up if
+the model lock is not free by the deadline, prompt evaluation stops between its `n_batch`-token
+batches, generation stops at the next token; then ModelTimeout carries the usage so far (an
+interrupted prompt counts its whole upper bound). Overshoot: one 512-token prompt batch or one token.
+Budget: each sample is announced to the meter (`agents.models.base.meter`) before it starts.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import ModelError, ModelTimeout, PromptTooLong
-from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound
+from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound, meter
 
 _TEMPLATE_ALLOWANCE = 64  # tokens a chat template may add (e.g. Qwen's default system prompt)
 _PER_MESSAGE = 8          # role markers and separators around each message
@@ -60,6 +64,31 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
         return _cache[key]
 
 
+class _Deadline(Exception):
+    """Raised inside llama's prompt evaluation when the call's deadline has passed."""
+
+
+def _guard(llm: Any) -> dict[str, Any]:
+    """A per-Llama switch checked before every multi-token (prompt) batch is decoded: the logits
+    processor that stops generation only runs once the whole prompt is in, which can take seconds."""
+    ctx = getattr(llm, "_ctx", None)
+    guard = getattr(ctx, "_scaleagent_guard", None)
+    if ctx is None or guard is not None:
+        return guard if guard is not None else {}
+    guard = {"stop": None}
+    inner = ctx.decode
+
+    def decode(batch: Any) -> Any:
+        stop = guard["stop"]
+        if stop is not None and getattr(getattr(batch, "batch", None), "n_tokens", 1) > 1 and stop(None, None):
+            raise _Deadline()
+        return inner(batch)
+
+    ctx.decode = decode
+    ctx._scaleagent_guard = guard
+    return guard
+
+
 class LocalModel:
     def __init__(self, name: str, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None):
         self.name = name
@@ -74,6 +103,8 @@ class LocalModel:
 
     def price(self) -> tuple[float, float]:
         return (0.0, 0.0)
+
+    price_known = True  # local models cost 0 dollars by definition
 
     def count_tokens_upper_bound(self, messages: list[Message]) -> int:
         """The prompt's tokens by the model's own tokenizer plus the chat template's markers. (The
@@ -119,7 +150,20 @@ class LocalModel:
             kwargs["response_format"] = {"type": "json_object", "schema": params.json_schema}
         choices: list[Choice] = []
         pin = pout = 0
-        with lock:
+
+        def timed_out(i: int, extra_in: int = 0) -> ModelTimeout:
+            err = ModelTimeout(f"model {self.name}: stopped after {time.monotonic() - t0:.1f} s "
+                               f"(call timeout {params.timeout} s, {i} of {params.n} samples done)")
+            err.usage = Usage(input_tokens=pin + extra_in, output_tokens=pout, calls=i + bool(extra_in),
+                              seconds=time.monotonic() - t0, usd=0.0)
+            return err
+
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not lock.acquire(timeout=wait):
+            raise timed_out(0)
+        guard = _guard(llm)
+        guard["stop"] = should_stop if deadline is not None else None
+        try:
             # Start every call from an empty KV cache: reusing another call's cache changes the
             # numerics of the first sample, so the same seed would not give the same text. The n
             # samples of this call still share one prompt prefill.
@@ -127,27 +171,36 @@ class LocalModel:
             for i in range(params.n):
                 if cancel.is_set():  # the caller is gone: nobody reads the remaining samples
                     raise ModelError(f"model {self.name}: call cancelled")
+                if should_stop(None, None):
+                    raise timed_out(i)
+                try:
+                    meter().request(1)
+                except ModelError as e:  # the budget refused this sample: report what the others used
+                    e.usage = Usage(input_tokens=pin, output_tokens=pout, calls=i, seconds=time.monotonic() - t0,
+                                    usd=0.0)
+                    raise
                 if params.seed is not None:
                     kwargs["seed"] = params.seed + i
                 try:
                     resp = llm.create_chat_completion(messages=messages, **kwargs)
+                except _Deadline:
+                    raise timed_out(i, extra_in=self.count_tokens_upper_bound(messages)) from None
                 except ValueError as e:
                     if "context window" in str(e) or "exceed" in str(e):
                         raise PromptTooLong(
                             f"model {self.name}: prompt does not fit the {self.n_ctx}-token context "
                             f"({e}); shorten it or open the model with a larger n_ctx") from None
                     raise ModelError(f"model {self.name}: {e}") from e
-                if should_stop(None, None):
-                    err = ModelTimeout(f"model {self.name}: stopped after {time.monotonic() - t0:.1f} s "
-                                       f"(call timeout {params.timeout} s, {i} of {params.n} samples done)")
-                    err.usage = Usage(input_tokens=pin, output_tokens=pout, calls=i,
-                                      seconds=time.monotonic() - t0, usd=0.0)
-                    raise err
+                pin += int(resp["usage"]["prompt_tokens"])
+                pout += int(resp["usage"]["completion_tokens"])
+                if should_stop(None, None):  # this sample was cut short: it counts, but is not returned
+                    raise timed_out(i + 1)
                 c = resp["choices"][0]
                 choices.append(Choice(text=c["message"].get("content") or "",
                                       finish_reason=c.get("finish_reason"), index=i))
-                pin += int(resp["usage"]["prompt_tokens"])
-                pout += int(resp["usage"]["completion_tokens"])
+        finally:
+            guard["stop"] = None
+            lock.release()
         return Completion(model=self.name, choices=choices,
                           usage=Usage(input_tokens=pin, output_tokens=pout, calls=params.n,
                                       seconds=time.monotonic() - t0, usd=0.0),

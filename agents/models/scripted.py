@@ -3,6 +3,8 @@
 Responses are consumed in order, one per choice; a response may be a string, an exception instance
 (raised for that call) or a callable `(messages, params) -> str` for prompt-dependent answers. When
 the script runs out, `default` is returned (or an error is raised if there is none).
+Each call is one request for its n samples (announced to the budget meter first); a `delay` longer
+than `params.timeout` sleeps the timeout and raises ModelTimeout (usage: the prompt, one request).
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from agents.errors import ModelError
-from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound
+from agents.errors import ModelError, ModelTimeout
+from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound, meter
 
 Response = str | BaseException | Callable[[list[Message], GenerationParams], str]
 
@@ -38,6 +40,8 @@ class ScriptedModel:
         self.calls: list[dict[str, Any]] = []  # what the engine sent, for assertions
         self._lock = asyncio.Lock()
 
+    price_known = True
+
     def price(self) -> tuple[float, float]:
         return self._price
 
@@ -52,7 +56,14 @@ class ScriptedModel:
         raise ModelError("scripted model ran out of responses; give it more or a default")
 
     async def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
+        meter().request(params.n)
         if self._delay:
+            if params.timeout is not None and self._delay > params.timeout:
+                await asyncio.sleep(params.timeout)
+                err = ModelTimeout(f"model {self.name}: no answer within the call timeout of {params.timeout} s")
+                err.usage = Usage(input_tokens=self._input_tokens, calls=1, seconds=params.timeout,
+                                  usd=self._input_tokens * self._price[0])
+                raise err
             await asyncio.sleep(self._delay)
         async with self._lock:
             self.calls.append({"messages": messages, "params": params.model_dump()})
