@@ -80,9 +80,10 @@ def budget_of(cfg: dict[str, Any]) -> Budget:
     try:
         return Budget(**(cfg.get("budget") or {}))
     except (TypeError, ValueError, BudgetError) as exc:
-        first = str(exc).splitlines()
-        raise ConfigError(f"the run's budget {cfg.get('budget')!r} is invalid "
-                          f"({first[-1].strip() if first else type(exc).__name__}); start a new run") from None
+        errs = exc.errors() if hasattr(exc, "errors") else []
+        why = (f"{'.'.join(str(p) for p in errs[0]['loc'])}: {errs[0]['msg']}" if errs
+               else (str(exc).splitlines() or [type(exc).__name__])[0])
+        raise ConfigError(f"the run's budget {cfg.get('budget')!r} is invalid ({why}); start a new run") from None
 
 
 def build_runtime(cfg: dict[str, Any], on_event=None, models: dict | None = None):

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from agents.paths import id_dirname
 from agents.swe.bench import run_bench_swe
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -178,3 +179,41 @@ def test_solve_path_resumes(subset, swe_instances, sandbox_backend, monkeypatch)
                             solve=_stand_in(calls, patches))
     assert calls == ["wraptext-1 (resumed)"]  # confparse-1 reused its prediction, no second solve
     assert summary["resolved_ids"] == ["confparse-1", "spans-1"] and summary["error"] == 0
+
+
+def test_bench_swe_keeps_traversing_ids_under_out(swe_records, tmp_path):
+    """An id of `../../x`, `/abs…` or `a/../../b` wrote (or rmtree'd) outside --out before."""
+    rec = next(r for r in swe_records if r["instance_id"] == "confparse-1")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    ids = ["../../escaped", str(victim), "a/../../b"]
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "inst.jsonl").write_text("".join(json.dumps(rec | {"instance_id": i}) + "\n" for i in ids))
+    (tmp_path / "work" / "preds.jsonl").write_text("".join(
+        json.dumps({"instance_id": i, "model_name_or_path": "gold", "model_patch": rec["patch"]}) + "\n" for i in ids))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", "inst.jsonl", "--predictions", "preds.jsonl",
+                        "--out", "out/deep", "--sandbox", "local", "--json"], capture_output=True, text=True,
+                       cwd=tmp_path / "work", env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["total"] == 3 and summary["resolved"] == 3
+    out = tmp_path / "work" / "out" / "deep"
+    made = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(made) == 3 and made == sorted(id_dirname(i) for i in ids)
+    assert (victim / "keep.txt").read_text() == "mine" and sorted(os.listdir(victim)) == ["keep.txt"]
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "work" / "escaped").exists()
+    assert not (tmp_path / "work" / "b").exists() and not (tmp_path / "b").exists()
+
+
+def test_an_id_with_a_nul_is_a_one_line_error(swe_records, tmp_path):
+    rec = swe_records[0]
+    (tmp_path / "inst.jsonl").write_text(json.dumps(rec | {"instance_id": "a\u0000b"}) + "\n")
+    (tmp_path / "preds.jsonl").write_text("")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", "inst.jsonl", "--predictions",
+                        "preds.jsonl", "--out", "out"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "inst.jsonl:1" in lines[0] and "control" in lines[0], r.stderr
+    assert not (tmp_path / "out").exists()
