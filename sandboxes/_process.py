@@ -94,6 +94,7 @@ def run_capped(
     timeout: float,
     limits: Limits,
     stdin: str | None,
+    pass_fds: tuple[int, ...] = (),
 ) -> ExecResult:
     start = time.monotonic()
     proc = subprocess.Popen(
@@ -105,6 +106,7 @@ def run_capped(
         stderr=subprocess.PIPE,
         process_group=0,  # own group: a timeout kills the whole tree, not just the shell
         close_fds=True,
+        pass_fds=pass_fds,
     )
     readers = [CappedReader(proc.stdout, limits.output_bytes), CappedReader(proc.stderr, limits.output_bytes)]
     for r in readers:

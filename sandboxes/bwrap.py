@@ -7,6 +7,9 @@ What the command sees:
   /usr/bin/python3 when the host has one. Nothing else of the host (not /root, /home, /run, /var).
 No network at all (own net namespace: not even host loopback), own pid namespace (when the
 command ends or times out, everything it started dies with it), own ipc/uts namespaces.
+The workspace's `.git` is bound read-only over it (the host's git would trust what it says), and
+a seccomp filter (x86_64, aarch64) refuses new namespaces (unshare, setns, clone with CLONE_NEW*,
+clone3) and mount calls: no nested user namespace in which the command would be uid 0.
 
 Who runs it: as root, bwrap runs privileged without a user namespace and `setpriv` drops the
 command to a fresh unprivileged uid per sandbox: RLIMIT_NPROC is not enforced for root and counts
@@ -19,11 +22,12 @@ import functools
 import itertools
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
-from ._fs import make_tree_writable
+from ._fs import make_tree_writable, protected_paths
 from ._process import prlimit_argv, run_capped
 from .base import WORKDIR, ExecResult, Limits, SandboxUnavailable, as_argv, build_env
 
@@ -64,6 +68,50 @@ def _python_mounts() -> list[str]:
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", p, p]
     return args
+
+
+# seccomp: classic BPF over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}.
+_ARCHES = {  # machine: (AUDIT_ARCH_*, clone, unshare, setns, mount, umount2, pivot_root)
+    "x86_64": (0xC000003E, 56, 272, 308, 165, 166, 155),
+    "aarch64": (0xC00000B7, 220, 97, 268, 40, 39, 41),
+}
+_NEW_MOUNT_API = (428, 429, 430, 431, 432, 433, 442)  # open_tree .. fspick, mount_setattr (both arches)
+_CLONE3 = 435
+_CLONE_NEW_FLAGS = 0x7E020080  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
+_LD, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW, _EPERM, _ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+
+
+@functools.cache
+def seccomp_program() -> bytes | None:
+    """The filter bwrap loads (--seccomp FD), or None on an architecture not listed (then nested
+    namespaces stay possible: see README's known limits). clone3 answers ENOSYS, so libc falls
+    back to clone, whose flags a classic filter can inspect."""
+    arch = _ARCHES.get(os.uname().machine)
+    if arch is None:
+        return None
+    audit, clone, *deny = arch
+    deny += list(_NEW_MOUNT_API)
+    ins: list[tuple[int, int, int, int]] = [(_LD, 0, 0, 4), (_JEQ, 1, 0, audit), (_RET, 0, 0, _EPERM), (_LD, 0, 0, 0)]
+    if audit == 0xC000003E:
+        ins.append((_JGE, 0, 1, 0x40000000))  # the x32 ABI: same calls under other numbers
+        ins.append((_RET, 0, 0, _EPERM))
+    ins += [(_JEQ, 0, 1, _CLONE3), (_RET, 0, 0, _ENOSYS)]
+    for nr in deny:
+        ins += [(_JEQ, 0, 1, nr), (_RET, 0, 0, _EPERM)]
+    ins += [(_JEQ, 0, 3, clone), (_LD, 0, 0, 16), (_JSET, 0, 1, _CLONE_NEW_FLAGS), (_RET, 0, 0, _EPERM)]
+    ins.append((_RET, 0, 0, _ALLOW))
+    return b"".join(struct.pack("=HBBI", *i) for i in ins)
+
+
+def _seccomp_fd() -> int | None:
+    prog = seccomp_program()
+    if prog is None:
+        return None
+    fd = os.memfd_create("scaleagent-seccomp")  # close-on-exec: only bwrap gets it (pass_fds)
+    os.write(fd, prog)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 @functools.cache
@@ -107,7 +155,8 @@ class BwrapSandbox:
         self._python = _python_mounts()  # after the /tmp tmpfs: a venv under /tmp must stay visible
         self._closed = False
 
-    def argv(self, command: str | list[str], limits: Limits, cwd: str | None) -> list[str]:
+    def argv(self, command: str | list[str], limits: Limits, cwd: str | None,
+             seccomp_fd: int | None = None) -> list[str]:
         inner_cwd = os.path.join(WORKDIR, cwd) if cwd else WORKDIR
         ns = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         if not self.as_root:
@@ -117,8 +166,12 @@ class BwrapSandbox:
                 "--proc", "/proc", "--dev", "/dev",
                 "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
                 *self._python,
-                "--bind", str(self.workspace), WORKDIR,
-                "--chdir", inner_cwd, "--"]
+                "--bind", str(self.workspace), WORKDIR]
+        for p in protected_paths(self.workspace):  # a mount point: cannot be written, renamed or removed
+            args += ["--ro-bind", str(p), os.path.join(WORKDIR, p.name)]
+        if seccomp_fd is not None:
+            args += ["--seccomp", str(seccomp_fd)]
+        args += ["--chdir", inner_cwd, "--"]
         if self.as_root:
             args += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
@@ -131,8 +184,13 @@ class BwrapSandbox:
         lim = limits or self.limits
         if self.as_root:
             make_tree_writable(self.workspace)
-        return run_capped(self.argv(command, lim, cwd), env=build_env(env), cwd=None,
-                          timeout=timeout, limits=lim, stdin=stdin)
+        fd = _seccomp_fd()
+        try:
+            return run_capped(self.argv(command, lim, cwd, fd), env=build_env(env), cwd=None,
+                              timeout=timeout, limits=lim, stdin=stdin, pass_fds=() if fd is None else (fd,))
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def close(self) -> None:
         self._closed = True  # each command's namespaces die with it: nothing else to free

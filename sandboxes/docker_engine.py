@@ -6,9 +6,11 @@ filesystem (a local engine): the workspace is bind-mounted at /workspace.
 
 Each command gets a fresh container: `--network none`, read-only root, private tmpfs /tmp,
 memory (no swap) and pids limits, nofile/fsize/cpu ulimits, all capabilities dropped,
-no-new-privileges, uid 65534. A container per command makes a timeout a plain `kill` of the
-whole tree and makes OOM detection exact (State.OOMKilled). Images cannot be pulled here:
-build one with scripts/docker_setup.sh (default image below, override with SCALEAGENT_SANDBOX_IMAGE).
+no-new-privileges, uid 65534, the workspace's `.git` bound read-only over it (the host's git
+would trust it); the engine's default seccomp profile refuses new user namespaces. A container
+per command makes a timeout a plain `kill` of the whole tree and makes OOM detection exact
+(State.OOMKilled). Images cannot be pulled here: build one with scripts/docker_setup.sh
+(default image below, override with SCALEAGENT_SANDBOX_IMAGE).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 from .base import TRUNCATION_MARKER, WORKDIR, ExecResult, Limits, SandboxError, SandboxUnavailable, as_argv, build_env
-from ._fs import make_tree_writable
+from ._fs import make_tree_writable, protected_paths
 
 DEFAULT_IMAGE = "scaleagent-sandbox:py311"
 _HOW = "run `bash scripts/docker_setup.sh` and export the DOCKER_HOST it prints, or choose --sandbox bwrap|local"
@@ -138,7 +140,9 @@ class DockerSandbox:
                      Ulimit(name="cpu", soft=lim.cpu_seconds, hard=lim.cpu_seconds)],
             tmpfs={"/tmp": f"size={self.tmp_size_mb}m"},
             volumes={str(self.workspace): {"bind": WORKDIR, "mode": "rw"},
-                     str(self._stdin_dir): {"bind": _STDIN_DIR, "mode": "ro"}},
+                     str(self._stdin_dir): {"bind": _STDIN_DIR, "mode": "ro"},
+                     **{str(p): {"bind": f"{WORKDIR}/{p.name}", "mode": "ro"}
+                        for p in protected_paths(self.workspace)}},
             log_config=LogConfig(type="none"),  # output comes via attach; never pile 1 GB on disk
             labels={"scaleagent.sandbox": "1"}, detach=True,
         )

@@ -7,6 +7,12 @@ same root removes directories whose pid is gone and runs `git worktree prune`.
 
 Inside a sandbox the `.git` file of a worktree points at the host repository, which is not
 mounted: git commands do not work in the sandbox (the host computes diffs).
+
+Every host-side git call on a workspace goes through _hostgit.HostGit, which reads nothing from
+the worktree but the files it diffs (sandboxed code can write all of them), and diff() keeps
+nested repositories out of the index (`git add` would run `git status` inside them, with their
+own config). The pool root is private (0700): other local users cannot reach the
+workspaces or the overlay templates (whose files are left writable for the sandbox uids).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -24,6 +31,7 @@ import git
 
 from . import _overlay
 from ._fs import make_tree_writable
+from ._hostgit import NO_CHILDREN, HostGit, HostGitError
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -31,8 +39,8 @@ class PatchError(Exception):
     """The patch does not apply. The message is one line saying why."""
 
 
-def _one_line(err: git.GitCommandError | str) -> str:
-    text = err.stderr if isinstance(err, git.GitCommandError) else err
+def _one_line(err: HostGitError | str) -> str:
+    text = err.stderr if isinstance(err, HostGitError) else err
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip() and not ln.strip().startswith("stderr:")]
     errors = [ln for ln in lines if ln.lower().startswith(("error", "fatal"))]
     line = (errors or lines or ["git apply failed"])[0].strip("'\" ")
@@ -52,8 +60,9 @@ def _pid_alive(pid: int) -> bool:
 def _rmtree(path: Path) -> None:
     def unlock(func, p, _exc):  # a sandbox may leave read-only dirs; root can chmod them back
         try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
+            for q in (os.path.dirname(p), p):
+                if not os.path.islink(q):  # chmod follows links: never through one the sandbox planted
+                    os.chmod(q, 0o700)
             func(p)
         except OSError:
             pass
@@ -61,16 +70,41 @@ def _rmtree(path: Path) -> None:
     shutil.rmtree(path, onerror=unlock)
 
 
+def _nested_repos(root: Path) -> list[str]:
+    """Directories below `root` that hold a `.git` entry (of any type), relative to `root`."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath != str(root) and (".git" in dirnames or ".git" in filenames):
+            found.append(os.path.relpath(dirpath, root))
+            dirnames[:] = []
+        else:
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+    return found
+
+
+def _private_dir(path: Path) -> None:
+    """Create `path` (0700) or check an existing one: a real directory of ours that no one else can
+    write (else another user could swap in links under a root process), then make it 0700."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise OSError(f"workspace root {path} is not a directory owned by uid {os.geteuid()}: choose another root")
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(path, 0o700)
+
+
 class Workspace:
     """One candidate's checkout. Use as a context manager; `.path` is the host directory."""
 
     def __init__(self, manager: "WorkspaceManager", path: Path, base_commit: str,
-                 home: Path | None = None, meta: Path | None = None):
+                 home: Path | None = None, meta: Path | None = None, gitdir: Path | None = None):
         self.manager, self.path, self.base_commit = manager, path, base_commit
         self.home = home or path  # the directory under the pool root that holds everything
         self.meta = meta  # overlay mode: our .git/worktrees/<name> metadata dir
-        self.git = git.Git(str(path))
-        self.git.update_environment(**_GIT_ENV)
+        self.gitdir = gitdir or meta  # the host's metadata dir of this worktree (never read from the tree)
+        if self.gitdir is None:
+            raise ValueError("a workspace needs its host-side gitdir")
+        self.git = HostGit(self.gitdir, path)
         self.closed = False
 
     def apply_patch(self, diff_text: str) -> None:
@@ -85,18 +119,20 @@ class Workspace:
             # --check first: git apply is atomic per call, but a failed check explains better.
             # --recount tolerates wrong hunk line counts (common in model-written diffs).
             args = ["--binary", "--recount", "--whitespace=nowarn", fh.name]
-            self.git.apply("--check", *args)
-            self.git.apply(*args)
-        except git.GitCommandError as exc:
+            self.git("apply", "--check", *args)
+            self.git("apply", *args)
+        except HostGitError as exc:
             raise PatchError(_one_line(exc)) from None
         finally:
             os.unlink(fh.name)
 
     def diff(self) -> str:
-        """Unified diff of the workspace vs the base commit, new and binary files included."""
-        self.git.add("-A")
-        out = self.git.diff("--cached", "--binary", self.base_commit)
-        return out + "\n" if out else ""  # GitPython strips the final newline git apply needs
+        """Unified diff of the workspace vs the base commit, new and binary files included.
+        Nested repositories are left out: `git add` would run `git status` inside one it recorded
+        (with that repository's own config: fsmonitor, filters) and fails on one without commits."""
+        nested = [f":(exclude,literal){p}" for p in _nested_repos(self.path)]
+        self.git("add", "-A", "--", ".", *nested)
+        return self.git("diff", "--cached", "--binary", *NO_CHILDREN, "--ignore-submodules=all", self.base_commit)
 
     def close(self) -> None:
         if not self.closed:
@@ -122,8 +158,10 @@ class WorkspaceManager:
         self.repo = git.Repo(str(repo))
         self.repo.git.update_environment(**_GIT_ENV)
         repo_id = hashlib.sha1(str(Path(self.repo.git_dir).resolve()).encode()).hexdigest()[:12]
-        self.root = Path(root) if root else Path(tempfile.gettempdir()) / "scaleagent-worktrees" / repo_id
-        self.root.mkdir(parents=True, exist_ok=True)
+        if root is None:  # per user: a directory another user made first is refused (see _private_dir)
+            _private_dir(Path(tempfile.gettempdir()) / f"scaleagent-worktrees-{os.geteuid()}")
+        self.root = Path(root) if root else Path(tempfile.gettempdir()) / f"scaleagent-worktrees-{os.geteuid()}" / repo_id
+        _private_dir(self.root)  # the workspaces and templates are writable by the sandbox uids
         self._lock = threading.Lock()  # serializes every use of self.repo (see create)
         if mode not in ("auto", "checkout", "overlay"):
             raise ValueError(f"unknown workspace mode {mode!r}: auto, checkout or overlay")
@@ -175,7 +213,11 @@ class WorkspaceManager:
                 return Workspace(self, tree, sha, home=path, meta=meta)
             with self._git_lock():
                 self.repo.git.worktree("add", "--detach", "--quiet", str(path), sha)
-        return Workspace(self, path, sha)
+        # Read once, now, before any sandbox ran: later the `.git` file is not to be trusted.
+        gitdir = _overlay.template_gitdir(path)
+        if gitdir.parent != Path(self.repo.common_dir) / "worktrees":
+            raise OSError(f"git registered {path} at an unexpected gitdir {gitdir}")
+        return Workspace(self, path, sha, gitdir=gitdir)
 
     def _resolve(self, commit: str) -> str:
         """Commit-ish -> full sha, through GitPython's long-lived cat-file process (no spawn)."""
@@ -190,7 +232,7 @@ class WorkspaceManager:
         template, ready = self.templates / sha, self.templates / f"{sha}.ready"
         if ready.exists() and self._registered(template):
             return template
-        self.templates.mkdir(exist_ok=True)
+        self.templates.mkdir(mode=0o700, exist_ok=True)
         with open(self.templates / f"{sha}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (ready.exists() and self._registered(template)):
@@ -200,7 +242,8 @@ class WorkspaceManager:
                         _rmtree(template)
                         self.repo.git.worktree("prune")
                     self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
-                make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod
+                make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod;
+                # only root reaches it (the pool root is 0700) and no sandbox mounts it
                 ready.touch()
         return template
 
@@ -222,19 +265,12 @@ class WorkspaceManager:
                     self.repo.git.worktree("prune")
 
     def remove(self, ws: Workspace) -> None:
+        """Delete the tree and our metadata by hand: `git worktree remove` would read the tree's
+        `.git` file, which is not to be trusted after a sandbox ran."""
         with self._lock:
-            if ws.meta is not None:  # overlay: unmount, drop our metadata and the upper layer
+            if ws.meta is not None:
                 _overlay.unmount(ws.path)
-                _rmtree(ws.meta)
+            with self._git_lock():  # what `git worktree prune` does for a missing tree, no more
+                _rmtree(ws.gitdir)
+            if ws.home.exists():
                 _rmtree(ws.home)
-                return
-            try:
-                with self._git_lock():
-                    self.repo.git.worktree("remove", "--force", "--force", str(ws.path))
-                return
-            except git.GitCommandError:
-                pass  # e.g. the directory is already gone or not removable: clean up by hand
-            if ws.path.exists():
-                _rmtree(ws.path)
-            with self._git_lock():
-                self.repo.git.worktree("prune")
