@@ -93,6 +93,9 @@ class Budget(BaseModel):
             else:
                 fields[dim] = _number(raw, key, integer=dim not in ("usd", "wall_seconds"),
                                       duration=dim == "wall_seconds")
+        if not fields and not tools:
+            raise BudgetError(f"empty budget {text!r}: give e.g. --budget tokens=200k,run_tests=10 "
+                              "(or --budget unlimited)")
         return cls._build(fields, tools)
 
     @classmethod
