@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from sandboxes import available_backends
+from sandboxes import Limits, available_backends
 
 ALL_BACKENDS = ["bwrap", "docker", "local"]
 ISOLATING_BACKENDS = ["bwrap", "docker"]
@@ -15,6 +15,15 @@ _MARKS = {"docker": [pytest.mark.docker]}
 
 # backend -> list of (attack, escaped, what happened); printed at the end of the session.
 ESCAPE_LOG: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
+# The escape suite's limits (test_escape*.py).
+TIGHT = Limits(memory_mb=256, cpu_seconds=10, file_size_mb=16, processes=64, output_bytes=100_000)
+
+
+def report(backend: str, attack: str, escaped: bool, what: str) -> None:
+    """Log one attack of the escape suite and fail the test if it escaped."""
+    what = " | ".join(line for line in what.splitlines() if line.strip())
+    ESCAPE_LOG[backend].append((attack, escaped, what))
+    assert not escaped, f"{attack} escaped the {backend} sandbox: {what}"
 
 
 def backend_params(names: list[str]) -> list:

@@ -1,37 +1,31 @@
 """Escape suite: each test is one attack a candidate program might make. The attack must be
 contained, the host unharmed, and the ExecResult must say what happened. Every attack is logged
-to ESCAPE_LOG; the session prints `escape suite: N attacks, M escapes`."""
+to ESCAPE_LOG; the session prints `escape suite: N attacks, M escapes`. Network, engine sockets,
+namespaces and the host's git on a workspace are in test_escape_boundary.py. No test sends a
+packet off this machine."""
 from __future__ import annotations
 
 import os
 import resource
 import secrets
 import shutil
-import socket
+import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from sbx_helpers import ESCAPE_LOG, ISOLATING_BACKENDS, backend_params
+from sbx_helpers import ISOLATING_BACKENDS, TIGHT, backend_params, report
 
-from sandboxes import TRUNCATION_PREFIX, Limits
+from sandboxes import TRUNCATION_PREFIX
 
 pytestmark = pytest.mark.parametrize("backend", backend_params(ISOLATING_BACKENDS))
-TIGHT = Limits(memory_mb=256, cpu_seconds=10, file_size_mb=16, processes=64, output_bytes=100_000)
 
 
 @pytest.fixture
 def sb(make_sandbox, backend):
     return make_sandbox(backend, limits=TIGHT, tmp_size_mb=64)
-
-
-def report(backend: str, attack: str, escaped: bool, what: str) -> None:
-    what = " | ".join(line for line in what.splitlines() if line.strip())
-    ESCAPE_LOG[backend].append((attack, escaped, what))
-    assert not escaped, f"{attack} escaped the {backend} sandbox: {what}"
 
 
 def test_write_outside_workspace(sb, backend, workspace):
@@ -65,43 +59,6 @@ def test_read_api_keys_from_env(sb, backend, monkeypatch):
     report(backend, "read API keys from env", key in r.stdout + r.stderr, "env shows only the minimal base env")
 
 
-def _listener() -> tuple[socket.socket, list]:
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen()
-    srv.settimeout(4)
-    hits: list = []
-
-    def accept():
-        try:
-            hits.append(srv.accept())
-        except OSError:
-            pass
-
-    threading.Thread(target=accept, daemon=True).start()
-    return srv, hits
-
-
-CONNECT = "python3 -c \"import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2); print('CONNECTED')\""
-
-
-def test_network_loopback(sb, backend):
-    srv, hits = _listener()
-    port = srv.getsockname()[1]
-    try:
-        r = sb.run(f"{CONNECT} 127.0.0.1 {port}", timeout=10)
-        time.sleep(0.2)
-    finally:
-        srv.close()
-    escaped = bool(hits) or "CONNECTED" in r.stdout
-    report(backend, "reach host loopback listener", escaped, r.stderr.strip().splitlines()[-1][:120] if r.stderr else "")
-
-
-def test_network_outside(sb, backend):
-    r = sb.run(f"{CONNECT} 151.101.0.223 80 || {CONNECT} 1.1.1.1 53", timeout=10)  # pypi.org's CDN, cloudflare
-    report(backend, "reach outside network", "CONNECTED" in r.stdout, r.stderr.strip().splitlines()[-1][:120] if r.stderr else "")
-
-
 def test_fork_bomb(sb, backend):
     t = time.monotonic()
     r = sb.run("bomb() { bomb | bomb & }; bomb; sleep 2", timeout=8)
@@ -120,8 +77,11 @@ def test_memory_bomb(sb, backend):
 def test_fill_disk_one_file(sb, backend, workspace):
     r = sb.run("dd if=/dev/zero of=big bs=1M count=2000", timeout=20)
     size = (workspace / "big").stat().st_size if (workspace / "big").exists() else 0
-    report(backend, "fill disk with one file", size > TIGHT.file_size_mb * 2**20,
-           f"file stopped at {size >> 20} MB (limit {TIGHT.file_size_mb} MB), exit {r.exit_code}")
+    # stopped by the file-size limit: SIGXFSZ (exit 128+25), or EFBIG where the signal is ignored
+    by_fsize = r.exit_code == 128 + signal.SIGXFSZ or "File too large" in r.stderr
+    report(backend, "fill disk with one file", size > TIGHT.file_size_mb * 2**20 or not by_fsize,
+           f"file stopped at {size >> 20} MB (limit {TIGHT.file_size_mb} MB), exit {r.exit_code}, "
+           f"file-size limit hit: {by_fsize}")
 
 
 def test_fill_tmp(sb, backend):
@@ -136,9 +96,11 @@ def test_fill_disk_many_files_bounded_by_timeout(sb, backend, workspace):
     free_before = shutil.disk_usage(workspace).free
     r = sb.run("i=0; while :; do head -c 16000000 /dev/zero > f$i || break; i=$((i+1)); done", timeout=1.5)
     written = sum(p.stat().st_size for p in workspace.iterdir())
-    # No disk quota on the workspace: only the wall timeout and cpu limit bound this (see report).
-    report(backend, "fill disk with many files (timeout-bounded)", shutil.disk_usage(workspace).free < free_before * 0.5,
-           f"wrote {written >> 20} MB in {r.duration_s:.1f}s before the timeout (no quota)")
+    # No disk quota on the workspace: the wall timeout is what stops this (see README's known limits).
+    # Had the disk filled first, the loop would have ended by itself: that is not containment.
+    report(backend, "fill disk with many files (timeout-bounded)",
+           not r.timed_out or shutil.disk_usage(workspace).free < free_before * 0.5,
+           f"wrote {written >> 20} MB in {r.duration_s:.1f}s, stopped by the timeout: {r.timed_out} (no quota)")
 
 
 def test_print_one_gigabyte(sb, backend):
@@ -157,7 +119,9 @@ def test_infinite_loop(sb, backend):
 
 def test_cpu_time_limit(sb, backend):
     r = sb.run("python3 -c 'while True: pass'", timeout=20, limits=TIGHT.model_copy(update={"cpu_seconds": 1}))
-    report(backend, "burn cpu past cpu_seconds", r.timed_out or r.ok, f"killed after {r.duration_s:.1f}s, exit {r.exit_code}")
+    # RLIMIT_CPU: SIGXCPU at the soft limit (exit 128+24), SIGKILL at the hard one (128+9)
+    by_cpu = not r.timed_out and r.exit_code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL)
+    report(backend, "burn cpu past cpu_seconds", not by_cpu, f"killed after {r.duration_s:.1f}s, exit {r.exit_code}")
 
 
 def test_kill_parent_and_everything(sb, backend):
@@ -197,12 +161,3 @@ def test_write_readonly_interpreter(sb, backend):
     sb.run(f"touch {victim} /usr/lib/pwned; true")
     escaped = os.path.exists(victim) or os.path.exists("/usr/lib/pwned")
     report(backend, "write into interpreter / system dirs", escaped, "read-only or not mounted")
-
-
-def test_docker_socket_and_proc(sb, backend):
-    r = sb.run("ls -la /var/run/docker.sock /run/docker.sock /var/lib/scaleagent-docker 2>&1; "
-               "ls /proc/1/root/root 2>&1; echo 1 > /proc/sys/kernel/sysrq 2>&1; "
-               "mount -t tmpfs x /mnt 2>&1; id -u; true")
-    uid = r.stdout.strip().splitlines()[-1]
-    escaped = "docker.sock\n" in r.stdout.replace(" ", "\n") and "No such file" not in r.stdout or uid == "0"
-    report(backend, "engine socket, /proc/1/root, sysctl, mount, uid 0", escaped, f"runs as uid {uid}")
