@@ -5,13 +5,30 @@
     run.outcomes["tests/test_a.py::test_x"].outcome   # passed | failed | error | skipped | xfailed | xpassed
 
 How: a small runner script goes in on stdin (`python -`) and calls `pytest.main` on the *files* of
-the ids with a plugin that keeps only the wanted items and appends one JSON line per report to a
-file in the workspace (flushed, so a timeout or crash keeps what ran). Passing files, not ids,
+the ids with a plugin that keeps only the wanted items and writes one JSON line per report to the
+sandbox's stdout (written at once, so a timeout or crash keeps what ran). Passing files, not ids,
 means one unknown id cannot stop pytest from running the others ("not found" aborts a whole
 run), parametrized ids need no shell quoting, and `--continue-on-collection-errors` lets one
 broken module not hide the rest. An id that was never collected gets outcome "error" with the
 reason (missing file, collection error, no such test). An id naming a file or class (a prefix of
 node ids) gets the aggregate of the tests under it.
+
+What is trusted (issue 10): the code under test (the repository, a model's patch and tests, any
+conftest.py) runs in the same process as the runner and can write to the workspace, so
+- the host reads NO file the sandbox could write: no report file, no link to follow, no FIFO to
+  block on. Records travel on the stdout pipe the host owns (drained by the sandbox backend with a
+  byte cap and the run's timeout); the runner moves pytest's and the tests' own stdout to stderr
+  first, so test output cannot fill or cut the record stream by accident;
+- a record counts only on a line that starts with a per-run nonce the host put in the runner
+  script; lines without it (anything a test prints, report-looking JSON included) are output;
+- forged records cannot improve what the harness recorded: a test's outcome folds all its
+  records worst-first (one failed report beats any number of passed ones), and a pass needs the
+  test's teardown report too, so a test that ends the process early (`os._exit(0)`) is an error;
+- NOT defended: code that targets this harness from inside the process (reads the nonce from the
+  runner's memory, patches the plugin, or uses pytest's own hooks, e.g. a conftest.py
+  `pytest_runtest_makereport` that rewrites outcomes) can make its tests report passed. Pytest
+  runs the tests in-process, so no in-process report can be proof against that; the same holds
+  for SWE-bench's own grading. Those records are still only read, size-capped, from the pipe.
 
 Interpreter: bwrap and local run the project's own interpreter (sys.executable: bwrap binds it
 read-only and it has pytest; the host's /usr/bin/python3 may not); the docker image has python3
@@ -35,9 +52,13 @@ PASSING = ("passed", "xfailed")  # SWE-bench counts an expected failure as passi
 _RUNNER = r'''
 import json, os, sys
 SPEC = json.loads(%(spec)r)
-out = open(SPEC["out"], "a", buffering=1)
+_CHAN = os.dup(1)  # the host's stdout pipe now carries records only (not inherited by subprocesses)
+os.dup2(2, 1)      # pytest's and the tests' own output go to stderr
+_TAG = (SPEC.pop("nonce") + " ").encode()
 def emit(**rec):
-    out.write(json.dumps(rec) + "\n"); out.flush()
+    data = _TAG + json.dumps(rec).encode() + b"\n"
+    while data:
+        data = data[os.write(_CHAN, data):]
 def short(report):
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
@@ -113,15 +134,15 @@ def python_for(backend: str) -> str:
 
 
 def _outcome_of(reports: list[dict]) -> TestOutcome:
-    """Fold one test's setup/call/teardown reports into its outcome (a teardown error wins, as in SWE-bench)."""
+    """Fold one test's setup/call/teardown reports into its outcome, worst first: a failed report
+    wins over any passed one (the last failure, so a teardown error wins, as in SWE-bench), and a
+    pass needs the teardown report (a test that ended the process has none)."""
     result: TestOutcome | None = None
-    duration = sum(r.get("duration") or 0.0 for r in reports)
+    duration = sum(r["duration"] for r in reports if isinstance(r.get("duration"), (int, float)))
     for r in reports:
-        when, outcome, msg = r["when"], r["outcome"], r.get("message", "")
+        when, outcome, msg = r["when"], r["outcome"], str(r.get("message") or "")
         if outcome == "failed":
             kind = "failed" if when == "call" else "error"
-            if r.get("xfail") and when == "call":
-                kind = "failed"  # strict xfail that passed unexpectedly, reported as failed
             result = TestOutcome(outcome=kind, message=(f"{when}: " if when != "call" else "") + msg)
         elif outcome == "skipped" and result is None:
             result = TestOutcome(outcome="xfailed" if r.get("xfail") else "skipped", message=msg)
@@ -129,6 +150,9 @@ def _outcome_of(reports: list[dict]) -> TestOutcome:
             result = TestOutcome(outcome="xpassed" if r.get("xfail") else "passed")
     if result is None:
         result = TestOutcome(outcome="error", message="pytest reported no outcome for this test")
+    elif result.outcome not in ("failed", "error") and not any(r["when"] == "teardown" for r in reports):
+        result = TestOutcome(outcome="error", message="the test never finished (no teardown report: "
+                             "did it end the process?)")
     result.duration_s = round(duration, 4)
     return result
 
@@ -152,28 +176,45 @@ def run_tests(sb: Sandbox, test_ids: list[str], *, timeout: float = 300, python:
     ids = list(dict.fromkeys(test_ids))
     if not ids:
         return TestRun(outcomes={}, exit_code=0)
-    name = f".scaleagent-tests-{secrets.token_hex(4)}.jsonl"
-    report_path = sb.workspace / name
+    nonce = secrets.token_hex(16)
     run_env = {"COLUMNS": "200", "PYTHONHASHSEED": "0", **(env or {})}
     if not plugin_autoload:
         run_env.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # host plugins must not change results
-    limits = limits or Limits(cpu_seconds=max(120, int(timeout) + 5))
-    script = _RUNNER % {"spec": json.dumps({"ids": ids, "out": name})}
+    limits = limits or Limits(cpu_seconds=max(120, int(timeout) + 5), output_bytes=_RECORD_BYTES)
+    script = _RUNNER % {"spec": json.dumps({"ids": ids, "nonce": nonce})}
     t0 = time.monotonic()
-    try:
-        res = sb.run([python or python_for(sb.backend), "-"], stdin=script, timeout=timeout, env=run_env,
-                     limits=limits)
-        records = []
-        if report_path.exists():
-            for line in report_path.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass  # a line cut short by a kill
-    finally:
-        report_path.unlink(missing_ok=True)
-    output = res.stdout + ("\n" + res.stderr if res.stderr.strip() else "")
+    res = sb.run([python or python_for(sb.backend), "-"], stdin=script, timeout=timeout, env=run_env,
+                 limits=limits)
+    records, printed = _records(res.stdout, nonce)
+    output = printed + ("\n" + res.stderr if res.stderr.strip() else "")
+    if res.truncated:
+        output += "\n[the sandbox cut its output at the byte limit: later test reports were lost]"
     return _fold(ids, records, res.exit_code, res.timed_out, timeout, time.monotonic() - t0, output)
+
+
+_RECORD_BYTES = 16_000_000  # the stdout cap of a default run: ~50k reports of tests that fail verbosely
+_FIELDS = {"test": {"nodeid": str, "when": str, "outcome": str}, "collected": {"ids": list},
+           "collect_error": {"nodeid": str}, "missing_file": {"path": str}, "fatal": {"message": str},
+           "done": {"exit_code": int}}
+
+
+def _records(stdout: str, nonce: str) -> tuple[list[dict], str]:
+    """The runner's records (lines tagged with this run's nonce, well-formed) and the other lines."""
+    records, other = [], []
+    tag = nonce + " "
+    for line in stdout.splitlines():
+        if not line.startswith(tag):
+            other.append(line)
+            continue
+        try:
+            rec = json.loads(line[len(tag):])
+        except ValueError:
+            continue  # a line cut short by a kill
+        fields = _FIELDS.get(rec.get("kind")) if isinstance(rec, dict) else None
+        if fields is not None and all(isinstance(rec.get(k), t) for k, t in fields.items()):
+            if rec["kind"] != "collected" or all(isinstance(i, str) for i in rec["ids"]):
+                records.append(rec)
+    return records, "\n".join(other)
 
 
 def _fold(ids: list[str], records: list[dict], exit_code: int, timed_out: bool, timeout: float, wall: float,

@@ -72,7 +72,7 @@ def test_outcomes_per_id(ws, sandbox_backend):
     assert "does not exist" in run.outcomes[ids[13]].message
     assert set(run.not_collected) == {ids[10], ids[11], ids[12], ids[13]}
     assert run.problem is None
-    assert not list(ws.glob(".scaleagent-tests-*"))  # the report file is removed
+    assert not list(ws.glob(".scaleagent-tests-*"))  # no report file in the workspace
 
 
 def test_timeout_keeps_finished_results(ws, sandbox_backend):
