@@ -121,7 +121,7 @@ def test_engine_socket_not_visible(sb, backend, path):
     """One path per test: a missing socket in one place must not hide an exposed one elsewhere."""
     code = ("import os, socket, sys; p = sys.argv[1]; print('EXISTS' if os.path.lexists(p) else 'ABSENT'); "
             "s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(p); print('CONNECTED')")
-    r = sb.run([sb.python if backend != "docker" else "python3", "-c", code, path])
+    r = sb.run([sb.python, "-c", code, path])
     seen = "EXISTS" in r.stdout or "CONNECTED" in r.stdout
     report(backend, f"engine socket {path}", seen,
            f"on the host: {'present' if os.path.exists(path) else 'absent'}; in the sandbox: {r.stdout.split()[:1]}")
