@@ -125,3 +125,31 @@ def test_instance_from_issue_text_and_file(small_repo, tmp_path):
         instance_from_issue(tmp_path / "nope", "x")
     with pytest.raises(ConfigError, match="is not in"):
         instance_from_issue(small_repo, "x", base_commit="e" * 40)
+
+
+@pytest.mark.parametrize("issue", ["adir", "missing.md", "docs/issue", "./x", "~/no-such-issue.txt"])
+def test_an_issue_path_that_names_no_file_is_an_error(tmp_path, monkeypatch, issue):
+    from agents.swe.instances import read_issue
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(ConfigError, match="is a directory" if issue == "adir" else "no such file"):
+        read_issue(issue)
+
+
+def test_an_issue_is_a_file_or_the_text(tmp_path, monkeypatch):
+    from agents.swe.instances import read_issue
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bug.md").write_text("it breaks\n")
+    assert read_issue("bug.md") == "it breaks\n"
+    for text in ("Crash", "add() returns a - b", "x" * 5000, "line one\nsee docs/x.md"):
+        assert read_issue(text) == text
+
+
+@pytest.mark.parametrize("bad", ["a\u0000b", "a\nb", "x" * 1001])
+def test_an_instance_id_that_cannot_name_a_directory_is_refused(tmp_path, bad):
+    rec = {"instance_id": bad, "repo": "r", "base_commit": "c", "problem_statement": "p"}
+    (tmp_path / "i.jsonl").write_text(json.dumps(rec) + "\n")
+    with pytest.raises(ConfigError, match="i.jsonl:1: field 'instance_id'"):
+        load_instances(tmp_path / "i.jsonl")
