@@ -1,8 +1,8 @@
 """The `bwrap` backend: bubblewrap namespaces, no daemon. Default on Linux.
 
 What the command sees:
-  /usr, /etc and the /bin,/lib* links of the host, read-only; /proc, a minimal /dev;
-  a private tmpfs /tmp (HOME=/tmp); the workspace, read-write, at /workspace (the cwd);
+  /usr, /etc and the /bin,/lib* links of the host, read-only; /proc, a minimal /dev; private
+  size-capped tmpfs /tmp (HOME=/tmp) and /dev/shm; the workspace, read-write, at /workspace (the cwd);
   the project's interpreter read-only at its host path: sys.executable works, and so does
   /usr/bin/python3 when the host has one. Nothing else of the host (not /root, /home, /run, /var).
 No network at all (own net namespace: not even host loopback), own pid namespace (when the
@@ -165,6 +165,8 @@ class BwrapSandbox:
                 *self._system,
                 "--proc", "/proc", "--dev", "/dev",
                 "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
+                # POSIX semaphores and shared memory (multiprocessing) need a writable /dev/shm
+                "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/dev/shm",
                 *self._python,
                 "--bind", str(self.workspace), WORKDIR]
         for p in protected_paths(self.workspace):  # a mount point: cannot be written, renamed or removed

@@ -92,6 +92,14 @@ def test_fill_tmp(sb, backend):
     report(backend, "fill private /tmp", used_mb > 64, f"/tmp capped at {used_mb} MB of 64 MB tmpfs")
 
 
+def test_fill_dev_shm(sb, backend):
+    """/dev/shm is writable (semaphores, shared memory) but, like /tmp, a capped tmpfs: memory."""
+    r = sb.run("mkdir -p /dev/shm/fill; i=0; while [ $i -lt 40 ]; do dd if=/dev/zero of=/dev/shm/fill/f$i bs=1M "
+               "count=16 2>/dev/null || break; i=$((i+1)); done; du -sm /dev/shm/fill", timeout=20)
+    used_mb = int(r.stdout.split()[0]) if r.stdout.strip() else 0
+    report(backend, "fill /dev/shm", used_mb > 64 or not r.stdout.strip(), f"/dev/shm capped at {used_mb} MB")
+
+
 def test_fill_disk_many_files_bounded_by_timeout(sb, backend, workspace):
     free_before = shutil.disk_usage(workspace).free
     r = sb.run("i=0; while :; do head -c 16000000 /dev/zero > f$i || break; i=$((i+1)); done", timeout=1.5)
