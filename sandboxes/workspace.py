@@ -21,8 +21,6 @@ import fcntl
 import hashlib
 import os
 import secrets
-import shutil
-import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -30,7 +28,7 @@ from pathlib import Path
 import git
 
 from . import _overlay
-from ._fs import make_tree_writable
+from ._fs import make_tree_writable, nested_repos, private_dir, rmtree, write_no_follow
 from ._hostgit import NO_CHILDREN, HostGit, HostGitError
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
@@ -55,42 +53,6 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _rmtree(path: Path) -> None:
-    def unlock(func, p, _exc):  # a sandbox may leave read-only dirs; root can chmod them back
-        try:
-            for q in (os.path.dirname(p), p):
-                if not os.path.islink(q):  # chmod follows links: never through one the sandbox planted
-                    os.chmod(q, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=unlock)
-
-
-def _nested_repos(root: Path) -> list[str]:
-    """Directories below `root` that hold a `.git` entry (of any type), relative to `root`."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        if dirpath != str(root) and (".git" in dirnames or ".git" in filenames):
-            found.append(os.path.relpath(dirpath, root))
-            dirnames[:] = []
-        else:
-            dirnames[:] = [d for d in dirnames if d != ".git"]
-    return found
-
-
-def _private_dir(path: Path) -> None:
-    """Create `path` (0700) or check an existing one: a real directory of ours that no one else can
-    write (else another user could swap in links under a root process), then make it 0700."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        raise OSError(f"workspace root {path} is not a directory owned by uid {os.geteuid()}: choose another root")
-    if stat.S_IMODE(st.st_mode) != 0o700:
-        os.chmod(path, 0o700)
 
 
 class Workspace:
@@ -130,9 +92,14 @@ class Workspace:
         """Unified diff of the workspace vs the base commit, new and binary files included.
         Nested repositories are left out: `git add` would run `git status` inside one it recorded
         (with that repository's own config: fsmonitor, filters) and fails on one without commits."""
-        nested = [f":(exclude,literal){p}" for p in _nested_repos(self.path)]
+        nested = [f":(exclude,literal){p}" for p in nested_repos(self.path)]
         self.git("add", "-A", "--", ".", *nested)
         return self.git("diff", "--cached", "--binary", *NO_CHILDREN, "--ignore-submodules=all", self.base_commit)
+
+    def write_file(self, rel: str, text: str | bytes) -> Path:
+        """Put a host-made file (e.g. a generated test) at `rel`, never through a link the patch
+        or a sandbox made. Raises ValueError for a path outside the tree or through a link."""
+        return write_no_follow(self.path, rel, text.encode() if isinstance(text, str) else text)
 
     def close(self) -> None:
         if not self.closed:
@@ -158,10 +125,10 @@ class WorkspaceManager:
         self.repo = git.Repo(str(repo))
         self.repo.git.update_environment(**_GIT_ENV)
         repo_id = hashlib.sha1(str(Path(self.repo.git_dir).resolve()).encode()).hexdigest()[:12]
-        if root is None:  # per user: a directory another user made first is refused (see _private_dir)
-            _private_dir(Path(tempfile.gettempdir()) / f"scaleagent-worktrees-{os.geteuid()}")
+        if root is None:  # per user: a directory another user made first is refused (see _fs.private_dir)
+            private_dir(Path(tempfile.gettempdir()) / f"scaleagent-worktrees-{os.geteuid()}")
         self.root = Path(root) if root else Path(tempfile.gettempdir()) / f"scaleagent-worktrees-{os.geteuid()}" / repo_id
-        _private_dir(self.root)  # the workspaces and templates are writable by the sandbox uids
+        private_dir(self.root)  # the workspaces and templates are writable by the sandbox uids
         self._lock = threading.Lock()  # serializes every use of self.repo (see create)
         if mode not in ("auto", "checkout", "overlay"):
             raise ValueError(f"unknown workspace mode {mode!r}: auto, checkout or overlay")
@@ -187,16 +154,16 @@ class WorkspaceManager:
             pid_text = entry.name.split("-", 1)[0]
             if entry.is_dir() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
                 _overlay.unmount(entry / "tree")  # never rmtree through a live mount
-                _rmtree(entry)
+                rmtree(entry)
                 stale.append(entry)
         for entry in Path(self.repo.common_dir).glob("scaleagent-staging-*"):  # see _overlay.mount_candidate
             pid_text = entry.name.rsplit("-", 2)[-2]
             if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-                _rmtree(entry)
+                rmtree(entry)
         if self.templates.is_dir():  # a template whose creation crashed has no .ready marker
             for entry in self.templates.iterdir():
                 if entry.is_dir() and not entry.with_suffix(".ready").exists():
-                    _rmtree(entry)
+                    rmtree(entry)
         with self._git_lock():
             self.repo.git.worktree("prune")
         return stale
@@ -239,7 +206,7 @@ class WorkspaceManager:
                 ready.unlink(missing_ok=True)
                 with self._git_lock():
                     if template.exists():
-                        _rmtree(template)
+                        rmtree(template)
                         self.repo.git.worktree("prune")
                     self.repo.git.worktree("add", "--detach", "--quiet", str(template), sha)
                 make_tree_writable(template)  # so sandboxes never need a copy-up just to chmod;
@@ -260,7 +227,7 @@ class WorkspaceManager:
         """Delete the overlay templates (a cache kept across runs; safe when no workspace is open)."""
         with self._lock:
             if self.templates.is_dir():
-                _rmtree(self.templates)
+                rmtree(self.templates)
                 with self._git_lock():
                     self.repo.git.worktree("prune")
 
@@ -271,6 +238,6 @@ class WorkspaceManager:
             if ws.meta is not None:
                 _overlay.unmount(ws.path)
             with self._git_lock():  # what `git worktree prune` does for a missing tree, no more
-                _rmtree(ws.gitdir)
+                rmtree(ws.gitdir)
             if ws.home.exists():
-                _rmtree(ws.home)
+                rmtree(ws.home)

@@ -169,3 +169,32 @@ def test_a_pool_root_owned_by_someone_else_is_refused(tmp_path):
     os.chown(root, 65534, 65534)
     with pytest.raises(OSError, match="not a directory owned by"):
         WorkspaceManager(make_calc_repo(tmp_path / "repo"), root=root, mode="checkout")
+
+
+LINK_PATCH = """\
+diff --git a/tests b/tests
+new file mode 120000
+--- /dev/null
++++ b/tests
+@@ -0,0 +1 @@
++{target}
+\\ No newline at end of file
+"""
+
+
+def test_write_file_never_follows_a_link_a_patch_made(manager, tmp_path):
+    """A model patch can add a symlink (mode 120000) to anywhere on the host; a host-made file
+    written "into" it as root must not land there."""
+    host_dir = tmp_path / "host-dir"
+    host_dir.mkdir()
+    with manager.create() as ws:
+        ws.apply_patch(LINK_PATCH.format(target=host_dir))
+        assert (ws.path / "tests").is_symlink()
+        for rel in ("tests/test_x.py", "tests", "../escape.py", "/abs.py", "a/../../b.py"):
+            with pytest.raises(ValueError):
+                ws.write_file(rel, "pwned\n")
+        assert list(host_dir.iterdir()) == [] and not (ws.path.parent / "escape.py").exists()
+        written = ws.write_file("new/pkg/test_ok.py", "ok\n")
+        assert written == ws.path / "new/pkg/test_ok.py" and written.read_text() == "ok\n"
+        ws.write_file("calc.py", b"replaced\n")
+        assert (ws.path / "calc.py").read_text() == "replaced\n"
