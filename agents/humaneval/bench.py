@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import shutil
 import tempfile
 import time
@@ -15,9 +16,12 @@ from pydantic import BaseModel
 from budgets import Budget, CostModel
 
 from agents.graph import Pipeline, run
+from agents.humaneval.runner_script import make_spec, read_verdict
 from agents.models.base import Model
 from agents.runtime import Runtime
 from agents.state import Task
+
+RUNNER = (Path(__file__).parent / "runner_script.py").read_text()
 
 
 class TaskOutcome(BaseModel):
@@ -33,20 +37,34 @@ class TaskOutcome(BaseModel):
 
 
 def grade(task: Task, code: str | None, sandbox: str = "bwrap", timeout: float = 30) -> tuple[bool, str]:
-    """HumanEval semantics: the prompt + the completion + the hidden `check(entry_point)` must exit 0."""
+    """HumanEval semantics: the hidden `check(entry_point)` must pass on the prompt + the completion.
+    The check runs in the harness process (runner_script.py), the completion in a process of its
+    own: a pass is the harness's verdict line with this run's nonce, never the program's exit code."""
     from sandboxes import open_sandbox
 
     if not code:
         return False, "no answer"
-    src = (task.input["prompt"] + "\n\n" + code + "\n\n" + task.meta["test"] + f"\n\ncheck({task.input['entry_point']})\n")
+    nonce = secrets.token_hex(16)
+    spec = make_spec(mode="check", prompt=task.input["prompt"], source=task.input["prompt"] + "\n\n" + code + "\n",
+                     entry_point=task.input["entry_point"], nonce=nonce, test=task.meta["test"],
+                     timeout=max(1.0, timeout - 5))
     work = Path(tempfile.mkdtemp(prefix="scaleagent-grade-"))
     try:
-        (work / "grade.py").write_text(src)
+        (work / "runner.py").write_text(RUNNER)
+        (work / "spec.json").write_text(spec)
         with open_sandbox(sandbox, work) as sb:
-            res = sb.run("python3 grade.py", timeout=timeout)
+            res = sb.run("python3 -I runner.py", timeout=timeout)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return res.ok, ("passed" if res.ok else ("timed out" if res.timed_out else res.stderr.strip()[-300:]))
+    verdict = read_verdict(res.stdout, res.exit_code, nonce)
+    if verdict is not None and verdict.get("passed") is True:
+        return True, "passed"
+    if verdict is not None:
+        why = verdict.get("detail") or verdict.get("load_error") or verdict.get("harness_error")
+        return False, str(why or "failed")[-300:]
+    if res.timed_out:
+        return False, "timed out"
+    return False, f"no verdict from the grading harness (exit code {res.exit_code}): {res.stderr.strip()[-250:]}"
 
 
 async def run_suite(tasks: list[Task], make_pipeline: Callable[[], Pipeline], *, model: str | Model,

@@ -125,19 +125,31 @@ class Solve(Stage):
         return re.sub(r"\s+", " ", str(content))
 
     def _exec_spec(self, ctx: StepContext, cand: Candidate) -> ExecSpec:
-        tests = ctx.output(self.tests_stage) or []
-        return ExecSpec(files={"solution.py": program(ctx, cand.content), "tests.json": json.dumps(tests),
-                               "runner.py": RUNNER}, command="python3 runner.py", timeout=30)
+        """The harness (runner_script.py) runs the asserts itself and the candidate in a process of
+        its own; its verdict carries a nonce derived from the candidate id that the candidate never sees."""
+        from agents.humaneval.runner_script import make_spec, nonce_for
+
+        spec = make_spec(mode="tests", prompt=ctx.task.input["prompt"], source=program(ctx, cand.content),
+                         entry_point=ctx.task.input["entry_point"], nonce=nonce_for(cand.id),
+                         tests=ctx.output(self.tests_stage) or [], timeout=3.0)
+        return ExecSpec(files={"spec.json": spec, "runner.py": RUNNER}, command="python3 -I runner.py", timeout=30)
 
     def _judge(self, ctx: StepContext, cand: Candidate, result) -> Verdict:
+        from agents.humaneval.runner_script import nonce_for, read_verdict
+
         tests = ctx.output(self.tests_stage) or []
-        data = _last_json(result.stdout)
-        if data is None or "tests" not in data:
-            why = data.get("load_error") if data else f"runner failed: {(result.stderr or result.stdout)[-300:]}"
+        data = read_verdict(result.stdout, result.exit_code, nonce_for(cand.id))
+        got = data.get("tests") if data else None
+        if not isinstance(got, dict):
+            why = (data.get("load_error") or data.get("harness_error")) if data else (
+                "timed out" if result.timed_out else
+                f"no verdict from the test harness (exit code {result.exit_code}): {result.stderr[-300:]}")
             return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=str(why),
                            details={"tests": {str(i): False for i in range(len(tests))}})
-        outcome = {k: bool(v[0]) for k, v in data["tests"].items()}
-        failures = [f"{tests[int(k)]}  # {v[1]}" for k, v in data["tests"].items() if not v[0]]
+        rows = {str(i): got.get(str(i)) for i in range(len(tests))}
+        rows = {k: v if isinstance(v, list) and len(v) == 2 else [False, "no result"] for k, v in rows.items()}
+        outcome = {k: v[0] is True for k, v in rows.items()}
+        failures = [f"{tests[int(k)]}  # {str(rows[k][1])[:300]}" for k, ok in outcome.items() if not ok]
         frac = sum(outcome.values()) / len(outcome) if outcome else 0.0
         return Verdict(candidate_id=cand.id, score=frac, passed=not failures, uncertainty=1.0 - frac,
                        feedback="\n".join(failures[:6]), details={"tests": outcome})
