@@ -11,8 +11,8 @@ mounted: git commands do not work in the sandbox (the host computes diffs).
 Every host-side git call on a workspace goes through _hostgit.HostGit, which reads nothing from
 the worktree but the files it diffs (sandboxed code can write all of them), and diff() keeps
 nested repositories out of the index (`git add` would run `git status` inside them, with their
-own config). The pool root is private (0700): other local users cannot reach the
-workspaces or the overlay templates (whose files are left writable for the sandbox uids).
+own config). The pool root is private (0700): other local users cannot reach the workspaces or
+the overlay templates (whose files are left writable for the sandbox uids).
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import git
 from . import _overlay
 from ._fs import make_tree_writable, nested_repos, private_dir, rmtree, write_no_follow
 from ._hostgit import NO_CHILDREN, HostGit, HostGitError
+
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
