@@ -96,7 +96,7 @@ def test_through_the_cli_a_refused_connection_is_a_failure(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-m", "agents.cli", "run", "humaneval-single", "-p", "0", "--model",
                         "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
-                        "--budget", "model_calls=3", "--run-dir", "run"],
+                        "--run-dir", "run"],  # no calls cap: retries count against one, ending the run as exhausted
                        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert r.returncode == 3, r.stderr
     errors = [ln for ln in error_lines(r.stderr) if ln.startswith("scaleagent: error:")]
@@ -115,3 +115,15 @@ def swe_suite_or_skip(tmp_path_factory):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return out / "instances.jsonl"
+
+
+def test_through_the_cli_bench_swe_scores_refused_connections_as_error(swe_suite_or_skip, tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(swe_suite_or_skip), "--mode", "single",
+                        "--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
+                        "--out", "out", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["error_ids"] == ["confparse-1"] and summary["unresolved"] == 0, summary
+    rep = json.loads((tmp_path / "out" / "confparse-1" / "report.json").read_text())
+    assert rep["reason"].startswith("solve failed: ") and "connection" in rep["reason"].lower()
