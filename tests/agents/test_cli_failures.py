@@ -127,3 +127,14 @@ def test_through_the_cli_bench_swe_scores_refused_connections_as_error(swe_suite
     assert summary["error_ids"] == ["confparse-1"] and summary["unresolved"] == 0, summary
     rep = json.loads((tmp_path / "out" / "confparse-1" / "report.json").read_text())
     assert rep["reason"].startswith("solve failed: ") and "connection" in rep["reason"].lower()
+
+
+def test_through_the_cli_bench_humaneval_scores_refused_connections_as_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "humaneval", "--limit", "1", "--mode", "single",
+                        "--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
+                        "--out", "out", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    arm = json.loads(r.stdout)["arms"]["single"]
+    assert arm["error"] == 1 and arm["error_ids"] == ["HumanEval/0"] and arm["passed"] == 0
+    assert arm["per_task"][0]["status"] == "error" and "ModelError" in arm["per_task"][0]["detail"]
