@@ -17,6 +17,7 @@ from rich.syntax import Syntax
 
 from agents.cli_solve import checks_line
 from agents.cli_support import progress_printer
+from agents.paths import id_path
 from agents.swe import load_instances, solve_instance
 from agents.swe.grading import grade
 from budgets import Budget
@@ -42,7 +43,7 @@ def main() -> int:
     con.rule(f"[bold]{inst.instance_id}[/]")
     con.print(inst.problem_statement.strip()[:1200])
     con.rule("solving")
-    run_dir = Path("runs") / f"demo-{time.strftime('%Y%m%d-%H%M%S')}-{inst.instance_id}"
+    run_dir = id_path(Path("runs"), f"demo-{time.strftime('%Y%m%d-%H%M%S')}-{inst.instance_id}")
     res = asyncio.run(solve_instance(inst, model=a.model, budget=Budget.parse(a.budget), run_dir=run_dir,
                                      mode=a.mode, k=a.k, on_event=progress_printer(False)))
     con.rule("patch")
