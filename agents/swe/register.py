@@ -33,7 +33,7 @@ def record(inst: Any) -> dict[str, Any]:
 
 def pick(problem: str | None, source: Path | None) -> dict[str, Any]:
     from agents.errors import ConfigError
-    from agents.swe.instances import load_instances
+    from agents.swe.instances import load_instances, materialize_repo
 
     if source is None:
         raise ConfigError("give the instances file with --instance FILE (and the instance with --problem ID)")
@@ -44,6 +44,7 @@ def pick(problem: str | None, source: Path | None) -> dict[str, Any]:
             raise ConfigError(f"no instance {problem!r} in {source}")
     if len(items) != 1:
         raise ConfigError(f"{source} holds {len(items)} instances: choose one with --problem ID")
+    materialize_repo(items[0])  # a missing repository or commit is an error before anything is written
     return {"task_id": items[0].instance_id, "instance": record(items[0])}
 
 

@@ -82,3 +82,13 @@ def test_run_names_its_inputs_per_kind(tmp_path):
     assert r.returncode == 2 and len(lines) == 1 and "--instance" in lines[0], r.stderr
     r = cli("run", "humaneval", cwd=tmp_path)
     assert r.returncode == 2 and "--problem" in error_lines(r.stderr)[0]
+
+
+def test_run_swe_with_a_missing_repository_writes_nothing(tmp_path):
+    rec = {"instance_id": "q-1", "repo": str(tmp_path), "base_commit": "abc", "problem_statement": "p"}
+    (tmp_path / "i.jsonl").write_text(json.dumps(rec) + "\n")
+    r = cli("run", "swe", "--instance", "i.jsonl", "--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1",
+            "--sandbox", "local", cwd=tmp_path)
+    lines = error_lines(r.stderr)
+    assert r.returncode == 2 and len(lines) == 1 and "not a git repository" in lines[0], r.stderr
+    assert not (tmp_path / "runs").exists()
