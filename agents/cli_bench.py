@@ -16,14 +16,14 @@ from agents.trajectory import write_atomic
 def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str, model: str, budget: Budget, k: int,
                     sandbox: str, out: Path, api_base: str | None, price: str | None, as_json: bool) -> None:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from agents import pipelines
     from agents.humaneval import load_problems, run_suite, select, summarize
-
     from agents.paths import ensure_dir
+    from agents.redact import redact
 
     problems = load_problems()
     tasks = select(problems, ids=ids, limit=limit, offset=offset)
@@ -72,7 +72,7 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
     for arm, s in summaries.items():
         for t in s["per_task"]:
             if t["status"] == "error":
-                con.print(f"  [red]error[/] {arm} {t['task_id']}: {escape(t['detail'][:150])}", highlight=False)
+                con.print(f"  [red]error[/] {arm} {t['task_id']}: {escape(redact(t['detail'])[:150])}", highlight=False)
     con.print(f"per-task runs and summary.json in {out}")
 
 
