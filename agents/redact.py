@@ -6,7 +6,8 @@ ModelError message, a trajectory line, a line on stderr. `redact(text)` replaces
 - the value of every configured secret: environment variables named like `*_API_KEY`, `*_TOKEN`,
   `*_SECRET`, `*_PASSWORD` (and a few well-known names), plus values given with `add_secret`
   (e.g. an `api_key=` model option);
-- `Authorization: <anything>` header values and `Bearer <token>` pairs, whatever the token;
+- `Authorization: <anything>` header values and `Bearer <token>` pairs, whatever the token, and
+  the `user:password@` of URLs (an --api-base with credentials in it);
 
 with `[REDACTED]`. Values shorter than 8 characters are not treated as secrets (redacting `1` or
 `true` everywhere would corrupt the output, and no real key is that short).
@@ -22,6 +23,7 @@ MIN_SECRET = 8
 _SECRET_NAME = re.compile(r"(_API_KEY|_APIKEY|_TOKEN|_SECRET|_SECRET_KEY|_PASSWORD|_ACCESS_KEY)$|^(API_KEY|TOKEN)$",
                           re.IGNORECASE)
 _HEADER = re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token)\s+)?[^\s\"',}]+")
+_URL_AUTH = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{4,}")
 _extra: set[str] = set()
 
@@ -45,6 +47,7 @@ def redact(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     text = _HEADER.sub(lambda m: m.group(1) + MASK, text)
+    text = _URL_AUTH.sub(lambda m: m.group(1) + MASK + "@", text)
     return _BEARER.sub(lambda m: m.group(1) + MASK, text)
 
 

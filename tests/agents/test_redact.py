@@ -65,6 +65,7 @@ def test_redact_masks_env_keys_headers_and_bearer_tokens(monkeypatch):
     out = redact(text)
     assert KEY not in out and "hf_abcdefgh12345678" not in out and "dXNlcjpwYXNz" not in out and "zzzzzzzzzz" not in out
     assert out.count(MASK) == 4 and out.endswith("1 + 1")
+    assert redact("api_base http://bob:hunter22@127.0.0.1:8000/v1") == f"api_base http://{MASK}@127.0.0.1:8000/v1"
     add_secret("given-on-the-command-line-123")
     assert redact_obj({"k": ["x given-on-the-command-line-123"]}) == {"k": [f"x {MASK}"]}
 
