@@ -93,3 +93,27 @@ def test_the_lock_is_reentrant_in_one_process(tmp_path):
         proc = subprocess.run([sys.executable, "-c", HOLD, str(tmp_path / "r")], capture_output=True, text=True,
                               env=ENV, timeout=60)
         assert proc.returncode != 0 and "in use by process" in proc.stderr  # still held after the inner exit
+
+
+def test_a_resume_while_the_run_is_going_is_refused(tmp_path):
+    """Two real CLI processes: `run` (slow model server) and `resume` of the same directory."""
+    from tests.fakes.openai_server import FakeOpenAIServer
+
+    with FakeOpenAIServer(latency=8) as server:
+        args = ["--model", "openai/fake-model", "--api-base", server.url, "--sandbox", "local"]
+        first = subprocess.Popen([sys.executable, "-m", "agents.cli", "run", "humaneval-single", "-p", "0", *args,
+                                  "--run-dir", "run", "--json"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while not (tmp_path / "run" / "run.json").is_file():
+            assert time.time() < deadline and first.poll() is None
+            time.sleep(0.05)
+        second = subprocess.run([sys.executable, "-m", "agents.cli", "resume", "run"], cwd=tmp_path, env=ENV,
+                                capture_output=True, text=True, timeout=120)
+        out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    lines = error_lines(second.stderr)
+    assert second.returncode == 2 and len(lines) == 1 and f"in use by process {first.pid}" in lines[0], second.stderr
+    steps = [json.loads(ln) for ln in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    assert len(steps) == json.loads(out)["steps"] == len({(s["stage"], s["step"]) for s in steps})
+    assert len(server.completed()) == 1  # one model call: the refused resume spent nothing
