@@ -52,8 +52,8 @@ COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("where", ["a file", "under a file", "unwritable"])
+@pytest.mark.parametrize("command,where", [(c, w) for c in COMMANDS for w in ("a file", "unwritable")]
+                         + [("bench swe", "under a file"), ("solve", "under a file")])
 def test_an_output_place_that_cannot_be_used_is_one_line(tmp_path, command, where):
     _instances(tmp_path)
     (tmp_path / "afile").write_text("keep")
