@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,10 +16,25 @@ ROOT = Path(__file__).resolve().parents[2]
 API = ["--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local"]
 
 
-def cli(*args, cwd):
+def process_cli(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=180)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """The CLI in this process (as `scaleagent` runs it: run_cli around the typer app)."""
+    from agents.cli import app
+    from agents.cli_support import run_cli
+
+    def invoke(*args, cwd):
+        monkeypatch.chdir(cwd)
+        with pytest.raises(SystemExit) as exc:
+            run_cli(app, list(args))
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=exc.value.code, stdout=out.out, stderr=out.err)
+    return invoke
 
 
 def one_line(r, needle):
@@ -54,7 +70,7 @@ COMMANDS = {
 
 @pytest.mark.parametrize("command,where", [(c, w) for c in COMMANDS for w in ("a file", "unwritable")]
                          + [("bench swe", "under a file"), ("solve", "under a file")])
-def test_an_output_place_that_cannot_be_used_is_one_line(tmp_path, command, where):
+def test_an_output_place_that_cannot_be_used_is_one_line(cli, tmp_path, command, where):
     _instances(tmp_path)
     (tmp_path / "afile").write_text("keep")
     target = {"a file": tmp_path / "afile", "under a file": tmp_path / "afile" / "out",
@@ -84,7 +100,7 @@ GOOD = {"pipeline": "humaneval", "options": {}, "task_id": "HumanEval/0", "model
 @pytest.mark.parametrize("trajectory,needle", [("garbage\n", "line 1 is not a step record"),
                                                ('{"stage": "s", "step": 0, "mode": "sam', "line 1"),
                                                ("\x00\x01\xff\n", "line 1"), ("[1, 2]\n", "line 1")])
-def test_report_on_a_damaged_trajectory(tmp_path, trajectory, needle):
+def test_report_on_a_damaged_trajectory(cli, tmp_path, trajectory, needle):
     d = _run_dir(tmp_path, GOOD, trajectory)
     for extra in ([], ["--json"]):
         one_line(cli("report", str(d), *extra, cwd=tmp_path), needle)
@@ -98,19 +114,27 @@ def test_report_on_a_damaged_trajectory(tmp_path, trajectory, needle):
     (GOOD | {"pipeline": "nosuch"}, "unknown pipeline 'nosuch'"),
     (GOOD | {"model": None}, "no 'model'"),
 ])
-def test_resume_with_a_bad_run_config(tmp_path, config, needle):
+def test_resume_with_a_bad_run_config(cli, tmp_path, config, needle):
     d = _run_dir(tmp_path, config)
     before = sorted(p.name for p in d.iterdir())
     one_line(cli("resume", str(d), cwd=tmp_path), needle)
     assert sorted(p.name for p in d.iterdir()) == before
 
 
-def test_resume_with_a_run_json_that_is_not_a_run(tmp_path):
+def test_resume_with_a_run_json_that_is_not_a_run(cli, tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "run.json").write_text("[1, 2]")
     one_line(cli("resume", "run", cwd=tmp_path), "not a scaleagent run record")
 
 
-def test_bench_humaneval_offset_past_the_end(tmp_path):
+def test_bench_humaneval_offset_past_the_end(cli, tmp_path):
     one_line(cli("bench", "humaneval", "--offset", "500", *API, "--out", "out", cwd=tmp_path), "--offset 500")
     assert not (tmp_path / "out").exists()
+
+
+def test_through_a_process(tmp_path):
+    """The same through a real `python -m agents.cli` process: a garbage trajectory, an --out file."""
+    d = _run_dir(tmp_path, GOOD, "garbage\n")
+    one_line(process_cli("report", str(d), cwd=tmp_path), "line 1 is not a step record")
+    (tmp_path / "afile").write_text("keep")
+    one_line(process_cli(*COMMANDS["run"], "afile", cwd=tmp_path), "afile is not a directory")
