@@ -146,7 +146,7 @@ class BudgetTracker(Persistence):
     def _finish(self, reserved: Spend, charged: Spend, overran: bool = False, rid: str = "") -> None:
         with self._lock:
             for node in self._chain():
-                node.reserved = node.reserved - reserved
+                node.reserved = _snap(node.reserved - reserved)
                 node.spent = node.spent + charged
                 node.overruns += overran
             if rid:
@@ -242,3 +242,11 @@ class BudgetTracker(Persistence):
         from budgets.snapshot import Snapshot
 
         return Snapshot.of(self)
+
+
+def _snap(s: Spend) -> Spend:
+    """Float residue of adding and removing the same dollars is no reservation."""
+    if abs(s.usd_tokens) < 1e-12 or abs(s.usd_tools) < 1e-12:
+        s = s.model_copy(update={"usd_tokens": 0.0 if abs(s.usd_tokens) < 1e-12 else s.usd_tokens,
+                                 "usd_tools": 0.0 if abs(s.usd_tools) < 1e-12 else s.usd_tools})
+    return s

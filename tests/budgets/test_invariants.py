@@ -124,3 +124,77 @@ def test_asyncio_tasks_never_pass_a_cap(ops, rnd):
 
     asyncio.run(main())
     verify_final(root, ledger)
+
+
+# ---- through `agents.calls` with a backend that does what broke caps before (issue 11) --------------
+from tests.budgets._budget_fakes import STEP_S, Behaviour, FakeBackend, FakeClock, Record  # noqa: E402
+
+from agents import calls  # noqa: E402
+from agents.errors import ModelError  # noqa: E402
+from agents.models.base import GenerationParams  # noqa: E402
+
+WALL = 6.0
+behaviour = st.builds(
+    Behaviour, claims_n=st.booleans(), ignores_n=st.booleans(), failures=st.integers(0, 3),
+    fail_after=st.none() | st.integers(1, 3), over_in=st.sampled_from([0, 0, 0, 15]),
+    seconds=st.floats(0, 4), out_tokens=st.integers(1, 12))
+call_op = st.tuples(st.sampled_from(["run", "run/a", "run/b", "run/a/x"]), behaviour,
+                    st.integers(1, 4), st.integers(1, 10))  # where, how it behaves, n, max_tokens
+
+
+def make_capped_tree(clock):
+    root = BudgetTracker(Budget(tokens=900, model_calls=24, usd=1.2, wall_seconds=WALL), clock=clock)
+    a = root.child("a", Budget(tokens=400, model_calls=9, wall_seconds=WALL / 2))
+    root.child("b", share=0.5)
+    a.child("x", Budget(tokens=150, model_calls=4, usd=0.2))
+    return root
+
+
+def check_calls_caps(root, record):
+    """Calls never pass a cap; tokens and dollars pass one only by what a backend reported above its
+    own worst case (charged, counted in `overruns`)."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        used, b = n.spent + n.reserved, n.budget
+        over = sum(v for p, v in record.excess_in.items() if p == n.path or p.startswith(n.path + "/"))
+        assert b.model_calls is None or used.model_calls <= b.model_calls
+        assert b.tokens is None or used.tokens <= b.tokens + over
+        assert b.usd is None or used.usd <= b.usd + over * 1e-3 + 1e-9
+        assert over or n.overruns == 0
+        stack.extend(n.children.values())
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(call_op, min_size=1, max_size=14), st.randoms())
+def test_budgeted_calls_never_pass_a_cap(ops, rnd):
+    clock, record = FakeClock(), Record()
+    root = make_capped_tree(clock)
+
+    async def one(path, b, n, max_tokens):
+        await asyncio.sleep(rnd.random() / 1000)  # concurrent calls at every level
+        tracker = node(root, path)
+        model = FakeBackend(b, clock, record, path, check=lambda: check_calls_caps(root, record))
+        model.left_at_start = tracker.seconds_left()
+        try:
+            await calls.complete(model, tracker, [{"role": "user", "content": "q"}],
+                                 GenerationParams(n=n, max_tokens=max_tokens))
+        except (BudgetExceeded, ModelError):
+            pass
+        check_calls_caps(root, record)
+
+    async def main():
+        await asyncio.gather(*(one(*o) for o in ops))
+
+    asyncio.run(main())
+    check_calls_caps(root, record)
+    # seconds: every call's timeout was at most the time left, so the run ends within one tick of the cap
+    assert all(t is not None and t <= left + 1e-9 for t, left in record.timeouts)
+    assert clock.now <= WALL + STEP_S + 1e-9
+    # exact: every node was charged what the backend reported under it, nothing stays reserved
+    for path in ("run", "run/a", "run/b", "run/a/x"):
+        n = node(root, path)
+        got = [u for p, u in record.usage.items() if p == path or p.startswith(path + "/")]
+        assert n.reserved.is_zero()
+        assert n.spent.model_calls == sum(u.calls for u in got)
+        assert n.spent.tokens == sum(u.input_tokens + u.output_tokens for u in got)

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from agents.errors import ModelError
-from agents.models.base import GenerationParams, Model
+from agents.models.base import BudgetStop, GenerationParams, Meter, Model, metering
 from agents.models.scripted import ScriptedModel
 from tests.fakes.openai_server import instance_of
 
@@ -134,3 +134,30 @@ async def test_concurrent_calls_all_complete(harness: Harness) -> None:
     params = GenerationParams(n=2, max_tokens=4)
     outs: list[Any] = await asyncio.gather(*(harness.model.complete(MESSAGES, params) for _ in range(3)))
     assert [len(o.choices) for o in outs] == [2, 2, 2]
+
+
+class _Meter(Meter):
+    """Counts the requests a backend announces; refuses all of them when `refuse`."""
+
+    def __init__(self, refuse: bool = False):
+        self.requests, self.samples, self.refuse = 0, 0, refuse
+
+    def request(self, samples: int = 1) -> None:
+        if self.refuse:
+            raise BudgetStop("budget says no")
+        self.requests += 1
+        self.samples += samples
+
+
+@pytest.mark.parametrize("n", [1, 3])
+async def test_every_request_is_announced_to_the_meter(harness: Harness, n: int) -> None:
+    with metering(_Meter()) as m:
+        out = await harness.model.complete(MESSAGES, GenerationParams(n=n, max_tokens=4, seed=2))
+    assert m.requests == out.usage.calls and m.samples == n
+
+
+async def test_a_refusing_meter_stops_the_backend_before_it_sends(harness: Harness) -> None:
+    with metering(_Meter(refuse=True)), pytest.raises(BudgetStop):
+        await harness.model.complete(MESSAGES, GenerationParams(n=2, max_tokens=4))
+    if harness.requests_sent is not None:
+        assert harness.requests_sent() == 0
