@@ -1,4 +1,9 @@
-"""`StepContext`: everything one stage step can see and use, including budgeted model calls."""
+"""`StepContext`: everything one stage step can see and use, including budgeted model calls.
+
+What a stage keeps between its steps goes in `ctx.memo` (checkpointed with the stage's result, so
+it survives a kill and a resume); what one model call needs in `parse` travels in its
+`SampleRequest.plan`. There is no other side channel.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -8,36 +13,52 @@ from budgets import BudgetExceeded, BudgetTracker, Spend
 from agents import calls
 from agents.errors import ModelError
 from agents.models.base import GenerationParams, Message
-from agents.state import Candidate, Mode, StageResult, StepRecord, Task, Verdict
+from agents.state import Candidate, Mode, SampleRequest, StageResult, StepRecord, Task, Verdict
 
 if TYPE_CHECKING:
+    from agents.protocols import StageHooks
     from agents.runtime import Runtime
-    from agents.stage import Stage
 
 
 class StepContext:
-    def __init__(self, *, task: Task, stage: "Stage", runtime: "Runtime", tracker: BudgetTracker,
+    def __init__(self, *, task: Task, stage: "StageHooks", runtime: "Runtime", tracker: BudgetTracker,
                  results: dict[str, StageResult], history: list[StepRecord], result: StageResult,
-                 step: int, mode: Mode, records: list[StepRecord] | None = None):
+                 step: int, mode: Mode, records: list[StepRecord] | None = None,
+                 stage_tracker: BudgetTracker | None = None):
         self.task, self.stage, self.runtime, self.tracker = task, stage, runtime, tracker
+        # `tracker` pays for this step's calls (a step slice when the stage has `step_budget`);
+        # `stage_tracker` is the stage's (one episode's) slice, which controllers plan with
+        self.stage_tracker = stage_tracker or tracker
         self.records = records if records is not None else history  # every stage's steps so far
         self.results, self.history, self.result = results, history, result
         self.step, self.mode = step, mode
         self.errors: list[str] = []
-        self.scratch: dict[str, Any] = {}  # per-step notes a stage passes from prompt() to parse()
         self.finished = 0  # generation finish counter (first-finish order)
 
     # ---- what the agent sees --------------------------------------------------------------------
     def budget_text(self) -> str:
-        return self.tracker.snapshot().text()
+        return self.stage_tracker.snapshot().text()
 
     def task_text(self) -> str:
         return str(self.task.input.get("prompt") or self.task.input.get("problem_statement") or self.task.input)
 
     @property
+    def memo(self) -> dict[str, Any]:
+        """The stage's own notes between steps (JSON-able values; checkpointed after every step)."""
+        return self.result.memo
+
+    @property
     def best(self) -> tuple[Candidate, Verdict] | None:
         r = self.result
         return (r.best, r.verdict) if r.best is not None and r.verdict is not None else None
+
+    @property
+    def observation(self) -> dict[str, Any] | None:
+        """What applying the last winner of this stage returned (interactive stages)."""
+        for rec in reversed(self.history):
+            if rec.observation is not None:
+                return rec.observation
+        return None
 
     def output(self, stage: str) -> Any:
         """The accepted (or best-so-far) content of an earlier stage."""
@@ -56,9 +77,9 @@ class StepContext:
         return Spend()
 
     def can_afford_another_step(self, margin: float = 0.0) -> bool:
-        if self.tracker.fraction_left() <= margin:
+        if self.stage_tracker.fraction_left() <= margin:
             return False
-        return self.tracker.can_afford(self.last_step_spend())
+        return self.stage_tracker.can_afford(self.last_step_spend())
 
     def stalled_digs(self) -> int:
         """Consecutive refine steps (newest first) whose winner did not beat the best before it."""
@@ -77,9 +98,9 @@ class StepContext:
     # ---- budgeted model calls ---------------------------------------------------------------------
     async def generate(self, messages: list[Message], params: GenerationParams, *, model: str | None = None,
                        purpose: str = "sample") -> list[str]:
-        """Budgeted completion. Errors are recorded (and return no texts) rather than raised, so one
-        failed call never kills a run; `BudgetExceeded` is re-raised for the stage to stop on."""
-        m = self.runtime.model(model or self.stage.model)
+        """Budgeted completion. Model errors are recorded (and return no texts) rather than raised, so
+        one failed call never kills a run; `BudgetExceeded` propagates (see `agents.stage`)."""
+        m = self.runtime.model(model or getattr(self.stage, "model", None))
         if params.seed is None and self.runtime.seed is not None:
             params = params.model_copy(update={"seed": self.runtime.seed + 1000 * self.step})
         try:
@@ -88,21 +109,24 @@ class StepContext:
             raise
         except ModelError as e:
             self.errors.append(f"{purpose}: {type(e).__name__}: {e}")
+            self.runtime.model_failed(f"{type(e).__name__}: {e}")
             self.runtime.emit("model_error", stage=self.stage.name, error=str(e))
             return []
+        self.runtime.model_succeeded()
         self.runtime.emit("spend", stage=self.stage.name, snapshot=self.runtime.tracker.snapshot().model_dump())
         return completion.texts
 
-    async def sample(self, messages: list[Message], params: GenerationParams, **kw: Any) -> list[Candidate]:
-        """Sample candidates and parse each with the stage's `parse`."""
+    async def sample(self, request: SampleRequest) -> list[Candidate]:
+        """Sample one request's candidates and parse each with the stage's `parse(ctx, request, text)`."""
         out: list[Candidate] = []
-        for text in await self.generate(messages, params, **kw):
+        for text in await self.generate(request.messages, request.params, model=request.model,
+                                        purpose=request.purpose):
             self.finished += 1
             cand = Candidate(text=text, origin=self.mode, finish_order=self.finished,
                              output_tokens=max(1, len(text) // 4),
                              parent=self.best[0].id if self.best and self.mode == "refine" else None)
             try:
-                cand.content = self.stage.parse(self, text)
+                cand.content = self.stage.parse(self, request, text)
                 cand.key = self.stage.key(self, cand.content)
             except Exception as e:  # noqa: BLE001 - a parse failure is a property of the candidate
                 cand.error = f"{type(e).__name__}: {e}"[:500]

@@ -6,22 +6,26 @@ the step history. Every decision carries its reason into the trajectory.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.models.base import GenerationParams
+from agents.protocols import Controller
 from agents.state import Decision, Selection, Verdict
 
 if TYPE_CHECKING:
-    from agents.stage import StepContext
+    from agents.context import StepContext
+
+__all__ = ["Controller", "RuleController", "AcceptController", "LLMController"]
 
 
-@runtime_checkable
-class Controller(Protocol):
-    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
-        ...
+_SCHEMA = {"type": "object", "properties": {
+    "action": {"type": "string", "enum": ["accept", "dig_deeper", "pivot", "stop"]},
+    "reason": {"type": "string"}}, "required": ["action", "reason"]}
 
 
-class RuleController:
+class RuleController(BaseModel):
     """Budget-aware rules.
 
     - accept when the best score reaches `accept_score`;
@@ -31,11 +35,12 @@ class RuleController:
     - pivot (fresh candidates, different approach) otherwise, up to `max_pivots` times.
     """
 
-    def __init__(self, *, accept_score: float = 1.0, promising: float = 0.3, max_digs: int = 2,
-                 max_pivots: int = 1, max_steps: int = 6, min_fraction_left: float = 0.0):
-        self.accept_score, self.promising = accept_score, promising
-        self.max_digs, self.max_pivots, self.max_steps = max_digs, max_pivots, max_steps
-        self.min_fraction_left = min_fraction_left
+    accept_score: float = 1.0
+    promising: float = 0.3
+    max_digs: int = 2
+    max_pivots: int = 1
+    max_steps: int = 6
+    min_fraction_left: float = 0.0
 
     async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
         score = best.score if best else 0.0
@@ -56,24 +61,23 @@ class RuleController:
         return Decision(action="stop", reason=f"no pivots left; best score {score:.2f}")
 
 
-class AcceptController:
+class AcceptController(BaseModel):
     """One step per stage: take the selection as it is (for stages that just generate)."""
 
     async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
         return Decision(action="accept", reason="single-step stage")
 
 
-class LLMController:
+class LLMController(BaseModel):
     """Asks a model to decide from the budget snapshot and the step summary; falls back to
     `RuleController` when the answer is unusable or the budget cannot pay for the question."""
 
-    _SCHEMA = {"type": "object", "properties": {
-        "action": {"type": "string", "enum": ["accept", "dig_deeper", "pivot", "stop"]},
-        "reason": {"type": "string"}}, "required": ["action", "reason"]}
+    model_config = ConfigDict(protected_namespaces=())
+    model: str | None = None
+    fallback: RuleController = Field(default_factory=RuleController)
 
-    def __init__(self, model: str | None = None, fallback: RuleController | None = None):
-        self.model = model
-        self.fallback = fallback or RuleController()
+    def __init__(self, model: str | None = None, fallback: Any = None, **kw: Any):
+        super().__init__(model=model, fallback=fallback or RuleController(), **kw)
 
     async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
         hard = await self.fallback.decide(ctx, selection, best)
@@ -84,9 +88,9 @@ class LLMController:
                    "Options: dig_deeper (refine the best), pivot (new approach), stop (return the best), accept.")
         try:
             texts = await ctx.generate([{"role": "user", "content": summary + "\nAnswer as JSON {\"action\", \"reason\"}."}],
-                                       GenerationParams(n=1, max_tokens=96, temperature=0.0, json_schema=self._SCHEMA),
+                                       GenerationParams(n=1, max_tokens=96, temperature=0.0, json_schema=_SCHEMA),
                                        model=self.model, purpose="controller")
             data = json.loads(texts[0])
             return Decision(action=data["action"], reason="llm: " + str(data.get("reason", ""))[:300])
-        except Exception as e:  # noqa: BLE001 - any unusable answer falls back to the rules
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:  # an unusable answer: the rules decide
             return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unusable: {type(e).__name__})")

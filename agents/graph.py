@@ -13,6 +13,7 @@ holds their count, and on resume the log is cut back to the count of the last ch
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from agents.context import StepContext
+from agents.errors import ConfigError
 from agents.runtime import Runtime
 from agents.stage import Stage
 from agents.state import RunResult, StageResult, StepRecord, Task
@@ -37,6 +39,8 @@ class GraphState(TypedDict, total=False):
     steps: int                            # how many step records (in the StepLog) this state covers
     ledger: dict                          # BudgetTracker.ledger() after the last step
     cursor: dict                          # {"stage": name | None, "mode": "sample"|"refine"|"pivot"}
+    visits: dict                          # stage name -> how many times the run entered it (budget slices)
+    calls: dict                           # {"ok": model calls that returned, "errors": [first failures]}
     status: str                           # "running" | "completed" | "budget_exhausted"
 
 
@@ -59,13 +63,24 @@ class Pipeline:
         last = results.get(self.stages[-1].name)
         return last.best.content if last and last.best else None
 
-    def _share(self, stage: Stage) -> float | None:
-        """A stage's share of what is left when it starts: its `share` over the shares of it and
-        the stages after it (so savings of early stages flow to later ones)."""
-        if stage.share is None:
-            return None
-        later = sum(s.share or 0.0 for s in self.stages[self._index[stage.name]:])
-        return min(1.0, stage.share / later) if later > 0 else 1.0
+    def shares(self) -> dict[str, float]:
+        """Each stage's share of the run budget: its `share`, or for stages without one an equal part
+        of what the others leave unclaimed (nothing unclaimed: an equal part of the whole)."""
+        claimed = sum(s.share for s in self.stages if s.share is not None)
+        free = [s for s in self.stages if s.share is None]
+        rest = (1.0 - claimed) if claimed < 1.0 else 1.0
+        return {s.name: s.share if s.share is not None else rest / len(free) for s in self.stages}
+
+    def _share(self, stage: Stage) -> float:
+        """A stage's share of what is left when it starts: its share over the shares of it and the
+        stages after it (so savings of early stages flow to later ones; the last stage gets all)."""
+        shares = self.shares()
+        later = sum(shares[s.name] for s in self.stages[self._index[stage.name]:])
+        return min(1.0, shares[stage.name] / later) if later > 0 else 1.0
+
+    def config(self) -> dict[str, Any]:
+        """Every stage's settings and components (written to run.json)."""
+        return {"name": self.name, "max_steps": self.max_steps, "stages": [s.config() for s in self.stages]}
 
     def _next_stage(self, name: str) -> str | None:
         i = self._index[name] + 1
@@ -93,11 +108,20 @@ class Pipeline:
             records = list(log.records)
             history = [r for r in records if r.stage == stage.name]
             mode = (state.get("cursor") or {}).get("mode", "sample")
-            tracker = runtime.tracker.child(stage.name, stage.budget, share=self._share(stage), of_remaining=True)
+            visits = dict(state.get("visits") or {})
+            visit = visits.setdefault(stage.name, 1)
+            # each entry into a stage (the first, or a pivot back from a later stage) gets a fresh
+            # slice of what the run has left; steps within one visit share it
+            slice_name = stage.name if visit <= 1 else f"{stage.name}#{visit}"
+            stage_tracker = runtime.tracker.child(slice_name, stage.budget, share=self._share(stage),
+                                                  of_remaining=True)
+            tracker = (stage_tracker.child(f"step{len(history)}", stage.step_budget) if stage.step_budget
+                       else stage_tracker)
             ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,
                               history=history, result=result, step=len(history), mode=mode,
-                              records=records)
+                              records=records, stage_tracker=stage_tracker)
             runtime.emit("step_start", stage=stage.name, step=ctx.step, mode=mode)
+            calls_before = (runtime.model_calls_ok, len(runtime.model_errors))
             record = await stage.run_step(ctx)
             record.run_id = state["task"].get("meta", {}).get("run_id", "")
             decision = record.decision
@@ -121,6 +145,11 @@ class Pipeline:
             else:  # pivot
                 result.pivots += 1
                 cursor = {"stage": decision.target or stage.name, "mode": "pivot"}
+            if cursor["stage"] is not None and cursor["stage"] != stage.name:
+                visits[cursor["stage"]] = visits.get(cursor["stage"], 0) + 1
+            calls = dict(state.get("calls") or {"ok": 0, "errors": []})
+            calls["ok"] = calls.get("ok", 0) + runtime.model_calls_ok - calls_before[0]
+            calls["errors"] = (list(calls.get("errors") or []) + runtime.model_errors[calls_before[1]:])[:20]
             total_steps = n_steps + 1
             if cursor["stage"] is not None and total_steps >= self.max_steps:
                 cursor, status = {"stage": None, "mode": "sample"}, "completed"
@@ -129,7 +158,8 @@ class Pipeline:
                          budget=record.budget, spend=runtime.tracker.spent.summary())
             log.append(record)
             return {"results": {stage.name: result.model_dump()}, "steps": total_steps,
-                    "ledger": runtime.tracker.ledger(), "cursor": cursor, "status": status}
+                    "ledger": runtime.tracker.ledger(), "cursor": cursor, "status": status, "visits": visits,
+                    "calls": calls}
 
         node.__name__ = f"stage_{stage.name}"
         return node
@@ -152,8 +182,14 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
         final = await app.ainvoke(_initial(task, str(uuid.uuid4())), {"recursion_limit": pipeline.max_steps + 5})
         return _result(pipeline, final, runtime, time.time() - started)
 
+    settings = json.loads(json.dumps(pipeline.config(), default=str))
     if not resume:
-        files.start(task=task, config=config or {})
+        files.start(task=task, config={**(config or {}), "pipeline_config": settings})
+    else:
+        stored = (files.meta().get("config") or {}).get("pipeline_config")
+        if stored is not None and stored != settings:
+            raise ConfigError(f"{files.dir} was started with other stage settings than this pipeline has "
+                              "(the code or its options changed); start a new run")
     run_id = files.run_id()
     cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": pipeline.max_steps + 5}
     log = StepLog(files)
@@ -191,14 +227,20 @@ def _initial(task: Task, run_id: str) -> dict:
     data = task.model_dump()
     data.setdefault("meta", {})["run_id"] = run_id
     return {"task": data, "results": {}, "steps": 0, "ledger": {}, "cursor": {"stage": None, "mode": "sample"},
-            "status": "running"}
+            "status": "running", "visits": {}, "calls": {"ok": 0, "errors": []}}
 
 
 def _result(pipeline: Pipeline, final: dict, runtime: Runtime, wall: float) -> RunResult:
     results = {k: StageResult(**v) for k, v in (final.get("results") or {}).items()}
     status = final.get("status") or "completed"
     task = Task(**final["task"])
+    calls = final.get("calls") or {}
+    meta: dict[str, Any] = {}
+    if calls.get("errors"):
+        meta["errors"] = list(calls["errors"])
+        if not calls.get("ok"):  # every model call of the run failed: whatever it returns is not an answer
+            status = "failed"
     return RunResult(run_id=task.meta.get("run_id", ""), task=task,
                      status="completed" if status == "running" else status,
                      answer=pipeline.answer(results), stages=results, spend=runtime.tracker.spent.summary(),
-                     steps=final.get("steps") or 0, wall_s=round(wall, 3))
+                     steps=final.get("steps") or 0, wall_s=round(wall, 3), meta=meta)

@@ -31,6 +31,15 @@ class Runtime:
         self.sandbox_backend = sandbox
         self.on_event = on_event or (lambda e: None)
         self.seed = seed
+        self.model_calls_ok = 0            # model calls that returned (this process)
+        self.model_errors: list[str] = []  # calls that failed for good, first ones kept
+
+    def model_succeeded(self) -> None:
+        self.model_calls_ok += 1
+
+    def model_failed(self, error: str) -> None:
+        if len(self.model_errors) < 20:
+            self.model_errors.append(error[:500])
 
     def model(self, name: str | None = None) -> Model:
         name = name or self.default_model

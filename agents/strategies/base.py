@@ -1,20 +1,21 @@
-"""The `Strategy` protocol: pick a winner among verified candidates and say why."""
+"""Helpers shared by the selection strategies (the protocol itself is `agents.protocols.Strategy`:
+`select(ctx, candidates, verdicts) -> Selection`). Strategies are pydantic models, so their
+settings are their config (written to run.json)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
+from agents.protocols import Strategy
 from agents.state import Candidate, Selection, Verdict
 
-if TYPE_CHECKING:
-    from agents.stage import StepContext
+__all__ = ["Strategy", "StrategyBase", "verdict_map", "rank_by"]
 
 
-@runtime_checkable
-class Strategy(Protocol):
-    name: str
-
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx: "StepContext") -> Selection:
-        ...
+class StrategyBase(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    name: ClassVar[str] = "strategy"
 
 
 def verdict_map(verdicts: list[Verdict]) -> dict[str, Verdict]:

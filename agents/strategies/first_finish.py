@@ -4,14 +4,16 @@ Shorter traces finish first and, on reasoning tasks, are more often right; with 
 this is the candidate available soonest. Candidates that failed verification are skipped."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from agents.state import Candidate, Selection, Verdict
-from agents.strategies.base import rank_by, verdict_map
+from agents.strategies.base import StrategyBase, rank_by, verdict_map
 
 
-class FirstFinish:
-    name = "first_finish"
+class FirstFinish(StrategyBase):
+    name: ClassVar[str] = "first_finish"
 
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         vm = verdict_map(verdicts)
         ok = [c for c in candidates if c.valid and (c.id not in vm or vm[c.id].passed is not False)]
         order = sorted(ok, key=lambda c: (c.finish_order, c.output_tokens))

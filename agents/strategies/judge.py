@@ -3,26 +3,27 @@ from __future__ import annotations
 
 import json
 import re
+from typing import ClassVar
 
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
-from agents.strategies.base import rank_by, verdict_map
+from agents.strategies.base import StrategyBase, rank_by, verdict_map
 
 _SCHEMA = {"type": "object", "properties": {"best": {"type": "integer"}, "reason": {"type": "string"}},
            "required": ["best"]}
 
 
-class LLMJudge:
+class LLMJudge(StrategyBase):
     """Ask `model` (default: the stage's model) which candidate is best. Votes over `samples` judge
     samples; falls back to verifier scores when the judge answers nothing usable."""
 
-    name = "judge"
+    name: ClassVar[str] = "judge"
+    model: str | None = None
+    samples: int = 1
+    criteria: str = "correctness"
+    max_chars: int = 2000
 
-    def __init__(self, model: str | None = None, *, samples: int = 1, criteria: str = "correctness",
-                 max_chars: int = 2000):
-        self.model, self.samples, self.criteria, self.max_chars = model, samples, criteria, max_chars
-
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx) -> Selection:
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         valid = [c for c in candidates if c.valid]
         vm = verdict_map(verdicts)
         base = {c.id: vm[c.id].score if c.id in vm else 0.0 for c in candidates}
@@ -43,8 +44,7 @@ class LLMJudge:
                                    purpose="judge")
         votes = [i for i in (_parse_index(t, len(valid)) for t in texts) if i is not None]
         if not votes:
-            sel = rank_by(candidates, base, strategy=self.name, reason="judge gave no usable answer; used verifier scores")
-            return sel
+            return rank_by(candidates, base, strategy=self.name, reason="judge gave no usable answer; used verifier scores")
         scores = dict(base)
         for i in votes:
             scores[valid[i].id] = scores.get(valid[i].id, 0.0) + 1.0

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import ClassVar
 
 from agents.state import Candidate, Selection, Verdict
-from agents.strategies.base import rank_by
+from agents.strategies.base import StrategyBase, rank_by
 
 
-class MajorityVote:
-    name = "majority"
+class MajorityVote(StrategyBase):
+    name: ClassVar[str] = "majority"
 
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         keys = {c.id: (c.key if c.key is not None else str(c.content).strip()) for c in candidates if c.valid}
         counts = Counter(keys.values())
         total = sum(counts.values()) or 1

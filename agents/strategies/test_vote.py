@@ -1,36 +1,33 @@
 """Selection by voting with model-generated tests (CodeMonkeys).
 
-Each verdict carries `details["tests"] = {test_id: passed}` from running the candidate against the
-generated tests. A candidate's score is the fraction of tests it passes; ties are broken by how many
-other candidates share its exact pass/fail pattern (behavioural agreement), then by how many samples
-made the same edit (`meta["votes"]`, default 1), then by finish order.
-
-Optional, for tests that can fail in more than one way: `details["partial"] = {test_id: credit}`
-counts a failing test as `credit` (0..1) of a pass (a test that now fails differently from before
-the change), and `details["signatures"] = {test_id: str}` says what the test saw, so that only
-candidates that make the tests see the same thing agree (clustering by behaviour, not by bit)."""
+Each verdict's `details.tests` holds what every generated test said of the candidate
+(`agents.state.TestOutcome`). A candidate's score is the share of tests it passes, where a failing
+test counts its `credit` (a test that now fails differently from before the change); ties are broken
+by how many other candidates share its exact behaviour (each test's `signature` when the verifier
+gives one, else pass/fail), then by how many samples made the same edit (`meta["votes"]`, default
+1), then by finish order."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import ClassVar
 
 from agents.state import Candidate, Selection, Verdict
-from agents.strategies.base import rank_by, verdict_map
+from agents.strategies.base import StrategyBase, rank_by, verdict_map
 
 
-class TestVote:
-    name = "test_vote"
-    __test__ = False  # not a pytest test class
+class TestVote(StrategyBase):
+    name: ClassVar[str] = "test_vote"
+    __test__: ClassVar[bool] = False  # not a pytest test class
 
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         vm = verdict_map(verdicts)
         patterns: dict[str, tuple] = {}
         passed: dict[str, float] = {}
         for c in candidates:
-            details = vm[c.id].details if c.id in vm else {}
-            tests, partial, sigs = details.get("tests", {}), details.get("partial", {}), details.get("signatures", {})
-            patterns[c.id] = tuple(sorted((t, sigs.get(t, ok)) for t, ok in tests.items()))
-            credit = [1.0 if ok else min(1.0, max(0.0, float(partial.get(t, 0.0)))) for t, ok in tests.items()]
-            passed[c.id] = (sum(credit) / len(credit)) if credit else 0.0
+            tests = vm[c.id].details.tests if c.id in vm else {}
+            patterns[c.id] = tuple(sorted((t, o.signature if o.signature is not None else o.passed)
+                                          for t, o in tests.items()))
+            passed[c.id] = vm[c.id].details.pass_fraction() if c.id in vm else 0.0
         # a candidate stands for `meta["votes"]` samples that made the same (normalized) edit
         votes = {c.id: max(1, int(c.meta.get("votes", 1))) for c in candidates}
         agree: Counter = Counter()

@@ -2,17 +2,26 @@
 (CodeMonkeys: vote with generated tests, break ties with a model)."""
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from pydantic import SerializeAsAny
+
 from agents.state import Candidate, Selection, Verdict
+from agents.strategies.base import StrategyBase
 
 
-class TieBreak:
-    name = "tiebreak"
+class TieBreak(StrategyBase):
+    name: ClassVar[str] = "tiebreak"
+    primary: SerializeAsAny[Any]
+    judge: SerializeAsAny[Any]
+    tolerance: float = 1e-6
+    max_tied: int = 4
 
-    def __init__(self, primary, judge, *, tolerance: float = 1e-6, max_tied: int = 4):
-        self.primary, self.judge, self.tolerance, self.max_tied = primary, judge, tolerance, max_tied
+    def __init__(self, primary: Any = None, judge: Any = None, **kw: Any):
+        super().__init__(primary=primary, judge=judge, **kw)
 
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
-        first = await self.primary.select(candidates, verdicts, ctx)
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
+        first = await self.primary.select(ctx, candidates, verdicts)
         if first.winner is None:
             return first
         top = first.scores.get(first.winner, 0.0)
@@ -21,7 +30,7 @@ class TieBreak:
                 and abs(first.scores.get(cid, 0.0) - top) <= self.tolerance][: self.max_tied]
         if len(tied) < 2 or ctx is None:
             return first
-        second = await self.judge.select(tied, [v for v in verdicts if v.candidate_id in by_id], ctx)
+        second = await self.judge.select(ctx, tied, [v for v in verdicts if v.candidate_id in by_id])
         if second.winner is None:
             return first
         ranking = [second.winner] + [cid for cid in first.ranking if cid != second.winner]

@@ -1,5 +1,6 @@
-"""Run tests for one candidate: a fresh worktree at the base commit, the candidate's patch, extra
-test files, then pytest in the sandbox, returning per-test outcomes. Used by reproduce and patch."""
+"""Run tests for one candidate through the one charged execution path (`sandboxes.execution`): a
+fresh worktree at the base commit, the candidate's patch, extra test files, then pytest in the
+sandbox, returning one `TestOutcome` per target and per test that ran. Used by reproduce and patch."""
 from __future__ import annotations
 
 import re
@@ -8,59 +9,47 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from budgets import BudgetTracker
+from agents.state import TestOutcome
 
 REPRO_DIR = "scaleagent_repro"
 
 
 class CheckResult(BaseModel):
-    outcomes: dict[str, str] = Field(default_factory=dict)   # target and test node id -> passed | failed | error | ...
-    messages: dict[str, str] = Field(default_factory=dict)   # node id -> failure message, for tests that did not pass
+    outcomes: dict[str, TestOutcome] = Field(default_factory=dict)  # target and test node id -> outcome
     patch_error: str | None = None
     output: str = ""
     duration_s: float = 0.0
     timed_out: bool = False
 
     def passed(self, node: str) -> bool:
-        return self.outcomes.get(node) in ("passed", "xfailed", "skipped")
+        """One meaning everywhere (`agents.state.TestOutcome.passed`): passed or xfailed."""
+        return node in self.outcomes and self.outcomes[node].passed
+
+    def outcome(self, node: str) -> str | None:
+        return self.outcomes[node].outcome if node in self.outcomes else None
+
+    def messages(self) -> dict[str, str]:
+        return {k: o.message for k, o in self.outcomes.items() if not o.passed}
 
 
 def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str] | None = None,
-               targets: list[str], sandbox: str = "bwrap", timeout: float = 120,
-               tracker: BudgetTracker | None = None, tool: str = "run_tests") -> CheckResult:
-    """Blocking; call through `asyncio.to_thread`. Charged to `tracker` as one `tool` call."""
-    from sandboxes import open_sandbox
-    from sandboxes.workspace import PatchError, WorkspaceManager
+               targets: list[str], sandbox: str = "bwrap", timeout: float = 120, tracker=None) -> CheckResult:
+    """Blocking; call through `asyncio.to_thread`. Charged to `tracker` as one `run_tests` call
+    (refunded when the patch does not apply); `BudgetExceeded` propagates when it cannot pay."""
+    from sandboxes.execution import ExecJob, execute
 
     from agents.swe.testrun import run_tests
 
-    reservation = tracker.reserve_tool(tool) if tracker else None
     started = time.time()
-    try:
-        with WorkspaceManager(repo).create(commit) as ws:
-            if patch.strip():
-                try:
-                    ws.apply_patch(patch)
-                except PatchError as e:
-                    return CheckResult(patch_error=str(e))
-            for rel, text in (files or {}).items():
-                path = ws.path / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-            with open_sandbox(sandbox, ws.path) as sb:
-                run = run_tests(sb, targets, timeout=timeout)
-            if reservation:
-                reservation.settle(tracker.cost_model.tool_call(tool))
-            # per test where tests ran (finer regression checks and votes), per target otherwise
-            outcomes = {k: o.outcome for k, o in run.outcomes.items()}
-            outcomes.update({k: o.outcome for k, o in run.nodes.items()})
-            messages = {k: o.message for k, o in {**run.outcomes, **run.nodes}.items() if not o.passed}
-            return CheckResult(outcomes=outcomes, messages=messages,
-                               output=(run.problem or "") + "\n" + run.output_tail[-3000:], timed_out=run.timed_out,
-                               duration_s=round(time.time() - started, 3))
-    finally:
-        if reservation and reservation.settled is None:
-            reservation.release()
+    out = execute(ExecJob(repo=repo, commit=commit, patch=patch, files=files or {}), backend=sandbox,
+                  charger=tracker, runner=lambda sb: run_tests(sb, targets, timeout=timeout))
+    if out.patch_error is not None:
+        return CheckResult(patch_error=out.patch_error)
+    run = out.value
+    # per test where tests ran (finer regression checks and votes), per target otherwise
+    outcomes = {k: TestOutcome(outcome=o.outcome, message=o.message) for k, o in {**run.outcomes, **run.nodes}.items()}
+    return CheckResult(outcomes=outcomes, output=(run.problem or "") + "\n" + run.output_tail[-3000:],
+                       timed_out=run.timed_out, duration_s=round(time.time() - started, 3))
 
 
 def failure_signature(message: str) -> str:

@@ -14,7 +14,9 @@ from agents.controllers import AcceptController
 from agents.graph import Pipeline
 from agents.strategies import BestScore
 from agents.swe.localize import Localize
-from agents.swe.patch import Patch, PatchController, PatchVerifier
+from agents.swe.details import PatchDetails
+from agents.swe.patch import Patch
+from agents.swe.patch_control import PatchController
 from agents.swe.reproduce import Reproduce
 from agents.swe.select import Select
 
@@ -34,7 +36,7 @@ def swe_pipeline(mode: str = "scaled", *, k: int = 4, edit_format: str = "auto",
         stages.append(Patch(k=k, share=0.55, controller=AcceptController(), edit_format=edit_format))
     else:
         stages.append(Patch(k=k, share=0.55, edit_format=edit_format, controller=PatchController(max_steps=max_steps),
-                            verifier=PatchVerifier(ablate=3)))
+                            ablate=3))
     stages.append(Select(share=0.1, pessimistic=pessimistic))
     return Pipeline(stages, name=f"swe-{mode}")
 
@@ -55,16 +57,17 @@ def final_checks(result: Any) -> dict[str, Any]:
         r = result.stages.get(stage)
         if r and r.best and isinstance(r.best.content, dict) and r.verdict is not None:
             d = r.verdict.details
-            if "reproductions" not in d:
+            if not isinstance(d, PatchDetails):
                 break
-            return {"verified": True, "score": round(r.verdict.score, 3), "reproductions": d["reproductions"],
-                    "fixed": d.get("fixed", 0), "regressions": list(d.get("regressions", [])),
-                    "distrusted": list(d.get("distrusted", []))}
+            return {"verified": True, "score": round(r.verdict.score, 3), "reproductions": d.reproductions,
+                    "fixed": d.fixed, "regressions": list(d.regressions), "distrusted": list(d.distrusted)}
     return {"verified": False}
 
 
 class _NoTests:
+    """`--mode single`: nothing runs; a valid patch scores 1."""
+
     async def verify(self, ctx, candidates):
         from agents.state import Verdict
 
-        return [Verdict(candidate_id=c.id, score=1.0 if c.valid else 0.0) for c in candidates]
+        return [Verdict(candidate_id=c.id, score=1.0) for c in candidates if c.valid]

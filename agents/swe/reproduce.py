@@ -12,8 +12,9 @@ from agents.context import StepContext
 from agents.controllers import RuleController
 from agents.models.base import Message
 from agents.stage import Stage
-from agents.state import Candidate, Selection, Verdict
+from agents.state import Candidate, SampleRequest, Selection, Verdict
 from agents.swe.checks import REPRO_DIR, node_signatures, run_checks
+from agents.swe.details import ReproDetails
 from tools.edits import code_blocks, complete_prefix
 from tools.repo import is_test_path, source_files
 
@@ -28,7 +29,7 @@ class KeepFailing:
 
     name = "keep_failing"
 
-    async def select(self, candidates: list[Candidate], verdicts: list[Verdict], ctx=None) -> Selection:
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         good = [v.candidate_id for v in verdicts if v.passed]
         return Selection(strategy=self.name, winner=good[0] if good else None, ranking=good,
                          scores={v.candidate_id: v.score for v in verdicts},
@@ -67,7 +68,7 @@ class Reproduce(Stage):
                  "issue and will pass once it is fixed. Import what you test exactly as the existing tests do. "
                  f"Reply with the file in one ```python block.{hint}"}]
 
-    def parse(self, ctx: StepContext, text: str) -> str:
+    def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> str:
         blocks = [b for b in code_blocks(text) if "def test" in b]
         if not blocks:
             raise ValueError("no test function in the reply")
@@ -94,8 +95,8 @@ class _ReproVerifier:
         for i, (c, res) in enumerate(zip(valid, await asyncio.gather(*jobs))):
             path = f"{REPRO_DIR}/test_repro_{i}.py"
             mine = {k: v for k, v in res.outcomes.items() if k == path}
-            failing = [k for k, v in mine.items() if v == "failed"]
-            collected = bool(mine) and "error" not in mine.values()
+            failing = [k for k, v in mine.items() if v.outcome == "failed"]
+            collected = bool(mine) and all(v.outcome != "error" for v in mine.values())
             own_bug = _own_mistake(res.output)
             ok = collected and bool(failing) and own_bug is None
             why = ("fails on the base commit as an issue reproduction should" if ok else
@@ -104,8 +105,8 @@ class _ReproVerifier:
                    "passes on the base commit")
             verdicts.append(Verdict(candidate_id=c.id, score=1.0 if ok else 0.0, passed=ok,
                                     feedback=f"{why}\n{res.output[-800:]}",
-                                    details={"file": path, "failing": failing, "outcomes": mine,
-                                             "base_failures": node_signatures(res.messages, path)}))
+                                    details=ReproDetails(file=path, failed_tests=failing, tests=mine,
+                                                         base_failures=node_signatures(res.messages(), path))))
             c.meta["file"] = path
         return verdicts
 
@@ -137,5 +138,5 @@ def kept_tests(ctx: StepContext) -> dict[str, Any]:
                 path = f"{REPRO_DIR}/test_repro_{rec.step}_{len(files)}.py"
                 files[path] = by_id[v.candidate_id].content
                 ids.append(path)
-                base[path] = dict(v.details.get("base_failures") or {})
+                base[path] = dict(getattr(v.details, "base_failures", {}) or {})
     return {"files": files, "ids": ids, "base": base}

@@ -1,4 +1,4 @@
-"""VerificationPool: concurrent verifications, one charge per run, bounded concurrency."""
+"""VerificationPool over the one charged execution path: one charge per run, bounded concurrency."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from sbx_helpers import FIX_ADD_PATCH, make_calc_repo, require_backend
 
+from budgets import Budget, BudgetExceeded, BudgetTracker
+from sandboxes import execution
+from sandboxes.execution import ExecJob, execute
 from sandboxes.pool import VerificationPool, VerifyJob
 
 FIX = FIX_ADD_PATCH
@@ -18,57 +21,59 @@ def repo(tmp_path: Path) -> Path:
     return make_calc_repo(tmp_path / "repo")
 
 
-class CountingCharger:
-    """Stands in for budgets.BudgetTracker: counts reservations, settles and releases."""
-
-    def __init__(self, refuse_after: int | None = None):
-        self.reserved = self.settled = self.released = 0
-        self.refuse_after = refuse_after
-
-    async def reserve_tool(self, name: str):
-        assert name == "sandbox.verify"
-        if self.refuse_after is not None and self.reserved >= self.refuse_after:
-            raise RuntimeError("budget exceeded")
-        self.reserved += 1
-        charger = self
-
-        class Reservation:
-            def settle(self):
-                charger.settled += 1
-
-            async def release(self):  # async works too
-                charger.released += 1
-
-        return Reservation()
-
-
 def test_concurrent_verifications_charged_once_each(repo, tmp_path):
     require_backend("bwrap")
-    charger = CountingCharger()
-    pool = VerificationPool(repo, backend="bwrap", concurrency=3, charger=charger, workspace_root=tmp_path / "ws")
+    tracker = BudgetTracker(Budget(tools={"run_tests": 10}))
+    pool = VerificationPool(repo, backend="bwrap", charger=tracker, workspace_root=tmp_path / "ws")
     jobs = [VerifyJob(candidate_id=f"good{i}", patch=FIX, command=TEST) for i in range(4)]
     jobs += [VerifyJob(candidate_id="unpatched", command=TEST),
              VerifyJob(candidate_id="broken", patch="not a diff", command=TEST)]
+    execution.RUNNING["peak"] = 0
     results = asyncio.run(pool.verify_all(jobs))
     assert [r.candidate_id for r in results] == [j.candidate_id for j in jobs]
     assert all(r.passed for r in results[:4])
     assert results[4].result is not None and not results[4].passed and "AssertionError" in results[4].result.stderr
     assert results[5].patch_error and results[5].result is None
-    assert (charger.reserved, charger.settled, charger.released) == (6, 5, 1)
-    assert 1 < pool.peak_active <= 3
+    # five runs happened and were charged; the patch that did not apply was refunded
+    assert tracker.spent.tools == {"run_tests": 5} and tracker.reserved.tools.get("run_tests", 0) == 0
+    assert 1 < execution.RUNNING["peak"] <= execution.SLOTS._initial_value
     leftovers = [p.name for p in (tmp_path / "ws").iterdir() if p.name != "templates"]  # templates: a cache
     assert leftovers == []  # every candidate workspace cleaned up
 
 
-def test_default_concurrency_is_cpu_count(repo, tmp_path, monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 5)
-    assert VerificationPool(repo, workspace_root=tmp_path / "ws").concurrency == 5
+def test_one_process_wide_bound_of_one_run_per_core():
+    import os
+
+    assert execution.SLOTS._initial_value == (os.cpu_count() or 1)
 
 
 def test_refused_charge_propagates_without_dangling_reservations(repo, tmp_path):
-    charger = CountingCharger(refuse_after=2)
-    pool = VerificationPool(repo, backend="local", concurrency=1, charger=charger, workspace_root=tmp_path / "ws")
+    tracker = BudgetTracker(Budget(tools={"run_tests": 2}))
+    pool = VerificationPool(repo, backend="local", charger=tracker, workspace_root=tmp_path / "ws")
     jobs = [VerifyJob(candidate_id=str(i), command="true") for i in range(4)]
-    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="budget exceeded"):
+    with pytest.warns(UserWarning), pytest.raises(BudgetExceeded):
         asyncio.run(pool.verify_all(jobs))
-    assert charger.reserved == 2 and charger.settled + charger.released == 2
+    assert tracker.spent.tools == {"run_tests": 2} and tracker.reserved.tools.get("run_tests", 0) == 0
+
+
+def test_execute_refuses_paths_outside_the_workspace(tmp_path):
+    tracker = BudgetTracker(Budget(tools={"run_tests": 5}))
+    for bad in ("../escape.py", "/etc/x", "a/../../b"):
+        with pytest.raises(ValueError, match="outside the workspace"):
+            execute(ExecJob(files={bad: "x"}, command="true"), backend="local", charger=tracker)
+    assert not (tmp_path.parent / "escape.py").exists()
+    assert tracker.spent.tools.get("run_tests", 0) == 0  # nothing ran: every reservation was released
+
+
+def test_execute_never_writes_a_file_through_a_link_the_patch_made(repo, tmp_path):
+    """A model patch can add a symlink; the host then writes the job's files as root: not through it."""
+    target = tmp_path / "host_secret.txt"
+    target.write_text("untouched")
+    link_patch = ("diff --git a/gen_test.py b/gen_test.py\nnew file mode 120000\n--- /dev/null\n+++ b/gen_test.py\n"
+                  f"@@ -0,0 +1 @@\n+{target}\n\\ No newline at end of file\n")
+    tracker = BudgetTracker(Budget(tools={"run_tests": 5}))
+    with pytest.raises(ValueError, match="link|plain path"):
+        execute(ExecJob(repo=repo, patch=link_patch, files={"gen_test.py": "pwned"}, command="true"),
+                backend="local", charger=tracker, workspace_root=tmp_path / "ws")
+    assert target.read_text() == "untouched"
+    assert tracker.spent.tools.get("run_tests", 0) == 0

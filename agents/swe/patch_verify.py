@@ -1,0 +1,148 @@
+"""Verification of patches: the kept reproduction tests and the existing tests that passed on the
+base commit, run for every candidate in its own worktree and sandbox, concurrently.
+
+Pessimistic about the model's own tests (Heimdall): once candidates of `distrust_after` rounds
+(patch steps: the first samples and a refinement, by default) have run and none passes a
+reproduction test, that test is more likely wrong (a mistaken expected value) than every patch; it
+is listed in `details.distrusted`, left out of the patch prompt, and the controller stops refining
+against it. A failure that changed from the base commit's still counts for part (`MOVED_CREDIT`) of
+a pass: the patch reached the behaviour the test exercises.
+
+What the stage remembers between steps lives in its checkpointed memo (`ctx.memo`): the base
+commit's test outcomes (`baseline`, run once per run) and every verdict by test suite and patch
+(`verdicts`), so a patch already checked against the same tests (a refinement that repeats its
+parent, two samples making the same edit, a variant tried before) is not run again: its verdict is
+reused with `details.same_as` naming the candidate that ran.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from agents.context import StepContext
+from agents.state import Candidate, TestOutcome, Verdict
+from agents.swe.checks import CheckResult, node_signatures, run_checks
+from agents.swe.details import PatchDetails
+from agents.swe.reproduce import existing_tests, kept_tests
+
+MOVED_CREDIT = 0.25
+
+
+def suite_key(repro: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(repro["files"], sort_keys=True).encode()).hexdigest()[:12]
+
+
+def verdict_key(suite: str, patch: str) -> str:
+    return f"{suite}:{hashlib.sha1(patch.encode()).hexdigest()[:16]}"
+
+
+def distrusted_tests(ctx: StepContext) -> set[str]:
+    """Reproduction tests the patch stage stopped trusting."""
+    return {t for rec in ctx.history_of("patch") for v in rec.verdicts for t in v.details.distrusted}
+
+
+class PatchVerifier:
+    def __init__(self, distrust_after: int = 2):
+        self.distrust_after = distrust_after
+
+    async def verify(self, ctx: StepContext, candidates: list[Candidate]) -> list[Verdict]:
+        repo, base = Path(ctx.task.input["repo_path"]), ctx.task.input["base_commit"]
+        repro = kept_tests(ctx)
+        existing = existing_tests(Path(ctx.task.input["workdir"]))
+        baseline = await self._baseline(ctx, repo, base, existing)
+        # regressions are judged per test: every test (node) that passed on the base commit
+        keep = [t for t, o in baseline.items() if o == "passed" and ("::" in t or not any(
+            k.startswith(t + "::") for k in baseline))]
+        suite = suite_key(repro)
+        known: dict[str, Any] = ctx.memo.setdefault("verdicts", {})
+        valid = [c for c in candidates if c.valid]
+        fresh: dict[str, Candidate] = {}   # patch -> the first candidate making it, run once
+        for c in valid:
+            if verdict_key(suite, c.content["patch"]) not in known:
+                fresh.setdefault(c.content["patch"], c)
+        results = await asyncio.gather(*(asyncio.to_thread(
+            run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
+            targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            for c in fresh.values()))
+        for c, r in zip(fresh.values(), results):
+            known[verdict_key(suite, c.content["patch"])] = score(c, r, repro, keep).model_dump(mode="json")
+        verdicts = []
+        for c in valid:
+            v = Verdict.model_validate(known[verdict_key(suite, c.content["patch"])])
+            if v.candidate_id != c.id:
+                v.candidate_id, v.details.same_as = c.id, v.candidate_id
+            verdicts.append(v)
+        rounds = [rec.verdicts for rec in ctx.history_of("patch")] + [verdicts]
+        doubted = distrust(repro["ids"], rounds, self.distrust_after)
+        for v in verdicts:
+            if doubted and v.details.tests:
+                v.details.distrusted = list(doubted)
+                v.feedback += "\n" + "; ".join(f"no candidate of {n} passes {t}: that test may itself be wrong"
+                                               for t, n in doubted.items())
+        return verdicts
+
+    @staticmethod
+    def tried(ctx: StepContext) -> set[str]:
+        """Keys (`verdict_key`) of the patches already checked against the current tests."""
+        return set(ctx.memo.get("verdicts", {}))
+
+    async def _baseline(self, ctx: StepContext, repo: Path, base: str, existing: list[str]) -> dict[str, str]:
+        if "baseline" not in ctx.memo:  # once per run; checkpointed with the stage's memo
+            res = await asyncio.to_thread(run_checks, repo, base, targets=existing,
+                                          sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            ctx.memo["baseline"] = {k: o.outcome for k, o in res.outcomes.items()}
+        return ctx.memo["baseline"]
+
+
+def distrust(repro_ids: list[str], rounds: list[list[Verdict]], after: int) -> dict[str, int]:
+    """{test: candidates run against it} for each reproduction test that candidates of at least
+    `after` rounds (patch steps) ran against and none passed."""
+    out = {}
+    for t in repro_ids:
+        ran = [[v.details.tests[t].passed for v in r if t in v.details.tests] for r in rounds]
+        ran = [r for r in ran if r]
+        if len(ran) >= after and not any(any(r) for r in ran):
+            out[t] = sum(len(r) for r in ran)
+    return out
+
+
+def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[str]) -> Verdict:
+    """`repro`: `kept_tests(...)` (ids, and the base commit's failure signatures per test file)."""
+    repro_ids, base = repro["ids"], repro.get("base", {})
+    if res.patch_error:
+        return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=f"patch does not apply: {res.patch_error}",
+                       details=PatchDetails(reproductions=len(repro_ids)))
+    fixed = [t for t in repro_ids if res.passed(t)]
+    # ran to an assertion (no collection or import error) but failed differently than on the base commit
+    seen = {t: node_signatures(res.messages(), t) for t in repro_ids}
+    moved = [t for t in repro_ids if t not in fixed and res.outcome(t) == "failed" and base.get(t)
+             and seen[t] != base[t]]
+    regressions = [t for t in keep if not res.passed(t)]
+    g = (len(keep) - len(regressions)) / len(keep) if keep else 1.0
+    # Any patch that keeps the existing tests green (score ≥ 0.3) outranks any patch that breaks
+    # one (0.1-0.29); within each group, the share of reproduction tests it fixes decides. A patch
+    # that fixes the reproduction but breaks a few tests is still worth refining (≥ 0.2).
+    if repro_ids:
+        r = (len(fixed) + MOVED_CREDIT * len(moved)) / len(repro_ids)
+        value = 0.1 + 0.19 * r * g if regressions else 0.3 + 0.7 * r
+        passed, uncertainty = (not regressions and len(fixed) == len(repro_ids)), 0.2
+    else:
+        value, passed, uncertainty = (0.1 + 0.19 * g if regressions else 0.5), None, 1.0
+    tests: dict[str, TestOutcome] = {}
+    for t in repro_ids:
+        o = res.outcomes.get(t) or TestOutcome(outcome="error", message="no outcome")
+        tests[t] = o.model_copy(update={
+            "credit": MOVED_CREDIT if t in moved else 0.0,
+            "signature": "passed" if t in fixed else "changed: " + repr(sorted(seen[t].items()))
+            if t in moved else "as on the base commit"})
+    for t in keep:
+        tests[t] = res.outcomes.get(t) or TestOutcome(outcome="error", message="no outcome")
+    failing = [t for t in repro_ids if not res.passed(t)] + regressions
+    feedback = ("all checks pass" if not failing else
+                "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
+    return Verdict(candidate_id=cand.id, score=value, passed=passed, uncertainty=uncertainty, feedback=feedback,
+                   details=PatchDetails(tests=tests, fixed=len(fixed), moved=moved, reproductions=len(repro_ids),
+                                        regressions=regressions))
