@@ -30,11 +30,13 @@ JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (p
 @app.command()
 def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humaneval | humaneval-single | swe"),
         problem: Optional[str] = typer.Option(None, "--problem", "-p",
-                                              help="The task: a HumanEval id (0 or HumanEval/0), or an instance id of --instance"),
+                                              help="The task: a HumanEval id (0 or HumanEval/0), or an instance "
+                                                   "id of --instance"),
         instance: Optional[Path] = typer.Option(None, "--instance", help="swe: a SWE-bench instances file"),
         model: str = ModelOpt, budget: Optional[str] = BudgetOpt, budget_file: Optional[Path] = BudgetFileOpt,
         k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step"),
-        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/<time>-<id>)"),
+        run_dir: Optional[Path] = typer.Option(None, "--run-dir",
+                                               help="Where to write the run (default runs/<time>-<id>)"),
         sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
         as_json: bool = JsonOpt) -> None:
     """Run one task through a registered pipeline, checkpointing every step into RUN_DIR."""

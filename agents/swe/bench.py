@@ -158,7 +158,8 @@ class _Bench:
             try:
                 patch, solve_info = await self._solve(inst, idir)
             except Exception as exc:  # one instance's failure is its report, not the run's end
-                patch, solve_info = None, {"status": "crashed", "error": redact(f"{type(exc).__name__}: {exc}".splitlines()[0])}
+                first = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                patch, solve_info = None, {"status": "crashed", "error": redact(first)}
             with self.lock:
                 self.live.pop(inst.instance_id, None)
         if patch is None:

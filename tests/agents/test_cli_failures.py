@@ -111,7 +111,8 @@ def swe_suite_or_skip(tmp_path_factory):
     if shutil.which("git") is None:
         pytest.skip("needs git")
     out = tmp_path_factory.mktemp("suite")
-    r = subprocess.run([sys.executable, str(ROOT / "examples/swe/build.py"), "--out", str(out), "--only", "confparse-1"],
+    r = subprocess.run([sys.executable, str(ROOT / "examples/swe/build.py"), "--out", str(out),
+                        "--only", "confparse-1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return out / "instances.jsonl"

@@ -16,7 +16,8 @@ from agents.trajectory import run_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
-HOLD = "import sys, time; from agents.trajectory import run_lock\nwith run_lock(sys.argv[1]):\n print('held', flush=True); time.sleep(60)"
+HOLD = ("import sys, time; from agents.trajectory import run_lock\n"
+        "with run_lock(sys.argv[1]):\n print('held', flush=True); time.sleep(60)")
 
 
 def error_lines(stderr: str) -> list[str]:
