@@ -208,7 +208,8 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
         check_model(model, api_base)
         solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "edit_format": edit_format,
                         "cost_model": cost, "models": {},
-                        "model_options": {"api_base": api_base} if api_base else None}
+                        "model_options": {"api_base": api_base} if api_base else None,
+                        "config": {"api_base": api_base, "price": price}}  # in run.json: `resume` needs them
     ensure_dir(out, "--out")  # last: every input was valid
     cpus = os.cpu_count() or 1
     return {"insts": insts, "preds": preds, "solve": solve, "solve_kwargs": solve_kwargs, "out": out,

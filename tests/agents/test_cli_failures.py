@@ -128,6 +128,8 @@ def test_through_the_cli_bench_swe_scores_refused_connections_as_error(swe_suite
     assert summary["error_ids"] == ["confparse-1"] and summary["unresolved"] == 0, summary
     rep = json.loads((tmp_path / "out" / "confparse-1" / "report.json").read_text())
     assert rep["reason"].startswith("solve failed: ") and "connection" in rep["reason"].lower()
+    cfg = json.loads((tmp_path / "out" / "confparse-1" / "run" / "run.json").read_text())["config"]
+    assert cfg["pipeline"] == "swe" and cfg["api_base"] == "http://127.0.0.1:9/v1"  # `resume` can rebuild it
 
 
 def test_through_the_cli_bench_humaneval_scores_refused_connections_as_error(tmp_path):
