@@ -82,3 +82,13 @@ def test_extend_is_checked_at_every_level_and_holds_nothing_when_refused():
     assert stage.reserved.model_calls == 2 and r.amount.model_calls == 2
     r.settle(Spend(model_calls=2))
     assert run.spent.model_calls == 2 and run.reserved.is_zero() and stage.overruns == 0
+
+
+def test_stages_without_a_share_split_the_remainder():
+    from budgets.shares import fraction_of_remaining as f
+
+    # share=0.25 then share=None: the first stage gets a quarter, not everything (graph.py `_share`)
+    assert f([0.25, None], 0) == pytest.approx(0.25) and f([0.25, None], 1) == 1.0
+    assert f([None, 0.5, None], 0) == pytest.approx(0.25) and f([None, 0.5, None], 1) == pytest.approx(2 / 3)
+    assert f([None, None], 0) is None and f([0.6, 0.6, None], 2) is None
+    assert f([0.5, 0.5], 0) == pytest.approx(0.5) and f([0.5, 0.5], 1) == 1.0

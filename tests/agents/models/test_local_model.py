@@ -57,3 +57,17 @@ async def test_local_prompt_bound_uses_the_tokenizer(smollm2):
     bound = smollm2.count_tokens_upper_bound(messages)
     out = await smollm2.complete(messages, GenerationParams(max_tokens=1))
     assert out.usage.input_tokens <= bound < 0.6 * chars_upper_bound(messages)
+
+
+async def test_call_timeout_interrupts_a_long_prompt(smollm2):
+    """The deadline is checked between prompt batches, not only once generation starts."""
+    import time
+
+    long = [{"role": "user", "content": "cat " * 1900}]
+    bound = smollm2.count_tokens_upper_bound(long)  # also loads the model, outside the timed call
+    t0 = time.monotonic()
+    with pytest.raises(ModelTimeout) as info:
+        await smollm2.complete(long, GenerationParams(max_tokens=4, timeout=0.1))
+    took = time.monotonic() - t0
+    # stopped inside the prompt: the interrupted prompt is charged its whole upper bound
+    assert info.value.usage.input_tokens == bound and info.value.usage.calls == 1, took

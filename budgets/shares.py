@@ -1,0 +1,26 @@
+"""How a run's budget is split over its stages.
+
+A stage with a `share` gets that fraction of the run; stages without one split what the explicit
+shares leave, equally (if the explicit shares leave nothing, a stage without one is capped only by
+the run: it gets whatever is left). Slices are carved from what *remains* when a stage starts, so
+what earlier stages did not use flows to later ones: stage i gets
+`share_i / (share_i + share_{i+1} + ... )` of the remaining budget, and the last stage all of it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def fraction_of_remaining(shares: Sequence[float | None], index: int) -> float | None:
+    """The fraction of the remaining budget stage `index` gets (None: no slice of its own; every
+    stage without a share when none has one, or when the explicit shares leave nothing)."""
+    if all(s is None for s in shares):
+        return None
+    explicit = sum(s for s in shares if s is not None)
+    unnamed = sum(1 for s in shares if s is None)
+    rest = max(0.0, 1.0 - explicit) / unnamed if unnamed else 0.0
+    own = shares[index] if shares[index] is not None else rest
+    if own <= 0.0:
+        return None if shares[index] is None else 0.0
+    later = sum(s if s is not None else rest for s in shares[index:])
+    return min(1.0, own / later) if later > 0 else 1.0
