@@ -1,0 +1,55 @@
+"""`ctx.memo` is checkpointed: what a stage wrote in step 0 is still there after a SIGKILL and a
+resume in a fresh process, and typed verdict details read back from trajectory.jsonl keep their
+subclass (tests/agents/memo_pipeline.py is the pipeline)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("memo_pipeline.py")
+ROOT = Path(__file__).resolve().parents[2]
+STEPS = 10
+
+
+def launch(run_dir, *extra):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, str(SCRIPT), str(run_dir), *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(proc):
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def contents(traj: Path) -> list[list[str]]:
+    return [json.loads(line)["candidates"][0]["content"].split("|") for line in traj.read_text().splitlines()]
+
+
+def test_memo_survives_sigkill_and_resume(tmp_path):
+    victim = launch(tmp_path / "run")
+    traj = tmp_path / "run" / "trajectory.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if traj.exists() and len(traj.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    before = contents(traj)
+    assert 3 <= len(before) < STEPS, "the kill must land mid-run"
+    token = before[0][0]
+    assert all(c[0] == token for c in before)
+
+    resumed = finish(launch(tmp_path / "run", "--resume"))
+    assert resumed["steps"] == STEPS and resumed["calls"] < STEPS  # the steps before the kill were not redone
+    after = contents(traj)
+    assert [int(c[1]) for c in after] == list(range(STEPS))
+    assert {c[0] for c in after} == {token}, "the resumed steps saw another memo token: the memo was lost"
+    assert all(c[2] == "True" for c in after), "earlier verdicts came back without their Details subclass"
+    assert resumed["memo"] == {"token": token, "steps": list(range(STEPS))}  # a killed step's writes not kept twice
+    assert resumed["answer"].startswith(token)
