@@ -168,16 +168,26 @@ class LiteLLMModel:
                 tally.budget_stopped = True
                 break
             granted += 1
+        async def one(i: int) -> list[Choice]:
+            try:
+                return (await self._request(messages, params, tally, n=1, seed=seed(first + i), prepaid=True))[:1]
+            except BudgetStop:
+                if granted == 1:
+                    raise
+                tally.budget_stopped = True  # its retry was refused: keep the samples the others paid for
+                return []
+
         if granted == 1:
-            return (await self._request(messages, params, tally, n=1, seed=seed(first), prepaid=True))[:1]
+            return await one(0)
         try:  # TaskGroup: the first failure cancels the other requests
             async with asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(self._request(messages, params, tally, n=1, seed=seed(first + i),
-                                                      prepaid=True))
-                         for i in range(granted)]
+                tasks = [tg.create_task(one(i)) for i in range(granted)]
         except BaseExceptionGroup as eg:
             raise _first_error(eg) from None
-        return [t.result()[0] for t in tasks]
+        choices = [c for t in tasks for c in t.result()]
+        if granted and not choices:
+            raise BudgetStop(f"model {self.name}: the budget refused the retries of every request")
+        return choices
 
     async def _request(self, messages: list[Message], params: GenerationParams, tally: _Tally,
                        *, n: int, seed: int | None, prepaid: bool = False) -> list[Choice]:

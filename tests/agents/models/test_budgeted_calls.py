@@ -133,3 +133,13 @@ def test_usd_cap_needs_a_priced_model() -> None:
                        cost_model=CostModel())
     with pytest.raises(BudgetError, match="tokns"):
         calls.check_budget(Budget.parse("tokns=300"), tools={"run_tests"}, models=[], cost_model=CostModel())
+
+
+async def test_a_refused_retry_in_a_fan_out_keeps_the_paid_samples(fake_openai_server_factory) -> None:
+    server = fake_openai_server_factory(fault_rate=0.5, faults=("429",), seed=11)
+    model = api(server, supports_n=False, max_retries=10)
+    tracker = BudgetTracker(Budget(model_calls=5))
+    out = await calls.complete(model, tracker, MSGS, GenerationParams(n=4, max_tokens=4, seed=1))
+    assert len(server.requests) == tracker.spent.model_calls == 5  # 4 + the one retry the cap held
+    assert out.raw["budget_stopped"] and 1 <= len(out.choices) == len(server.completed()) < 4
+    assert tracker.overruns == 0
