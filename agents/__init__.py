@@ -9,9 +9,10 @@ from typing import Any
 
 _EXPORTS = {
     "StepContext": "agents.context", "AcceptController": "agents.controllers", "LLMController": "agents.controllers",
-    "RuleController": "agents.controllers", "Pipeline": "agents.graph", "run": "agents.graph",
+    "RuleController": "agents.controllers", "EpisodeController": "agents.controllers", "Pipeline": "agents.graph", "run": "agents.graph",
     "Runtime": "agents.runtime", "ModelStage": "agents.stage", "Stage": "agents.stage",
-    "Candidate": "agents.state", "Decision": "agents.state", "RunResult": "agents.state", "Selection": "agents.state",
+    "Candidate": "agents.state", "SampleRequest": "agents.state", "Details": "agents.state",
+    "TestOutcome": "agents.state", "Decision": "agents.state", "RunResult": "agents.state", "Selection": "agents.state",
     "StageResult": "agents.state", "StepRecord": "agents.state", "Task": "agents.state", "Verdict": "agents.state",
     "ExecSpec": "agents.verifiers", "ExecutionVerifier": "agents.verifiers", "JudgeVerifier": "agents.verifiers",
     "ParseVerifier": "agents.verifiers",

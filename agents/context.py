@@ -33,6 +33,7 @@ class StepContext:
         self.results, self.history, self.result = results, history, result
         self.step, self.mode = step, mode
         self.errors: list[str] = []
+        self.current_observation: dict[str, Any] | None = None  # set once this step's winner is applied
         self.finished = 0  # generation finish counter (first-finish order)
 
     # ---- what the agent sees --------------------------------------------------------------------
@@ -54,11 +55,27 @@ class StepContext:
 
     @property
     def observation(self) -> dict[str, Any] | None:
-        """What applying the last winner of this stage returned (interactive stages)."""
+        """What applying the last winner of this stage returned (interactive stages): during a step,
+        the previous step's; once this step's winner was applied, that (`current_observation`)."""
+        if self.current_observation is not None:
+            return self.current_observation
         for rec in reversed(self.history):
             if rec.observation is not None:
                 return rec.observation
         return None
+
+    def episode(self) -> list[tuple[Candidate | None, dict[str, Any] | None]]:
+        """The actions taken in this stage's current episode (since the last pivot, which resets it)
+        and what each observed, oldest first; this step's own is not included."""
+        steps: list[tuple[Candidate | None, dict[str, Any] | None]] = []
+        if self.mode == "pivot":  # this step starts a new episode
+            return steps
+        for rec in self.history:
+            if rec.mode == "pivot":
+                steps = []
+            winner = next((c for c in rec.candidates if rec.selection and c.id == rec.selection.winner), None)
+            steps.append((winner, rec.observation))
+        return steps
 
     def output(self, stage: str) -> Any:
         """The accepted (or best-so-far) content of an earlier stage."""

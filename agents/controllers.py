@@ -17,7 +17,7 @@ from agents.state import Decision, Selection, Verdict
 if TYPE_CHECKING:
     from agents.context import StepContext
 
-__all__ = ["Controller", "RuleController", "AcceptController", "LLMController"]
+__all__ = ["Controller", "RuleController", "AcceptController", "LLMController", "EpisodeController"]
 
 
 _SCHEMA = {"type": "object", "properties": {
@@ -94,3 +94,44 @@ class LLMController(BaseModel):
             return Decision(action=data["action"], reason="llm: " + str(data.get("reason", ""))[:300])
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:  # an unusable answer: the rules decide
             return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unusable: {type(e).__name__})")
+
+
+class EpisodeController(BaseModel):
+    """For interactive stages (act → observe, one action per step). The observation an `apply`
+    returns may say `done` (the episode ended), `success` (it ended well) and `error` (the action
+    failed, e.g. it named a missing element). Rules, in order:
+
+    - accept when the observation says done and not `success: False`;
+    - stop at `max_steps` actions or when the stage's (episode's) budget cannot pay another step;
+    - pivot (reset the episode, try a different plan) after `lost_after` failed actions in a row,
+      or an episode that ended unsuccessfully, up to `max_pivots` times;
+    - otherwise dig deeper: take the next action on this path.
+    """
+
+    max_steps: int = 8
+    max_pivots: int = 1
+    lost_after: int = 2
+    min_fraction_left: float = 0.0
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        obs = ctx.current_observation or {}
+        failed = obs.get("success") is False
+        if obs.get("done") and not failed:
+            return Decision(action="accept", reason=f"episode done: {str(obs.get('summary', obs))[:200]}")
+        if ctx.step + 1 >= self.max_steps:
+            return Decision(action="stop", reason=f"action limit {self.max_steps} reached")
+        if not ctx.can_afford_another_step(margin=self.min_fraction_left):
+            return Decision(action="stop", reason=f"budget left ({ctx.budget_text()}) cannot pay another action")
+        # this step failed if no valid action won or the action errored; count the failures in a row
+        latest = obs if selection.winner is not None else {"error": "no valid action"}
+        errors = 0
+        for o in reversed([o or {"error": "no valid action"} for _, o in ctx.episode()] + [latest]):
+            if not o.get("error"):
+                break
+            errors += 1
+        if (failed or obs.get("done") or errors >= self.lost_after) and ctx.result.pivots < self.max_pivots:
+            why = "the episode ended unsuccessfully" if failed or obs.get("done") else f"{errors} failed actions in a row"
+            return Decision(action="pivot", reason=f"{why}: reset and try a different plan")
+        if failed or obs.get("done"):
+            return Decision(action="stop", reason="the episode ended unsuccessfully and no pivots are left")
+        return Decision(action="dig_deeper", reason="take the next action on this path")

@@ -154,7 +154,7 @@ class Stage:
             try:
                 winner = next((c for c in candidates if c.id == selection.winner), None)
                 if winner is not None:
-                    record.observation = await self.apply(ctx, winner)
+                    record.observation = ctx.current_observation = await self.apply(ctx, winner)
                 record.decision = await self.controller.decide(ctx, selection, ctx.result.verdict)
             except BudgetExceeded as e:
                 ctx.errors.append(f"budget: {e}")
