@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from agents import Candidate, Pipeline, RuleController, Runtime, Stage, Task, Verdict, run
 from agents.controllers import AcceptController
 from agents.models.scripted import ScriptedModel
@@ -207,3 +209,51 @@ async def test_typed_details_come_back_as_their_subclass(tmp_path):
     assert resumed.stages["typed"].verdict.details.flavour == best.flavour
     raw = json.loads((tmp_path / "r" / "result.json").read_text())
     assert raw["stages"]["typed"]["verdict"]["details"]["flavour"] == best.flavour  # not cut to the base fields
+
+
+# ---- the Details registry (in a subprocess: a class definition changes the registry for good) -------
+DETAILS_KIND_HIJACK = (
+    "Details.__pydantic_init_subclass__ (agents/state.py) registers every subclass under its `kind` default "
+    "without checking it: a subclass that keeps kind='generic' takes over every plain verdict read back, and a "
+    "second subclass with the same kind silently replaces the first")
+
+
+def _details_probe(body: str) -> str:
+    import subprocess
+    import sys
+
+    code = "from agents.state import Details, Verdict\n" + body
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+@pytest.mark.xfail(strict=True, reason=DETAILS_KIND_HIJACK)
+def test_a_details_subclass_without_its_own_kind_does_not_take_over_generic_details():
+    seen = _details_probe(
+        "try:\n"
+        "    class Extra(Details):\n"
+        "        extra: int = 0\n"
+        "except TypeError:\n"
+        "    pass\n"
+        "v = Verdict.model_validate_json(Verdict(candidate_id='a').model_dump_json())\n"
+        "print(type(v.details).__name__)\n")
+    assert seen == "Details"
+
+
+@pytest.mark.xfail(strict=True, reason=DETAILS_KIND_HIJACK)
+def test_two_details_subclasses_cannot_share_a_kind():
+    seen = _details_probe(
+        "class A(Details):\n"
+        "    kind: str = 'dup'\n"
+        "    a: int = 1\n"
+        "try:\n"
+        "    class B(Details):\n"
+        "        kind: str = 'dup'\n"
+        "        b: int = 2\n"
+        "except TypeError:\n"
+        "    print('refused'); raise SystemExit\n"
+        "d = Verdict.model_validate({'candidate_id': 'x', 'details': A(a=5).model_dump()}).details\n"
+        "print(type(d).__name__, getattr(d, 'a', None))\n")
+    assert seen in ("refused", "A 5")
