@@ -211,6 +211,21 @@ async def test_typed_details_come_back_as_their_subclass(tmp_path):
     assert raw["stages"]["typed"]["verdict"]["details"]["flavour"] == best.flavour  # not cut to the base fields
 
 
+# ---- aggregate -----------------------------------------------------------------------------------
+async def test_an_aggregator_merges_the_samples_and_the_samples_stay_in_the_trajectory(tmp_path):
+    from agents.strategies import BordaMerge
+
+    stage = Stage("vote", k=3, aggregator=BordaMerge(keep=2), controller=AcceptController())
+    stage.prompt = lambda ctx: [{"role": "user", "content": "rank"}]
+    stage.parse = lambda ctx, request, text: text.split()
+    result = await run(Pipeline([stage]), Task(id="t"), Runtime(model=ScriptedModel(["a b", "b c", "b a"])),
+                       run_dir=tmp_path / "r")
+    rec = records(tmp_path / "r")[0]
+    assert [s.content for s in rec.samples] == [["a", "b"], ["b", "c"], ["b", "a"]]
+    assert [c.source for c in rec.candidates] == ["aggregate"] and rec.candidates[0].content == ["b", "a"]
+    assert rec.selection.winner == rec.candidates[0].id and result.answer == ["b", "a"]
+
+
 # ---- the Details registry (in a subprocess: a class definition changes the registry for good) -------
 DETAILS_KIND_HIJACK = (
     "Details.__pydantic_init_subclass__ (agents/state.py) registers every subclass under its `kind` default "
