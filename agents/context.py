@@ -34,6 +34,7 @@ class StepContext:
         self.step, self.mode = step, mode
         self.errors: list[str] = []
         self.current_observation: dict[str, Any] | None = None  # set once this step's winner is applied
+        self.out_of_budget: str | None = None  # why the budget refused part of this step, if it did
         self.finished = 0  # generation finish counter (first-finish order)
 
     # ---- what the agent sees --------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from budgets import BudgetExceeded
+
 from agents.models.base import GenerationParams
 from agents.protocols import Controller
 from agents.state import Decision, Selection, Verdict
@@ -92,6 +94,8 @@ class LLMController(BaseModel):
                                        model=self.model, purpose="controller")
             data = json.loads(texts[0])
             return Decision(action=data["action"], reason="llm: " + str(data.get("reason", ""))[:300])
+        except BudgetExceeded as e:  # the question itself is unaffordable: the rules decide
+            return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unaffordable: {e})")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:  # an unusable answer: the rules decide
             return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unusable: {type(e).__name__})")
 

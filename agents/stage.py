@@ -105,7 +105,11 @@ class Stage:
             except BudgetExceeded as e:
                 if not out:
                     raise
-                ctx.errors.append(f"budget: {e}; kept the {len(out)} samples drawn before it")
+                why = f"{e}; kept the {len(out)} samples drawn before it"
+                if _step_cap(ctx, e):  # this step's own cap: the step ends here, the stage goes on
+                    ctx.errors.append(f"budget: {why}")
+                else:
+                    ctx.out_of_budget = why
                 break
         return out
 
@@ -127,11 +131,15 @@ class Stage:
         try:
             candidates = await self.propose(ctx)
         except BudgetExceeded as e:
-            out_of_budget = str(e)
+            if _step_cap(ctx, e):
+                ctx.errors.append(f"budget: {e}")
+            else:
+                out_of_budget = str(e)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - a stage that cannot propose ends its step with nothing
             ctx.errors.append(f"propose: {type(e).__name__}: {str(e)[:300]}")
+        out_of_budget = out_of_budget or ctx.out_of_budget
         if self.aggregator is not None:  # also with no samples: an aggregator may have a prior of its own
             record.samples = candidates
             candidates = await self._guard(ctx, "aggregate", self.aggregator.aggregate(ctx, candidates), candidates)
@@ -211,6 +219,11 @@ class Stage:
         current = ctx.result.verdict
         if current is None or verdict.score >= current.score:
             ctx.result.best, ctx.result.verdict = winner, verdict
+
+
+def _step_cap(ctx: "StepContext", e: BudgetExceeded) -> bool:
+    """Whether a refusal came from the step's own slice (`step_budget`), not the stage's or the run's."""
+    return ctx.tracker is not ctx.stage_tracker and getattr(e, "scope", None) == ctx.tracker.path
 
 
 def unverified(candidates: list[Candidate], why: str) -> list[Verdict]:

@@ -34,8 +34,7 @@ class ParseVerifier:
     """No verification beyond parsing: valid candidates score 1, others 0."""
 
     async def verify(self, ctx: "StepContext", candidates: list[Candidate]) -> list[Verdict]:
-        return [Verdict(candidate_id=c.id, score=1.0 if c.valid else 0.0, passed=c.valid,
-                        feedback=c.error or "") for c in candidates]
+        return [Verdict(candidate_id=c.id, score=1.0, passed=True) for c in candidates if c.valid]
 
 
 class ExecSpec(BaseModel):

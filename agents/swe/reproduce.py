@@ -30,8 +30,10 @@ class KeepFailing:
     name = "keep_failing"
 
     async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
-        good = [v.candidate_id for v in verdicts if v.passed]
-        return Selection(strategy=self.name, winner=good[0] if good else None, ranking=good,
+        valid = {c.id for c in candidates if c.valid}
+        good = [v.candidate_id for v in verdicts if v.passed and v.candidate_id in valid]
+        ranking = good + [c.id for c in candidates if c.id not in good]  # every candidate, kept ones first
+        return Selection(strategy=self.name, winner=good[0] if good else None, ranking=ranking,
                          scores={v.candidate_id: v.score for v in verdicts},
                          reason=f"{len(good)} of {len(candidates)} tests fail on the base commit")
 
