@@ -14,12 +14,6 @@ from agents.models.scripted import ScriptedModel
 from agents.state import SampleRequest, StepRecord
 from budgets import Budget
 
-MID_STEP_PROPOSE_RULE = (
-    "when a request of propose() is refused by the budget after earlier samples were drawn, Stage.propose "
-    "keeps the samples but run_step never sets out_of_budget (agents/stage.py), so the controller decides "
-    "as if nothing happened instead of the documented stop with 'budget exhausted'")
-
-
 def ask(text: str):
     return lambda ctx: [{"role": "user", "content": text}]
 
@@ -131,11 +125,10 @@ def _mid_model() -> ScriptedModel:
     return model
 
 
-@pytest.mark.xfail(strict=True, reason=MID_STEP_PROPOSE_RULE)
 @pytest.mark.parametrize("budget", [
-    Budget(model_calls=1),  # seen: the controller stops, but for "cannot pay for another step", not the rule
-    Budget(tokens=60),      # seen: a request's worst case is 48 tokens, a call costs 20: the controller digs
-], ids=["calls", "tokens"])  # deeper, and the next step is refused at once
+    Budget(model_calls=1),  # before 76e34c6: the controller stopped, for "cannot pay another step", not the rule
+    Budget(tokens=60),      # before 76e34c6: a request's worst case is 48 tokens, a call costs 20: the
+], ids=["calls", "tokens"])  # controller dug deeper and the next step was refused at once
 async def test_budget_out_while_sampling_keeps_paid_samples_and_stops(tmp_path, budget):
     stage = TwoRequests(verifier=ScoreByNumber(), max_tokens=5,
                         controller=RuleController(promising=0.0, max_digs=9, max_steps=9))
