@@ -4,7 +4,8 @@ continues (dig deeper / pivot) when the stage budget cannot pay for another step
 limit; and none raises when the budget cannot pay for what it would ask a model.
 
 Implementations: RuleController, AcceptController, LLMController (a scripted model that always wants
-to go on), PatchController (agents/swe/patch_control.py).
+to go on), PatchController (agents/swe/patch_control.py), EpisodeController (interactive stages: it
+accepts when the observation says the episode is done, not on a score).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, get_args
 
 import pytest
 
-from agents.controllers import AcceptController, LLMController, RuleController
+from agents.controllers import AcceptController, EpisodeController, LLMController, RuleController
 from agents.models.scripted import ScriptedModel
 from agents.protocols import Controller, config_of
 from agents.state import Action, Decision, Selection, StageResult, StepRecord, Verdict
@@ -40,6 +41,7 @@ HARNESSES = {
     "accept": Harness(make=AcceptController, rules=False),
     "llm": Harness(make=LLMController, rules=True),
     "patch": Harness(make=PatchController, rules=True),
+    "episode": Harness(make=EpisodeController, rules=True),
 }
 
 
@@ -100,8 +102,21 @@ async def test_valid_action_and_reason(name, step, score):
 
 @pytest.mark.parametrize("name", impl_params())
 async def test_perfect_best_is_accepted(name):
-    d = await HARNESSES[name].make().decide(_ctx(name), _sel(), _verdict(1.0))
+    ctx = _ctx(name)
+    if name == "episode":  # success is what the environment observed
+        ctx.current_observation = {"done": True, "success": True}
+    d = await HARNESSES[name].make().decide(ctx, _sel(), _verdict(1.0))
     assert d.action == "accept"
+
+
+@pytest.mark.parametrize("observation", [None, {"done": True, "success": False}, {"error": "no such button"}])
+@pytest.mark.parametrize("name", impl_params())
+async def test_observations_do_not_break_the_limits(name, observation):
+    ctx = _ctx(name, step=_max_steps(HARNESSES[name].make()) - 1)
+    ctx.current_observation = observation
+    d = await HARNESSES[name].make().decide(ctx, _sel(), _verdict(0.5))
+    _assert_decision(d)
+    assert d.action not in CONTINUE
 
 
 @pytest.mark.parametrize("name", impl_params())
