@@ -59,8 +59,8 @@ def _max_steps(controller: Any) -> int:
 
 
 def _ctx(name: str, *, step: int = 0, stage_budget: Budget | None = None, spent: Spend | None = None,
-         history: list[StepRecord] | None = None, pivots: int = 0):
-    ctx = make_ctx(model=HARNESSES[name].model(), step=step, history=history, stage_budget=stage_budget,
+         history: list[StepRecord] | None = None, pivots: int = 0, model: ScriptedModel | None = None):
+    ctx = make_ctx(model=model or HARNESSES[name].model(), step=step, history=history, stage_budget=stage_budget,
                    result=StageResult(stage="s", pivots=pivots))
     if spent is not None:
         ctx.stage_tracker.charge(spent)
@@ -168,3 +168,42 @@ async def test_llm_controller_uses_the_model_when_the_rules_allow_it():
     junk.runtime._models[junk.runtime.default_model] = ScriptedModel(default="no json here")
     d = await LLMController().decide(junk, _sel(), _verdict(0.5))
     assert d.action == "dig_deeper" and "llm controller unusable" in d.reason  # the rules' own choice
+
+
+def _max_pivots(controller: Any) -> int | None:
+    if hasattr(controller, "max_pivots"):
+        return controller.max_pivots
+    if hasattr(controller, "fallback"):
+        return controller.fallback.max_pivots
+    return None
+
+
+LLM_PIVOTS_PAST_LIMIT = (
+    "LLMController.decide returns the model's 'pivot' when its RuleController fallback said dig_deeper, "
+    "without checking max_pivots (agents/controllers.py): the model can pivot without limit")
+
+
+def pivot_params() -> list[Any]:
+    out = []
+    for name in HARNESSES:
+        for score in (None, 0.1, 0.5):
+            for obs in (None, {"done": True, "success": False}):
+                bad = name == "llm" and score == 0.5  # the rules would dig deeper; the model says pivot
+                out.append(pytest.param(name, score, obs, id=f"{name}-{score}-{'ended' if obs else 'none'}",
+                                        marks=[pytest.mark.xfail(strict=True, reason=LLM_PIVOTS_PAST_LIMIT)]
+                                        if bad else []))
+    return out
+
+
+@pytest.mark.parametrize(("name", "score", "observation"), pivot_params())
+async def test_never_pivots_past_max_pivots(name, score, observation):
+    controller = HARNESSES[name].make()
+    limit = _max_pivots(controller)
+    if limit is None:
+        pytest.skip("this controller never pivots")
+    wants_pivot = ScriptedModel(default='{"action": "pivot", "reason": "again"}')  # whatever the rules said
+    ctx = _ctx(name, pivots=limit, model=wants_pivot)
+    ctx.current_observation = observation
+    d = await controller.decide(ctx, _sel(None if score is None else "c0"), None if score is None else _verdict(score))
+    _assert_decision(d)
+    assert d.action != "pivot", d.reason
