@@ -25,7 +25,7 @@ from agents.context import StepContext
 from agents.errors import ConfigError
 from agents.runtime import Runtime
 from agents.stage import Stage
-from agents.state import RunResult, StageResult, StepRecord, Task
+from agents.state import RunResult, StageResult, Task
 from agents.trajectory import RunFiles, StepLog
 
 

@@ -15,7 +15,7 @@ from agents.context import StepContext
 from agents.controllers import AcceptController, RuleController
 from agents.graph import Pipeline
 from agents.humaneval.data import docstring_examples
-from agents.models.base import GenerationParams, Message
+from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest, Verdict
 from agents.strategies import BestScore, TestVote, UnionMerge
