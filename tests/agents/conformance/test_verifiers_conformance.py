@@ -3,27 +3,37 @@ one verdict per *valid* candidate, in order, with matching ids and scores in [0,
 candidates get none; and a budget too small to pay for verification gives unverified verdicts
 (score 0, uncertainty 1) instead of raising.
 
-Implementations: ParseVerifier, JudgeVerifier (a scripted judge model) and ExecutionVerifier (the
-`local` sandbox backend running a trivial shell command). The SWE verifiers need git repositories and
-pytest runs per candidate; they are not covered here.
+Implementations: ParseVerifier, JudgeVerifier (a scripted judge model), ExecutionVerifier (the
+`local` sandbox backend running a trivial shell command) and the SWE PatchVerifier (a two-file git
+repository, pytest in the `local` sandbox; candidates are patches). The SWE reproduction verifier is
+not covered (it is the reproduce stage's own, and needs a localize stage's output).
 """
 from __future__ import annotations
 
 import inspect
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents.models.scripted import ScriptedModel
 from agents.protocols import Verifier, config_of
-from agents.state import Candidate, Verdict
+from agents.state import Candidate, Task, Verdict
+from agents.swe.patch_verify import PatchVerifier
 from agents.verifiers import ExecSpec, ExecutionVerifier, JudgeVerifier, ParseVerifier
 from budgets import Budget
 
 from tests.agents.conformance import cands, make_ctx
+
+PATCH_VERIFIER_RAISES = (
+    "PatchVerifier.verify (agents/swe/patch_verify.py) lets BudgetExceeded from run_checks propagate out of its "
+    "asyncio.gather over the baseline and every patch run: a budget that cannot pay gives no verdict at all, and "
+    "when one run of several is refused, the runs already paid for (settled) are discarded and not kept in "
+    "ctx.memo['verdicts'], so a later step pays for them again")
 
 pytestmark = pytest.mark.filterwarnings("ignore:sandbox backend 'local' does not isolate")
 
@@ -42,12 +52,40 @@ class Harness:
     make: Callable[[], Any]
     model: Callable[[], ScriptedModel] = lambda: ScriptedModel(default=_judge)
     starved: Budget | None = None   # a budget that cannot pay for one verification (None: it needs none)
+    content: Callable[[str], Any] = str  # "good"/"bad"/"broken" -> what a candidate of this verifier holds
+    task: Callable[[Path], Task] | None = None  # the task it verifies for (in a temp dir)
+    partial: Budget | None = None   # pays for some of the verifications of `_mixed`, not all
+
+
+GOOD_DIFF = ("--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,3 @@\n def add(a, b):\n-    return a + b\n"
+             "+    # same behaviour\n+    return a + b\n")
+BAD_DIFF = "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a + b\n+    return a - b\n"
+
+
+def _swe_task(tmp: Path) -> Task:
+    repo = tmp / "repo"
+    repo.mkdir()
+    (repo / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_calc.py").write_text("from calc import add\n\n\ndef test_add():\n    assert add(2, 2) == 4\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    base = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    return Task(id="swe", kind="swe", input={"repo_path": str(repo), "base_commit": base, "workdir": str(repo),
+                                             "problem_statement": "add"})
 
 
 HARNESSES = {
     "parse": Harness(make=ParseVerifier),
-    "judge": Harness(make=lambda: JudgeVerifier(rubric="Is it good?"), starved=Budget(model_calls=0)),
-    "execution": Harness(make=lambda: ExecutionVerifier(_exec_build), starved=Budget(tools={"run_tests": 0})),
+    "judge": Harness(make=lambda: JudgeVerifier(rubric="Is it good?"), starved=Budget(model_calls=0),
+                     partial=Budget(model_calls=1)),
+    "execution": Harness(make=lambda: ExecutionVerifier(_exec_build), starved=Budget(tools={"run_tests": 0}),
+                         partial=Budget(tools={"run_tests": 1})),
+    "swe_patch": Harness(make=PatchVerifier, starved=Budget(tools={"run_tests": 0}),
+                         partial=Budget(tools={"run_tests": 2}),  # the base commit and one patch
+                         content=lambda w: {"patch": GOOD_DIFF if w == "good" else BAD_DIFF}, task=_swe_task),
 }
 
 
@@ -56,12 +94,22 @@ def impl_params(xfails: dict[str, str] | None = None) -> list[Any]:
                          if n in (xfails or {}) else []) for n in HARNESSES]
 
 
-def _ctx(name: str, budget: Budget | None = None):
-    return make_ctx(model=HARNESSES[name].model(), budget=budget, sandbox="local")
+@pytest.fixture
+def ctx_for(tmp_path):
+    def make(name: str, budget: Budget | None = None):
+        h = HARNESSES[name]
+        return make_ctx(model=h.model(), budget=budget, sandbox="local", task=h.task(tmp_path) if h.task else None)
+    return make
 
 
-def _mixed() -> list[Candidate]:
-    return cands("good", "bad", "broken", "good", errors={2: "SyntaxError: nope"})
+def _cands(name: str, *which: str) -> list[Candidate]:
+    content = HARNESSES[name].content
+    return cands(*(content(w) for w in which), errors={i: "SyntaxError: nope" for i, w in enumerate(which)
+                                                        if w == "broken"})
+
+
+def _mixed(name: str) -> list[Candidate]:
+    return _cands(name, "good", "bad", "broken", "good")
 
 
 @pytest.mark.parametrize("name", impl_params())
@@ -74,15 +122,15 @@ def test_signature_is_ctx_candidates(name):
 
 
 @pytest.mark.parametrize("name", impl_params())
-async def test_one_verdict_per_valid_candidate_in_order(name):
-    candidates = _mixed()
-    verdicts = await HARNESSES[name].make().verify(_ctx(name), candidates)
+async def test_one_verdict_per_valid_candidate_in_order(name, ctx_for):
+    candidates = _mixed(name)
+    verdicts = await HARNESSES[name].make().verify(ctx_for(name), candidates)
     assert [v.candidate_id for v in verdicts] == [c.id for c in candidates if c.valid]
 
 
 @pytest.mark.parametrize("name", impl_params())
-async def test_scores_in_unit_interval_and_verdicts_serialize(name):
-    verdicts = await HARNESSES[name].make().verify(_ctx(name), _mixed())
+async def test_scores_in_unit_interval_and_verdicts_serialize(name, ctx_for):
+    verdicts = await HARNESSES[name].make().verify(ctx_for(name), _mixed(name))
     assert verdicts
     for v in verdicts:
         assert isinstance(v, Verdict) and 0.0 <= v.score <= 1.0
@@ -91,8 +139,8 @@ async def test_scores_in_unit_interval_and_verdicts_serialize(name):
 
 
 @pytest.mark.parametrize("name", impl_params())
-async def test_good_scores_above_bad(name):
-    by_id = {v.candidate_id: v for v in await HARNESSES[name].make().verify(_ctx(name), cands("good", "bad"))}
+async def test_good_scores_above_bad(name, ctx_for):
+    by_id = {v.candidate_id: v for v in await HARNESSES[name].make().verify(ctx_for(name), _cands(name, "good", "bad"))}
     if name == "parse":  # parsing cannot tell them apart
         assert by_id["c0"].score == by_id["c1"].score == 1.0
     else:
@@ -100,17 +148,17 @@ async def test_good_scores_above_bad(name):
 
 
 @pytest.mark.parametrize("name", impl_params())
-async def test_no_candidates_no_verdicts(name):
-    assert list(await HARNESSES[name].make().verify(_ctx(name), [])) == []
+async def test_no_candidates_no_verdicts(name, ctx_for):
+    assert list(await HARNESSES[name].make().verify(ctx_for(name), [])) == []
 
 
-@pytest.mark.parametrize("name", impl_params())
-async def test_unaffordable_verification_gives_unverified_verdicts(name):
+@pytest.mark.parametrize("name", impl_params({"swe_patch": PATCH_VERIFIER_RAISES}))
+async def test_unaffordable_verification_gives_unverified_verdicts(name, ctx_for):
     h = HARNESSES[name]
     if h.starved is None:
         pytest.skip("this verifier spends nothing")
-    ctx = _ctx(name, budget=h.starved)
-    candidates = _mixed()
+    ctx = ctx_for(name, budget=h.starved)
+    candidates = _mixed(name)
     verdicts = await h.make().verify(ctx, candidates)
     assert [v.candidate_id for v in verdicts] == [c.id for c in candidates if c.valid]
     assert all(v.score == 0.0 and v.uncertainty == 1.0 and not v.passed for v in verdicts)
@@ -118,13 +166,30 @@ async def test_unaffordable_verification_gives_unverified_verdicts(name):
 
 
 @pytest.mark.parametrize("name", impl_params())
-async def test_spend_is_charged_to_the_step_tracker(name):
-    ctx = _ctx(name, budget=Budget(model_calls=100, tools={"run_tests": 100}))
-    await HARNESSES[name].make().verify(ctx, _mixed())
+async def test_spend_is_charged_to_the_step_tracker(name, ctx_for):
+    ctx = ctx_for(name, budget=Budget(model_calls=100, tools={"run_tests": 100}))
+    await HARNESSES[name].make().verify(ctx, _mixed(name))
     spent = ctx.runtime.tracker.spent
     if name == "judge":
         assert spent.model_calls == 3 and ctx.tracker.spent.model_calls == 3
     elif name == "execution":
         assert spent.tools == {"run_tests": 3} and ctx.tracker.spent.tools == {"run_tests": 3}
+    elif name == "swe_patch":  # the base commit once, then two distinct patches (the repeated one is reused)
+        assert spent.tools == {"run_tests": 3} and ctx.tracker.spent.tools == {"run_tests": 3}
     else:
         assert spent.model_calls == 0 and not spent.tools
+
+
+@pytest.mark.parametrize("name", impl_params({"swe_patch": PATCH_VERIFIER_RAISES}))
+async def test_what_the_budget_paid_for_is_kept_when_it_runs_out(name, ctx_for):
+    # a budget that pays for some verifications: those verdicts are real, the others unverified, and
+    # no paid run is thrown away
+    h = HARNESSES[name]
+    if h.partial is None:
+        pytest.skip("this verifier spends nothing")
+    ctx = ctx_for(name, budget=h.partial)
+    candidates = _mixed(name)
+    verdicts = await h.make().verify(ctx, candidates)
+    assert [v.candidate_id for v in verdicts] == [c.id for c in candidates if c.valid]
+    unverified = [v for v in verdicts if v.uncertainty == 1.0 and v.score == 0.0 and v.passed is None]
+    assert 0 < len(unverified) < len(verdicts), [v.feedback[:80] for v in verdicts]
