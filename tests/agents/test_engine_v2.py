@@ -11,8 +11,18 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import Field
 
-from agents import Candidate, Pipeline, RuleController, Runtime, Stage, Task, Verdict, run
+from agents import (
+    Candidate,
+    Pipeline,
+    RuleController,
+    Runtime,
+    Stage,
+    Task,
+    Verdict,
+    run,
+)
 from agents.controllers import AcceptController
 from agents.models.scripted import ScriptedModel
 from agents.state import Details, SampleRequest, StepRecord
@@ -166,7 +176,7 @@ async def test_memo_written_in_step_0_is_visible_in_step_1(tmp_path):
 class FlavourDetails(Details):
     kind: str = "tests.engine_v2.flavour"
     flavour: str = ""
-    lines: list[int] = []
+    lines: list[int] = Field(default_factory=list)
 
 
 class Flavoured:
@@ -237,7 +247,7 @@ def _details_probe(body: str) -> str:
     import sys
 
     code = "from agents.state import Details, Verdict\n" + body
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()

@@ -7,12 +7,22 @@ import json
 
 import pytest
 
-from agents import ModelStage, Pipeline, RuleController, Runtime, Stage, Task, Verdict, run
+from agents import (
+    ModelStage,
+    Pipeline,
+    RuleController,
+    Runtime,
+    Stage,
+    Task,
+    Verdict,
+    run,
+)
 from agents.controllers import AcceptController, LLMController
 from agents.errors import ModelError
 from agents.models.scripted import ScriptedModel
 from agents.state import SampleRequest, StepRecord
 from budgets import Budget
+
 
 def ask(text: str):
     return lambda ctx: [{"role": "user", "content": text}]

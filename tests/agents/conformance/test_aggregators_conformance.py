@@ -20,7 +20,6 @@ from agents.protocols import Aggregator, config_of
 from agents.state import Candidate, Task
 from agents.strategies import AGGREGATORS
 from agents.swe.localize import LocalizeVote
-
 from tests.agents.conformance import make_ctx
 
 
@@ -42,7 +41,7 @@ def _ranked(content: Any) -> list[str]:
 
 
 HARNESSES: dict[str, Harness] = {}
-for _name, _cls in AGGREGATORS.items():
+for _name in AGGREGATORS:
     if _name == "borda":
         HARNESSES[_name] = Harness(
             make=lambda: AGGREGATORS["borda"](prior=lambda ctx: {"prior-item": 0.5}),

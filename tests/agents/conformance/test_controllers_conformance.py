@@ -17,13 +17,17 @@ from typing import Any, get_args
 
 import pytest
 
-from agents.controllers import AcceptController, EpisodeController, LLMController, RuleController
+from agents.controllers import (
+    AcceptController,
+    EpisodeController,
+    LLMController,
+    RuleController,
+)
 from agents.models.scripted import ScriptedModel
 from agents.protocols import Controller, config_of
 from agents.state import Action, Decision, Selection, StageResult, StepRecord, Verdict
 from agents.swe.patch_control import PatchController
 from budgets import Budget, Spend
-
 from tests.agents.conformance import make_ctx
 
 CONTINUE = ("dig_deeper", "pivot")

@@ -18,7 +18,6 @@ from agents.protocols import Strategy, config_of
 from agents.state import Candidate, Selection, Verdict
 from agents.strategies import STRATEGIES, LLMJudge, TestVote, TieBreak
 from agents.swe.reproduce import KeepFailing
-
 from tests.agents.conformance import cands, make_ctx, verdicts_for
 
 KEEP_FAILING_INVALID_NOT_LAST = (
