@@ -34,6 +34,9 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
     chosen = list(arms) if mode == "both" else [mode]
     cfgs = {arm: runtime_config(pipeline=arms[arm], options={"k": k}, model=model, budget=budget, sandbox=sandbox,
                                 api_base=api_base, price=price) for arm in chosen}  # every check before a write
+    for arm in chosen:  # a budget that could not hold is an error before anything is written
+        pipelines.check_budget(pipelines.build(arms[arm], {"k": k}), build_runtime(cfgs[arm]),
+                               pipelines.get(arms[arm]).tools)
     ensure_dir(out, "--out")
     con = Console(stderr=as_json)
     summaries: dict[str, Any] = {}

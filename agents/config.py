@@ -23,7 +23,7 @@ def load_budget(text: str | None, path: Path | None) -> Budget:
         raise ConfigError("give either --budget or --budget-file, not both")
     if path:
         return Budget.from_yaml(path)
-    return Budget.parse(text) if text else Budget()
+    return Budget.parse(text) if text is not None else Budget()  # '' is an error, not "unlimited"
 
 
 def parse_price(text: str | None) -> tuple[float, float] | None:

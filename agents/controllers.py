@@ -93,6 +93,8 @@ class LLMController(BaseModel):
                                        GenerationParams(n=1, max_tokens=96, temperature=0.0, json_schema=_SCHEMA),
                                        model=self.model, purpose="controller")
             data = json.loads(texts[0])
+            if data["action"] == "pivot" and ctx.result.pivots >= self.fallback.max_pivots:
+                return Decision(action=hard.action, reason=f"{hard.reason} (llm asked to pivot; no pivots left)")
             return Decision(action=data["action"], reason="llm: " + str(data.get("reason", ""))[:300])
         except BudgetExceeded as e:  # the question itself is unaffordable: the rules decide
             return Decision(action=hard.action, reason=f"{hard.reason} (llm controller unaffordable: {e})")

@@ -29,6 +29,9 @@ from agents.state import RunResult, StageResult, Task
 from agents.trajectory import RunFiles, StepLog
 
 
+SPEND_JOURNAL = "spend.jsonl"
+
+
 def _merge(a: dict, b: dict) -> dict:
     return {**(a or {}), **(b or {})}
 
@@ -193,6 +196,9 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
     run_id = files.run_id()
     cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": pipeline.max_steps + 5}
     log = StepLog(files)
+    journal = files.dir / SPEND_JOURNAL
+    if not resume:  # every reservation is on disk before its call goes out: a kill loses no spend
+        runtime.tracker.attach_journal(journal)
     async with AsyncSqliteSaver.from_conn_string(str(files.checkpoints)) as saver:
         app = pipeline.build(runtime, checkpointer=saver, log=log)
         inputs: Any = _initial(task, run_id)
@@ -201,8 +207,10 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
             values = snap.values or {}
             started -= files.elapsed_before()
             log.load(values.get("steps") or 0)  # the checkpoint is the truth: later lines are dropped
+            # the checkpoint's ledger, then what the journal recorded after it: calls settled since at
+            # their actual spend, calls a kill left open at their reserved worst case
+            runtime.tracker.restore(values.get("ledger") or {}, journal=journal)
             if values:
-                runtime.tracker.restore(values.get("ledger") or {})
                 if not snap.next and values.get("status") == "running" and (values.get("cursor") or {}).get("stage"):
                     # killed between a step's write and its routing: route again from the stage that ran last
                     last = log.records[-1].stage if log.records else pipeline.stages[0].name

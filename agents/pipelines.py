@@ -53,6 +53,7 @@ class PipelineKind:
     finish: Callable[[Any, dict[str, Any], Path], dict[str, Any]] = _no_extra
     lines: Callable[[dict[str, Any]], list[str]] = field(default=lambda extra: [])
     help: str = ""
+    tools: tuple[str, ...] = ("run_tests",)    # the budgeted tools its stages call (budget keys)
 
 
 _REGISTRY: dict[str, PipelineKind] = {}
@@ -105,13 +106,24 @@ async def execute(cfg: dict[str, Any], run_dir: Path | str, runtime: Any, *,
     from agents.trajectory import run_lock
 
     kind = get(cfg.get("pipeline", ""))
+    pipe = kind.build(cfg.get("options") or {})
+    check_budget(pipe, runtime, kind.tools)  # before anything is written
     run_dir = ensure_dir(run_dir, "run directory")
     with run_lock(run_dir):
-        pipe = kind.build(cfg.get("options") or {})
         task = await asyncio.to_thread(kind.task, cfg, run_dir)
         result = await run_graph(pipe, task, runtime, run_dir=run_dir, config=cfg, resume=resume)
         extra = await asyncio.to_thread(kind.finish, result, cfg, run_dir)
     return result, extra
+
+
+def check_budget(pipe: Pipeline, runtime: Any, tools: tuple[str, ...]) -> None:
+    """A budget that could not hold is an error before anything runs: a cap on a tool the pipeline
+    does not call (a typo: no cap at all), or a usd cap on a model with no known price."""
+    from agents.calls import check_budget as check
+
+    names = {runtime.default_model} | {s.model for s in pipe.stages if s.model}
+    models = [runtime.model(n) for n in sorted(names) if not n.startswith("local/")]  # local: $0, known
+    check(runtime.tracker.budget, tools=tools, models=models, cost_model=runtime.tracker.cost_model)
 
 
 def failure(result: Any) -> str | None:

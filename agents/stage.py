@@ -131,8 +131,10 @@ class Stage:
         try:
             candidates = await self.propose(ctx)
         except BudgetExceeded as e:
-            if _step_cap(ctx, e):
+            if _step_cap(ctx, e) and not ctx.tracker.spent.is_zero():
                 ctx.errors.append(f"budget: {e}")
+            elif _step_cap(ctx, e):  # a fresh step's slice cannot pay one request: no step ever could
+                out_of_budget = f"the step budget cannot pay for one request ({e})"
             else:
                 out_of_budget = str(e)
         except asyncio.CancelledError:

@@ -109,7 +109,17 @@ class Details(BaseModel):
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kw: Any) -> None:
-        Details._kinds[cls.model_fields["kind"].default] = cls
+        """Register a subclass under its own `kind` (one that no base class has): a subclass that
+        keeps its parent's kind does not take over the parent's verdicts; two classes cannot share one."""
+        kind = cls.model_fields["kind"].default
+        inherited = {b.model_fields["kind"].default for b in cls.__mro__[1:]
+                     if isinstance(b, type) and issubclass(b, Details) and "kind" in getattr(b, "model_fields", {})}
+        if kind in inherited:
+            return
+        known = Details._kinds.get(kind)
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"verdict details kind {kind!r} is taken by {known.__module__}.{known.__qualname__}")
+        Details._kinds[kind] = cls
 
     @field_validator("tests", mode="before")
     @classmethod

@@ -22,6 +22,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from budgets import BudgetExceeded
+
 from agents.context import StepContext
 from agents.state import Candidate, TestOutcome, Verdict
 from agents.swe.checks import CheckResult, node_signatures, run_checks
@@ -52,7 +54,11 @@ class PatchVerifier:
         repo, base = Path(ctx.task.input["repo_path"]), ctx.task.input["base_commit"]
         repro = kept_tests(ctx)
         existing = existing_tests(Path(ctx.task.input["workdir"]))
-        baseline = await self._baseline(ctx, repo, base, existing)
+        try:
+            baseline = await self._baseline(ctx, repo, base, existing)
+        except BudgetExceeded as e:  # without the base commit's outcomes no patch can be judged
+            return [Verdict(candidate_id=c.id, score=0.0, passed=None, uncertainty=1.0, feedback=f"not verified: {e}")
+                    for c in candidates if c.valid]
         # regressions are judged per test: every test (node) that passed on the base commit
         keep = [t for t, o in baseline.items() if o == "passed" and ("::" in t or not any(
             k.startswith(t + "::") for k in baseline))]
@@ -66,11 +72,21 @@ class PatchVerifier:
         results = await asyncio.gather(*(asyncio.to_thread(
             run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
             targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
-            for c in fresh.values()))
+            for c in fresh.values()), return_exceptions=True)
+        refused: dict[str, str] = {}  # patch -> why the budget did not pay for its run
         for c, r in zip(fresh.values(), results):
-            known[verdict_key(suite, c.content["patch"])] = score(c, r, repro, keep).model_dump(mode="json")
+            if isinstance(r, BudgetExceeded):
+                refused[c.content["patch"]] = f"not verified: {r}"
+            elif isinstance(r, BaseException):
+                raise r
+            else:  # what was paid for is kept, even when another run was refused
+                known[verdict_key(suite, c.content["patch"])] = score(c, r, repro, keep).model_dump(mode="json")
         verdicts = []
         for c in valid:
+            if c.content["patch"] in refused:
+                verdicts.append(Verdict(candidate_id=c.id, score=0.0, passed=None, uncertainty=1.0,
+                                        feedback=refused[c.content["patch"]]))
+                continue
             v = Verdict.model_validate(known[verdict_key(suite, c.content["patch"])])
             if v.candidate_id != c.id:
                 v.candidate_id, v.details.same_as = c.id, v.candidate_id

@@ -32,7 +32,8 @@ class KeepFailing:
     async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
         valid = {c.id for c in candidates if c.valid}
         good = [v.candidate_id for v in verdicts if v.passed and v.candidate_id in valid]
-        ranking = good + [c.id for c in candidates if c.id not in good]  # every candidate, kept ones first
+        rest = [c for c in candidates if c.id not in good]  # every candidate: kept, other valid, invalid
+        ranking = good + [c.id for c in rest if c.valid] + [c.id for c in rest if not c.valid]
         return Selection(strategy=self.name, winner=good[0] if good else None, ranking=ranking,
                          scores={v.candidate_id: v.score for v in verdicts},
                          reason=f"{len(good)} of {len(candidates)} tests fail on the base commit")

@@ -1,10 +1,14 @@
 """A deterministic, slow three-stage pipeline run in a subprocess by test_resume.py.
 
 usage: python crash_pipeline.py RUN_DIR [--resume]
+
+Every request the model starts is appended to RUN_DIR/../requests.log (before it is answered), so a
+test can count the calls a killed process made.
 """
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from agents import ModelStage, Pipeline, RuleController, Runtime, Task, Verdict, run
 from agents.models.scripted import ScriptedModel
@@ -33,8 +37,20 @@ def pipeline():
                      for n in ("s1", "s2", "s3")])
 
 
+class LoggedModel(ScriptedModel):
+    def __init__(self, log: Path, **kw):
+        super().__init__(**kw)
+        self.log = log
+
+    async def complete(self, messages, params):
+        with self.log.open("a") as f:
+            f.write(f"{messages[-1]['content']}\n")
+        return await super().complete(messages, params)
+
+
 async def main(run_dir, resume):
-    model = ScriptedModel(default=answer, delay=0.15, input_tokens=7)
+    model = LoggedModel(Path(run_dir).parent / f"{Path(run_dir).name}.requests.log", default=answer, delay=0.15,
+                        input_tokens=7)
     rt = Runtime(model=model, budget=Budget(tokens=100_000))
     result = await run(pipeline(), Task(id="crash"), rt, run_dir=run_dir, resume=resume)
     print(json.dumps({"answer": result.answer, "steps": result.steps, "spend": result.spend,

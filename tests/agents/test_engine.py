@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from agents import (AcceptController, Candidate, ModelStage, Pipeline, RuleController, Runtime, Stage, Task,
+from agents import (AcceptController, ModelStage, Pipeline, RuleController, Runtime, Stage, Task,
                     Verdict, run)
-from agents.errors import ModelError, RateLimited
+from agents.errors import RateLimited
 from agents.models.scripted import ScriptedModel
 from agents.strategies import MajorityVote
 from budgets import Budget

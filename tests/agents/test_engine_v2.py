@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from pydantic import Field
 
 from agents import (
@@ -236,10 +235,6 @@ async def test_an_aggregator_merges_the_samples_and_the_samples_stay_in_the_traj
 
 
 # ---- the Details registry (in a subprocess: a class definition changes the registry for good) -------
-DETAILS_KIND_HIJACK = (
-    "Details.__pydantic_init_subclass__ (agents/state.py) registers every subclass under its `kind` default "
-    "without checking it: a subclass that keeps kind='generic' takes over every plain verdict read back, and a "
-    "second subclass with the same kind silently replaces the first")
 
 
 def _details_probe(body: str) -> str:
@@ -253,7 +248,6 @@ def _details_probe(body: str) -> str:
     return out.stdout.strip()
 
 
-@pytest.mark.xfail(strict=True, reason=DETAILS_KIND_HIJACK)
 def test_a_details_subclass_without_its_own_kind_does_not_take_over_generic_details():
     seen = _details_probe(
         "try:\n"
@@ -266,7 +260,6 @@ def test_a_details_subclass_without_its_own_kind_does_not_take_over_generic_deta
     assert seen == "Details"
 
 
-@pytest.mark.xfail(strict=True, reason=DETAILS_KIND_HIJACK)
 def test_two_details_subclasses_cannot_share_a_kind():
     seen = _details_probe(
         "class A(Details):\n"

@@ -1,4 +1,5 @@
-"""A run killed with SIGKILL mid-stage resumes to the same final result, without charging twice."""
+"""A run killed with SIGKILL mid-stage resumes to the same final result: completed steps are neither
+re-run nor charged twice, and what the killed step spent is recorded (the spend journal)."""
 import json
 import os
 import signal
@@ -40,11 +41,18 @@ def test_sigkill_mid_stage_then_resume(tmp_path):
     assert 3 <= done_before < reference["steps"], "the kill must land mid-run"
     assert not (tmp_path / "run" / "result.json").exists()
 
+    victim_requests = len((tmp_path / "run.requests.log").read_text().splitlines())
     resumed = finish(launch(tmp_path / "run", "--resume"))
     assert resumed["answer"] == reference["answer"]
     assert resumed["steps"] == reference["steps"]
-    assert resumed["spend"] == reference["spend"]           # completed steps were not charged twice
-    assert resumed["calls"] < reference["calls"]            # and were not re-run
+    assert resumed["calls"] < reference["calls"]            # completed steps were not re-run
+    # every request either process started is charged, the killed step's too; the one the kill cut
+    # short is charged its worst case (n=2 on a backend that may fan out: 2 requests), never less
+    started = victim_requests + resumed["calls"]
+    assert started <= resumed["spend"]["model_calls"] <= started + 1
+    assert resumed["spend"]["model_calls"] > reference["spend"]["model_calls"]
+    for dim in ("input_tokens", "output_tokens"):           # a call the kill cut short: its worst case
+        assert resumed["spend"][dim] >= reference["spend"][dim]
     lines = [json.loads(x) for x in traj.read_text().splitlines()]
     assert len(lines) == reference["steps"]
     assert [(r["stage"], r["step"]) for r in lines] == sorted({(r["stage"], r["step"]) for r in lines},

@@ -65,13 +65,16 @@ async def test_failed_actions_in_a_row_pivot_then_the_action_limit_stops(tmp_pat
 
 
 async def test_each_action_has_its_own_budget(tmp_path):
-    """A step budget too small for one call ends that step with no action (the error names the
-    step's slice); the episode goes on under the controller's rules, not the run's budget rule."""
+    """Every action gets its own slice (`step_budget`): one that cannot pay for a single call stops
+    the episode at once (no step ever could) instead of spinning through empty steps."""
     result, steps, _ = await _run([call("calc", "1+1")] * 4, tmp_path, step_budget=Budget(tokens=10))
-    assert all(s["candidates"] == [] and any("run/act/step" in e for e in s["errors"]) for s in steps)
-    assert [s["decision"]["action"] for s in steps][:2] == ["dig_deeper", "pivot"]
-    assert not any("budget exhausted" in s["decision"]["reason"] for s in steps)
-    assert result.spend["model_calls"] == 0
+    assert len(steps) == 1 and steps[0]["candidates"] == []
+    assert "step budget cannot pay for one request" in steps[0]["decision"]["reason"]
+    assert "run/act/step0" in steps[0]["decision"]["reason"] and result.spend["model_calls"] == 0
+    ok, ok_steps, _ = await _run([call("calc", "12*7+5"), call("answer", "89")], tmp_path / "ok",
+                                 step_budget=Budget(tokens=2000))
+    assert [s["decision"]["action"] for s in ok_steps] == ["dig_deeper", "accept"]
+    assert all(s["spend"]["input_tokens"] + s["spend"]["output_tokens"] <= 2000 for s in ok_steps)
 
 
 def test_calc_never_executes_code():

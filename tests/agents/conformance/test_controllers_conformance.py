@@ -182,9 +182,6 @@ def _max_pivots(controller: Any) -> int | None:
     return None
 
 
-LLM_PIVOTS_PAST_LIMIT = (
-    "LLMController.decide returns the model's 'pivot' when its RuleController fallback said dig_deeper, "
-    "without checking max_pivots (agents/controllers.py): the model can pivot without limit")
 
 
 def pivot_params() -> list[Any]:
@@ -192,10 +189,7 @@ def pivot_params() -> list[Any]:
     for name in HARNESSES:
         for score in (None, 0.1, 0.5):
             for obs in (None, {"done": True, "success": False}):
-                bad = name == "llm" and score == 0.5  # the rules would dig deeper; the model says pivot
-                out.append(pytest.param(name, score, obs, id=f"{name}-{score}-{'ended' if obs else 'none'}",
-                                        marks=[pytest.mark.xfail(strict=True, reason=LLM_PIVOTS_PAST_LIMIT)]
-                                        if bad else []))
+                out.append(pytest.param(name, score, obs, id=f"{name}-{score}-{'ended' if obs else 'none'}"))
     return out
 
 

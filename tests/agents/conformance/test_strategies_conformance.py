@@ -20,9 +20,6 @@ from agents.strategies import STRATEGIES, LLMJudge, TestVote, TieBreak
 from agents.swe.reproduce import KeepFailing
 from tests.agents.conformance import cands, make_ctx, verdicts_for
 
-KEEP_FAILING_INVALID_NOT_LAST = (
-    "KeepFailing.select ranks the kept candidates first and then every other candidate in input order "
-    "(agents/swe/reproduce.py), so an invalid candidate can rank before a valid one")
 
 FACTORIES: dict[str, Callable[[], Any]] = {name: cls for name, cls in STRATEGIES.items()}
 FACTORIES["tiebreak"] = lambda: TieBreak(primary=TestVote(), judge=LLMJudge())
@@ -84,9 +81,7 @@ def ranked_params() -> list[Any]:
     out = []
     for name in FACTORIES:
         for scenario in scenarios():
-            marks = ([pytest.mark.xfail(strict=True, reason=KEEP_FAILING_INVALID_NOT_LAST)]
-                     if name == "keep_failing" and scenario == "mixed" else [])
-            out.append(pytest.param(name, scenario, marks=marks, id=f"{name}-{scenario}"))
+            out.append(pytest.param(name, scenario, id=f"{name}-{scenario}"))
     return out
 
 

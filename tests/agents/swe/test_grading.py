@@ -4,7 +4,6 @@ import json
 import pytest
 
 from agents.swe.grading import grade
-from agents.swe.instances import Instance
 
 SUBSET = ["confparse-1", "cronparse-1", "mdtable-2", "spans-2"]  # 4 repos; mdtable-2's fix spans two modules
 
