@@ -13,13 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from budgets import Budget, CostModel
-
 from agents.graph import Pipeline, run
 from agents.humaneval.runner_script import make_spec, read_verdict
 from agents.models.base import Model
 from agents.runtime import Runtime
 from agents.state import Task
+from budgets import Budget, CostModel
 
 RUNNER = (Path(__file__).parent / "runner_script.py").read_text()
 

@@ -124,7 +124,7 @@ def child(rfd: int, wfd: int) -> None:
     first = json.loads(inp.readline())
     ns = {"__name__": "solution"}
     try:
-        exec(compile(first["source"], "solution.py", "exec"), ns)
+        exec(compile(first["source"], "solution.py", "exec"), ns)  # noqa: S102 - running code is the point
         fn = ns[first["entry_point"]]
     except BaseException as e:  # noqa: BLE001 - any failure to load is reported, not raised
         send({"load_error": f"{type(e).__name__}: {str(e)[:300]}"})
@@ -226,7 +226,7 @@ def _no_dump() -> None:
 
 def _run(spec: dict) -> dict:
     ns: dict = {"__name__": "harness"}
-    exec(compile(spec["prompt"], "prompt.py", "exec"), ns)
+    exec(compile(spec["prompt"], "prompt.py", "exec"), ns)  # noqa: S102 - running code is the point
     limit, cand = float(spec["timeout"]), None
     signal.signal(signal.SIGALRM, _timeout)
     checks = [None] if spec["mode"] == "check" else spec["tests"]
@@ -242,10 +242,10 @@ def _run(spec: dict) -> dict:
                 ns[spec["entry_point"]] = cand  # the prompt's own helpers call it too
                 env = dict(ns)
                 if test is None:
-                    exec(compile(spec["test"], "test.py", "exec"), env)
+                    exec(compile(spec["test"], "test.py", "exec"), env)  # noqa: S102 - running code is the point
                     env["check"](cand)
                 else:
-                    exec(test, env)
+                    exec(test, env)  # noqa: S102 - running code is the point
                 results[str(i)] = [True, ""]
             except BaseException as e:  # noqa: BLE001 - a failed check, whatever it raised
                 signal.setitimer(signal.ITIMER_REAL, 0)

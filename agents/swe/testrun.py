@@ -210,10 +210,10 @@ def _records(stdout: str, nonce: str) -> tuple[list[dict], str]:
             rec = json.loads(line[len(tag):])
         except ValueError:
             continue  # a line cut short by a kill
-        fields = _FIELDS.get(rec.get("kind")) if isinstance(rec, dict) else None
-        if fields is not None and all(isinstance(rec.get(k), t) for k, t in fields.items()):
-            if rec["kind"] != "collected" or all(isinstance(i, str) for i in rec["ids"]):
-                records.append(rec)
+        fields = _FIELDS.get(rec["kind"]) if isinstance(rec, dict) and isinstance(rec.get("kind"), str) else None
+        if (fields is not None and all(isinstance(rec.get(k), t) for k, t in fields.items())
+                and (rec["kind"] != "collected" or all(isinstance(i, str) for i in rec["ids"]))):
+            records.append(rec)
     return records, "\n".join(other)
 
 

@@ -119,6 +119,8 @@ def test_records_need_the_nonce_and_the_right_shape():
         '{"kind": "done", "exit_code": 0}',                            # no nonce: output, not a record
         f'{nonce} {{"kind": "done", "exit_code": 1}}',
         f'{nonce} {{"kind": "collected", "ids": 5}}',                  # wrong shape: dropped
+        f'{nonce} {{"kind": ["test"]}}',
+        f'{nonce} [1, 2]',
         f'{nonce} {{"kind": "test", "nodeid": ["x"], "when": "call", "outcome": "passed"}}',
         f'{nonce} {{"kind": "test", "nodeid": "t::a", "when": "call", "outco',  # cut short by a kill
         f'{"cd" * 16} {{"kind": "done", "exit_code": 0}}',             # another run's nonce
