@@ -123,6 +123,9 @@ def execute(job: ExecJob, *, backend: str = "bwrap", charger: Any = None, tool: 
     """Run `job` (see the module doc). `runner(sandbox)` replaces `job.command` when given."""
     if job.command is None and runner is None:
         raise ValueError("an ExecJob needs a command or a runner")
+    left = charger.seconds_left() if charger is not None and hasattr(charger, "seconds_left") else None
+    if left is not None:  # a run never outlasts the budget's wall-time cap (by more than a second)
+        job = job.model_copy(update={"timeout": max(1.0, min(job.timeout, left))})
     reservation = charger.reserve_tool(tool) if charger is not None else None
     ran = False
     try:

@@ -41,6 +41,9 @@ def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str
     from agents.swe.testrun import run_tests
 
     started = time.time()
+    left = tracker.seconds_left() if tracker is not None else None
+    if left is not None:  # the tests never outlast the budget's wall-time cap (by more than a second)
+        timeout = max(1.0, min(timeout, left))
     out = execute(ExecJob(repo=repo, commit=commit, patch=patch, files=files or {}), backend=sandbox,
                   charger=tracker, runner=lambda sb: run_tests(sb, targets, timeout=timeout))
     if out.patch_error is not None:

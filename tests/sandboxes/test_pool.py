@@ -77,3 +77,12 @@ def test_execute_never_writes_a_file_through_a_link_the_patch_made(repo, tmp_pat
                 backend="local", charger=tracker, workspace_root=tmp_path / "ws")
     assert target.read_text() == "untouched"
     assert tracker.spent.tools.get("run_tests", 0) == 0
+
+
+def test_a_run_never_outlasts_the_budgets_wall_time(tmp_path):
+    import time
+
+    tracker = BudgetTracker(Budget(wall_seconds=2, tools={"run_tests": 5}))
+    t0 = time.monotonic()
+    out = execute(ExecJob(command="sleep 30", timeout=60), backend="local", charger=tracker)
+    assert out.result.timed_out and time.monotonic() - t0 < 10
