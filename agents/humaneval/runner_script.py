@@ -31,6 +31,7 @@ import sys
 
 END = "scaleagent-humaneval-verdict-end"
 _MAX_MSG = 32 << 20  # bytes of one answer from the candidate's process
+_LOAD_S = 10.0  # seconds to start the candidate's process and load its program
 
 
 # ---- host side -----------------------------------------------------------------------------
@@ -233,12 +234,18 @@ def _run(spec: dict) -> dict:
     results = {}
     try:
         for i, test in enumerate(checks):
-            signal.setitimer(signal.ITIMER_REAL, limit)
-            try:
-                if cand is None:
+            if cand is None:  # loading has its own deadline: a slow start must not fail a test
+                signal.setitimer(signal.ITIMER_REAL, max(limit, _LOAD_S))
+                try:
                     cand = Candidate(spec["source"], spec["entry_point"])
+                except TimeoutError:
+                    return {"load_error": f"loading the solution took longer than {max(limit, _LOAD_S):g} s"}
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 if cand.load_error is not None:
                     return {"load_error": cand.load_error}
+            signal.setitimer(signal.ITIMER_REAL, limit)
+            try:
                 ns[spec["entry_point"]] = cand  # the prompt's own helpers call it too
                 env = dict(ns)
                 if test is None:
