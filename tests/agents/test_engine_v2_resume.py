@@ -2,28 +2,19 @@
 resume in a fresh process, and typed verdict details read back from trajectory.jsonl keep their
 subclass (tests/agents/memo_pipeline.py is the pipeline)."""
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import script_runs
+from script_runs import finish
+
 SCRIPT = Path(__file__).with_name("memo_pipeline.py")
-ROOT = Path(__file__).resolve().parents[2]
 STEPS = 10
 
 
 def launch(run_dir, *extra):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, str(SCRIPT), str(run_dir), *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-
-
-def finish(proc):
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])
+    return script_runs.launch(SCRIPT, run_dir, *extra)
 
 
 def contents(traj: Path) -> list[list[str]]:

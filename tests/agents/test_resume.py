@@ -1,27 +1,22 @@
 """A run killed with SIGKILL mid-stage resumes to the same final result: completed steps are neither
 re-run nor charged twice, and what the killed step spent is recorded (the spend journal)."""
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+import script_runs
+from script_runs import finish
 
 SCRIPT = Path(__file__).with_name("crash_pipeline.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def launch(run_dir, *extra):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, str(SCRIPT), str(run_dir), *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return script_runs.launch(SCRIPT, run_dir, *extra)
 
 
-def finish(proc):
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sigkill_mid_stage_then_resume(tmp_path):
