@@ -9,14 +9,10 @@ import script_runs
 from script_runs import finish
 
 SCRIPT = Path(__file__).with_name("crash_pipeline.py")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def launch(run_dir, *extra):
     return script_runs.launch(SCRIPT, run_dir, *extra)
-
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sigkill_mid_stage_then_resume(tmp_path):
