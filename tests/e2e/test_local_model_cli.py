@@ -4,9 +4,9 @@ These check the plumbing with a real model: real token usage, the budget, checkp
 trajectory, the grade. Whether the tiny model solves anything is not asserted, so each budget is
 as small as still runs every stage: the wiring, not the model. Measured with pytest on the 2-core
 machine (2026-12-03), never truly alone (other sessions' model runs kept the load average at 1.3-4):
-the solve 38 s (its `seconds=40` cap, split over the stages, bounds it on a loaded machine; the old
-40k-token solve hit its 600 s timeout), the HumanEval run with report and resume 19-23 s, the
-custom pipeline 14-17 s. The model gets one thread (SCALEAGENT_LLAMA_THREADS): llama.cpp's threads
+the solve 38 s in two runs (its `seconds=40` cap, split over the stages, bounds it on a loaded
+machine; the old 40k-token solve hit its 600 s timeout), the HumanEval run with report and resume
+19-41 s, the custom pipeline 14-29 s. The model gets one thread (SCALEAGENT_LLAMA_THREADS): llama.cpp's threads
 spin, and two of them beside other busy processes ran the same HumanEval run 2.5-10x slower
 (81 s and 187 s against 34 s and 18 s with one)."""
 import json
