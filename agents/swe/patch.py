@@ -17,8 +17,9 @@ from agents.swe.details import patch_key
 from agents.swe.patch_control import PatchController
 from agents.swe.patch_verify import PatchVerifier, distrusted_tests, suite_key, verdict_key
 from agents.swe.reproduce import kept_tests
-from tools.edits import (EditError, ablations, apply_diff_reply, apply_unified, diff_block, rewrite_file,
-                         rewrite_function, search_replace, unified_diff)
+from tools.edits import (EditError, apply_diff_reply, diff_block, rewrite_file, rewrite_function, search_replace,
+                         unified_diff)
+from tools.patches import ablations, apply_unified
 from tools.repo import match_path, source_files, symbols
 
 __all__ = ["FORMATS", "Patch", "PatchController", "PatchVerifier", "patch_key"]
@@ -195,7 +196,7 @@ class Patch(Stage):
     async def expand(self, ctx: StepContext, candidates: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
         """Smaller versions of the best candidate that breaks existing tests: small models often write
         the right fix together with an unrelated change (a rename that fails every import). Up to
-        `ablate` versions (one change left out, or one change alone: `tools.edits.ablations`) not
+        `ablate` versions (one change left out, or one change alone: `tools.patches.ablations`) not
         checked before, as many as the budget's test runs allow; test runs only, no tokens."""
         if self.ablate <= 0:
             return []

@@ -89,13 +89,13 @@ def test_unified_diff_applies_with_git(tmp_path):
     ("", "a = 1\n"),
 ])
 def test_apply_unified_inverts_unified_diff(old, new):
-    from tools.edits import apply_unified
+    from tools.patches import apply_unified
 
     assert apply_unified(old, unified_diff({"m.py": (old, new)})) == new
 
 
 def test_apply_unified_rejects_a_patch_for_other_text():
-    from tools.edits import apply_unified
+    from tools.patches import apply_unified
 
     patch = unified_diff({"m.py": ("a = 1\nb = 2\n", "a = 1\nb = 3\n")})
     with pytest.raises(EditError, match="does not match line"):
@@ -103,7 +103,7 @@ def test_apply_unified_rejects_a_patch_for_other_text():
 
 
 def test_ablations_leave_out_one_change_then_keep_one_alone():
-    from tools.edits import ablations
+    from tools.patches import ablations
 
     old = "A = 1\n\n\ndef f():\n    return A\n\n\ndef g():\n    return 2\n"
     new = "B = 1\n\n\ndef f():\n    return A + 1\n\n\ndef g():\n    return 3\n"
@@ -118,7 +118,7 @@ def test_ablations_leave_out_one_change_then_keep_one_alone():
 
 
 def test_ablations_skip_versions_that_do_not_parse():
-    from tools.edits import ablations
+    from tools.patches import ablations
 
     old = "a = 1\n# note\nc = 3\n\nd = 4\n"
     new = "a = (1,\n# note\n2)\n\nd = 5\n"      # changes 1 and 2 only parse together
