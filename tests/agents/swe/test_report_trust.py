@@ -97,7 +97,12 @@ def test_fails():
     print("\n".join(_lines("test_x.py::test_fails")))
     sys.stdout.flush()
     assert False, "really failing"
-def test_exits_early():
+def test_fails_knowing_the_nonce():
+    import __main__  # the runner: code under test can read its nonce and channel (not defended)
+    for line in _lines("test_x.py::test_fails_knowing_the_nonce"):
+        os.write(__main__._CHAN, __main__._TAG + line.encode() + b"\n")
+    assert False, "really failing too"
+def test_exits_early():  # runs last: it ends the process
     os._exit(0)
 '''
 
@@ -106,8 +111,10 @@ def test_printed_report_lines_do_not_turn_a_failure_into_a_pass(tmp_path, sandbo
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "test_x.py").write_text(FORGER)
-    run = _run(ws, sandbox_backend, ["test_x.py::test_fails", "test_x.py::test_exits_early"])
+    ids = ["test_x.py::test_fails", "test_x.py::test_fails_knowing_the_nonce", "test_x.py::test_exits_early"]
+    run = _run(ws, sandbox_backend, ids)
     assert run.outcomes["test_x.py::test_fails"].outcome == "failed"
+    assert run.outcomes["test_x.py::test_fails_knowing_the_nonce"].outcome == "failed"  # forged passes lose
     assert run.outcomes["test_x.py::test_exits_early"].outcome == "error"  # never finished: not a pass
 
 
