@@ -6,7 +6,6 @@ against every generated test in the sandbox → select by test vote → dig deep
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from agents.graph import Pipeline
 from agents.humaneval.data import docstring_examples
 from agents.models.base import Message
 from agents.stage import Stage
-from agents.state import Candidate, SampleRequest, Verdict
+from agents.state import Candidate, Details, SampleRequest, Verdict
 from agents.strategies import BestScore, TestVote, UnionMerge
 from agents.verifiers import ExecSpec, ExecutionVerifier
 
@@ -135,23 +134,14 @@ class Solve(Stage):
                 "timed out" if result.timed_out else
                 f"no verdict from the test harness (exit code {result.exit_code}): {result.stderr[-300:]}")
             return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=str(why),
-                           details={"tests": {str(i): False for i in range(len(tests))}})
+                           details=Details(tests={str(i): False for i in range(len(tests))}))
         rows = {str(i): got.get(str(i)) for i in range(len(tests))}
         rows = {k: v if isinstance(v, list) and len(v) == 2 else [False, "no result"] for k, v in rows.items()}
         outcome = {k: v[0] is True for k, v in rows.items()}
         failures = [f"{tests[int(k)]}  # {str(rows[k][1])[:300]}" for k, ok in outcome.items() if not ok]
         frac = sum(outcome.values()) / len(outcome) if outcome else 0.0
         return Verdict(candidate_id=cand.id, score=frac, passed=not failures, uncertainty=1.0 - frac,
-                       feedback="\n".join(failures[:6]), details={"tests": outcome})
-
-
-def _last_json(text: str) -> dict | None:
-    for line in reversed(text.strip().splitlines()):
-        try:
-            return json.loads(line)
-        except ValueError:
-            continue
-    return None
+                       feedback="\n".join(failures[:6]), details=Details(tests=outcome))
 
 
 def scaled_pipeline(*, k: int = 4, test_samples: int = 2, max_steps: int = 3, accept_score: float = 0.8) -> Pipeline:

@@ -40,14 +40,15 @@ import json
 import secrets
 import sys
 import time
-from typing import Literal
 
 from pydantic import BaseModel
 
 from sandboxes import Limits, Sandbox
 
-Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
-PASSING = ("passed", "xfailed")  # SWE-bench counts an expected failure as passing
+# one meaning of a test result everywhere (agents.state): passed and xfailed pass (SWE-bench counts an
+# expected failure as passing); skipped does not
+from agents.state import PASSING, Outcome  # noqa: F401  (re-exported)
+from agents.state import TestOutcome as _Outcome
 
 _RUNNER = r'''
 import json, os, sys
@@ -103,15 +104,11 @@ emit(kind="done", exit_code=int(code))
 '''
 
 
-class TestOutcome(BaseModel):
-    outcome: Outcome
-    message: str = ""
+class TestOutcome(_Outcome):
+    """`agents.state.TestOutcome` (its `passed`) plus what a pytest run knows of the test."""
+
     duration_s: float = 0.0
     collected: bool = True  # False: the id never became a test (missing file, collection error, no such test)
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome in PASSING
 
 
 class TestRun(BaseModel):

@@ -5,6 +5,8 @@ import pytest
 from agents.errors import ConfigError
 from agents.paths import id_dirname, id_path
 
+pytestmark = pytest.mark.escape  # host-side attacks: part of the escape suite (`pytest -m escape`)
+
 
 @pytest.mark.parametrize("bad", ["../x", "/abs", "a/../../b", ".", "..", "../../etc/passwd", "a/b", "x" * 5000,
                                  "HumanEval/0", "ü/ñ", ".hidden", "-rf", "x" * 300])

@@ -20,7 +20,7 @@ from sbx_helpers import ISOLATING_BACKENDS, TIGHT, backend_params, report
 
 from sandboxes import TRUNCATION_PREFIX
 
-pytestmark = pytest.mark.parametrize("backend", backend_params(ISOLATING_BACKENDS))
+pytestmark = [pytest.mark.escape, pytest.mark.parametrize("backend", backend_params(ISOLATING_BACKENDS))]
 
 
 @pytest.fixture

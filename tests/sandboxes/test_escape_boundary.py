@@ -20,7 +20,7 @@ from sbx_helpers import FIX_ADD_PATCH, ISOLATING_BACKENDS, TIGHT, backend_params
 from sandboxes import open_sandbox
 from sandboxes.workspace import PatchError, WorkspaceManager
 
-pytestmark = pytest.mark.parametrize("backend", backend_params(ISOLATING_BACKENDS))
+pytestmark = [pytest.mark.escape, pytest.mark.parametrize("backend", backend_params(ISOLATING_BACKENDS))]
 PY = "python3 -c"
 
 

@@ -21,6 +21,8 @@ from sandboxes import _overlay
 from sandboxes._fs import make_tree_writable
 from sandboxes.workspace import PatchError, WorkspaceManager
 
+pytestmark = pytest.mark.escape  # host-side attacks: part of the escape suite (`pytest -m escape`)
+
 
 @pytest.fixture(params=["checkout", "overlay"])
 def manager(request, tmp_path):

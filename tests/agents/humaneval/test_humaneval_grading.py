@@ -17,6 +17,8 @@ from agents.humaneval.stages import Solve
 from agents.state import Candidate, Task
 from sandboxes import available_backends, open_sandbox
 
+pytestmark = pytest.mark.escape  # host-side attacks: part of the escape suite (`pytest -m escape`)
+
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 HIDDEN = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(-1, 1) == 0\n"
 GENERATED = ["assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(0, 0) == 0"]

@@ -13,6 +13,8 @@ import pytest
 from agents.swe.testrun import run_tests
 from sandboxes import open_sandbox
 
+pytestmark = pytest.mark.escape  # host-side attacks: part of the escape suite (`pytest -m escape`)
+
 # Replaces every file named like the old report file (and plants FIFOs and links under the names it
 # would get) while the tests run: the harness must never open any of them.
 HIJACK = r'''
