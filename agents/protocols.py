@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from agents.models.base import Model
+from agents.models.base import Message, Model
 from agents.state import Candidate, Decision, SampleRequest, Selection, Verdict
 
 if TYPE_CHECKING:  # types only: the context module imports no stage, strategy or controller
@@ -63,7 +63,11 @@ class StageHooks(Protocol):
     name: str
 
     def requests(self, ctx: "StepContext") -> list[SampleRequest]:
-        """The model calls of this step (default: one call of `k` samples of `prompt(ctx)`)."""
+        """The model calls of this step (default: one call of `k` samples of `prompt(ctx)`). A request
+        may leave `messages` empty: `prompt_for(ctx, request)` builds them just before its call."""
+
+    def prompt_for(self, ctx: "StepContext", request: SampleRequest) -> list[Message]:
+        """The messages of a request that left them empty, at call time."""
 
     def parse(self, ctx: "StepContext", request: SampleRequest, text: str) -> Any:
         """Turn one reply into candidate content; raise to mark the candidate invalid."""

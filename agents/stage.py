@@ -84,6 +84,11 @@ class Stage:
     def prompt(self, ctx: "StepContext") -> list[Message]:
         raise NotImplementedError(f"stage {self.name!r} must define prompt(), requests() or propose()")
 
+    def prompt_for(self, ctx: "StepContext", request: SampleRequest) -> list[Message]:
+        """The messages of a request that left them empty, built just before its call (so a budget
+        line in them shows what the step's earlier calls left). Default: `prompt(ctx)`."""
+        return self.prompt(ctx)
+
     def parse(self, ctx: "StepContext", request: SampleRequest, text: str) -> Any:
         """Turn a raw completion into candidate content; raise to mark the candidate invalid."""
         text = text.strip()
@@ -101,6 +106,8 @@ class Stage:
         out: list[Candidate] = []
         for request in self.requests(ctx):
             try:
+                if not request.messages:
+                    request = request.model_copy(update={"messages": self.prompt_for(ctx, request)})
                 out.extend(await ctx.sample(request))
             except BudgetExceeded as e:
                 if not out:

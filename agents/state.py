@@ -39,7 +39,7 @@ class SampleRequest(BaseModel):
     `plan` for this call (what `parse` needs to turn a reply into content: the file being edited,
     the format asked for ...). The plan goes to `parse` with every reply of this call."""
 
-    messages: list[Message]
+    messages: list[Message] = Field(default_factory=list)  # empty: built by the stage's `prompt_for` at call time
     params: GenerationParams = Field(default_factory=GenerationParams)
     plan: Any = None
     model: str | None = None     # None: the stage's model, else the run's default

@@ -106,7 +106,10 @@ class Patch(Stage):
 
     def _request(self, ctx: StepContext, plan: dict[str, Any], *, n: int, **params: Any) -> SampleRequest:
         p = self.params(ctx, n=n).model_copy(update=params)
-        return SampleRequest(messages=self.prompt(ctx, plan), params=p, plan=plan, model=self.model)
+        return SampleRequest(params=p, plan=plan, model=self.model)  # messages: at call time (prompt_for)
+
+    def prompt_for(self, ctx: StepContext, request: SampleRequest) -> list[Message]:
+        return self.prompt(ctx, request.plan)
 
     def _reply_tokens(self, plan: dict[str, Any]) -> int:
         """Output cap for one sample: a diagnosis plus the code it must write back (about 1 token per
