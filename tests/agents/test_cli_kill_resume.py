@@ -1,4 +1,5 @@
-"""`scaleagent resume` after SIGKILL, through the CLI, for humaneval and swe, at three kill points:
+"""`scaleagent resume` after SIGKILL, through the CLI, for humaneval and swe, at three kill points
+(one run killed inside a step, resumed, killed again inside a later step ..., resumed to the end):
 the final result equals an uninterrupted run's, trajectory step ids are unique, and spend is
 neither lost nor double-counted (every request the server received is charged exactly once, the
 killed step's included: the spend journal). The model is a scripted server on loopback reached
@@ -59,31 +60,34 @@ def kill_during_step(proc, server, run_dir: Path, done: int, *, timeout: float =
     proc.wait()
 
 
-def check_resumed(server, ref: dict, resumed: dict, run_dir: Path, victim_requests: int, resumed_requests: int):
+def check_resumed(server, ref: dict, resumed: dict, run_dir: Path, killed_requests: int, resumed_requests: int):
     assert resumed["answer"] == ref["answer"] and resumed["status"] == ref["status"]
     assert resumed["steps"] == ref["steps"]
     steps = lines(run_dir)
     assert len(steps) == ref["steps"]
     assert len({(s["stage"], s["step"]) for s in steps}) == len(steps)  # step ids unique
     # every request the server received (the killed one too) is charged once; none twice
-    assert resumed["spend"]["model_calls"] == victim_requests + resumed_requests
+    assert resumed["spend"]["model_calls"] == killed_requests + resumed_requests
     assert resumed["spend"]["model_calls"] >= ref["spend"]["model_calls"]
 
 
 def run_kill_points(tmp_path, server, start_args, kill_points):
+    """An uninterrupted reference run; then one run killed inside the step after each kill point in
+    turn (started, killed, resumed and killed again ...), resumed to the end at last."""
     server.mark = 0
     ref = finish(cli(*start_args, "--run-dir", str(tmp_path / "ref"), cwd=tmp_path))
     assert ref["steps"] > max(kill_points)  # each kill lands inside a step the reference ran
-    for done in kill_points:
-        run_dir = tmp_path / f"killed-after-{done}"
-        before = server.received
-        server.mark = before
-        victim = cli(*start_args, "--run-dir", str(run_dir), cwd=tmp_path)
-        kill_during_step(victim, server, run_dir, done)
+    run_dir = tmp_path / "killed"
+    before = server.received
+    for i, done in enumerate(kill_points):
+        server.mark = server.received
+        proc = cli(*start_args, "--run-dir", str(run_dir), cwd=tmp_path) if i == 0 else \
+            cli("resume", str(run_dir), cwd=tmp_path)
+        kill_during_step(proc, server, run_dir, done)
         assert len(lines(run_dir)) == done and not (run_dir / "result.json").exists()
-        victim_requests = server.received - before
-        resumed = finish(cli("resume", str(run_dir), cwd=tmp_path))
-        check_resumed(server, ref, resumed, run_dir, victim_requests, server.received - before - victim_requests)
+    killed_requests = server.received - before
+    resumed = finish(cli("resume", str(run_dir), cwd=tmp_path))
+    check_resumed(server, ref, resumed, run_dir, killed_requests, server.received - before - killed_requests)
     return ref
 
 
