@@ -14,20 +14,14 @@ from agents.errors import ConfigError
 
 def pick_instance(repo: str | None, issue: str | None, base_commit: str | None, instance: Path | None,
                   instance_id: str | None):
-    from agents.swe import instance_from_issue, load_instances
+    from agents.swe import instance_from_issue
 
     if instance and (repo or issue):
         raise ConfigError("give either --instance FILE or --repo with --issue, not both")
     if instance:
-        items = load_instances(instance)
-        if instance_id:
-            items = [i for i in items if i.instance_id == instance_id]
-            if not items:
-                raise ConfigError(f"no instance {instance_id!r} in {instance}")
-        if len(items) != 1:
-            raise ConfigError(f"{instance} holds {len(items)} instances: choose one with --id "
-                              "(or use `scaleagent bench swe` for all)")
-        return items[0]
+        from agents.swe.register import one_instance
+
+        return one_instance(instance, instance_id, "--id", " (or use `scaleagent bench swe` for all)")
     if not repo or not issue:
         raise ConfigError("give --repo PATH_OR_URL and --issue FILE_OR_TEXT, or --instance FILE.json")
     return instance_from_issue(repo, issue, base_commit)

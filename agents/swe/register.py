@@ -31,21 +31,30 @@ def record(inst: Any) -> dict[str, Any]:
     return inst.to_record() | {"repo": repo_source(inst)}
 
 
+def one_instance(source: Path | str, instance_id: str | None, flag: str = "--problem", hint: str = "") -> Any:
+    """The instance `instance_id` of an instances file, or its only one; a one-line error otherwise."""
+    from agents.errors import ConfigError
+    from agents.swe.instances import load_instances
+
+    items = load_instances(source)
+    if instance_id:
+        items = [i for i in items if i.instance_id == instance_id]
+        if not items:
+            raise ConfigError(f"no instance {instance_id!r} in {source}")
+    if len(items) != 1:
+        raise ConfigError(f"{source} holds {len(items)} instances: choose one with {flag} ID{hint}")
+    return items[0]
+
+
 def pick(problem: str | None, source: Path | None) -> dict[str, Any]:
     from agents.errors import ConfigError
-    from agents.swe.instances import load_instances, materialize_repo
+    from agents.swe.instances import materialize_repo
 
     if source is None:
         raise ConfigError("give the instances file with --instance FILE (and the instance with --problem ID)")
-    items = load_instances(source)
-    if problem:
-        items = [i for i in items if i.instance_id == problem]
-        if not items:
-            raise ConfigError(f"no instance {problem!r} in {source}")
-    if len(items) != 1:
-        raise ConfigError(f"{source} holds {len(items)} instances: choose one with --problem ID")
-    materialize_repo(items[0])  # a missing repository or commit is an error before anything is written
-    return {"task_id": items[0].instance_id, "instance": record(items[0])}
+    inst = one_instance(source, problem)
+    materialize_repo(inst)  # a missing repository or commit is an error before anything is written
+    return {"task_id": inst.instance_id, "instance": record(inst)}
 
 
 def task(cfg: dict[str, Any], run_dir: Path):

@@ -2,8 +2,6 @@
 resume in a fresh process, and typed verdict details read back from trajectory.jsonl keep their
 subclass (tests/agents/memo_pipeline.py is the pipeline)."""
 import json
-import signal
-import time
 from pathlib import Path
 
 import script_runs
@@ -24,13 +22,7 @@ def contents(traj: Path) -> list[list[str]]:
 def test_memo_survives_sigkill_and_resume(tmp_path):
     victim = launch(tmp_path / "run")
     traj = tmp_path / "run" / "trajectory.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if traj.exists() and len(traj.read_text().splitlines()) >= 3:
-            break
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    script_runs.kill_after(victim, traj, 3)
     before = contents(traj)
     assert 3 <= len(before) < STEPS, "the kill must land mid-run"
     token = before[0][0]

@@ -1,8 +1,6 @@
 """A run killed with SIGKILL mid-stage resumes to the same final result: completed steps are neither
 re-run nor charged twice, and what the killed step spent is recorded (the spend journal)."""
 import json
-import signal
-import time
 from pathlib import Path
 
 import script_runs
@@ -21,13 +19,7 @@ def test_sigkill_mid_stage_then_resume(tmp_path):
 
     victim = launch(tmp_path / "run")
     traj = tmp_path / "run" / "trajectory.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if traj.exists() and len(traj.read_text().splitlines()) >= 3:
-            break
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    script_runs.kill_after(victim, traj, 3)
     done_before = len(traj.read_text().splitlines())
     assert 3 <= done_before < reference["steps"], "the kill must land mid-run"
     assert not (tmp_path / "run" / "result.json").exists()
