@@ -39,9 +39,11 @@ def planned_requests(model: Model, params: GenerationParams) -> int:
     return 1 if getattr(model, "supports_n", False) else params.n
 
 
-def worst_case(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams) -> Spend:
-    """Upper bound of the planned requests of one `complete` call (see the module rules)."""
-    upper_in = model.count_tokens_upper_bound(messages)
+def worst_case(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
+               upper_in: int | None = None) -> Spend:
+    """Upper bound of the planned requests of one `complete` call (see the module rules). `upper_in`:
+    the prompt's token bound when the caller has it (counting tokenizes the prompt for local models)."""
+    upper_in = model.count_tokens_upper_bound(messages) if upper_in is None else upper_in
     requests = planned_requests(model, params)
     return tracker.cost_model.model_call(
         model.name, upper_in * requests, params.max_tokens * params.n, calls=requests,
@@ -49,10 +51,13 @@ def worst_case(model: Model, tracker: BudgetTracker, messages: list[Message], pa
     )
 
 
-def affordable_n(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams) -> int:
+def affordable_n(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
+                 upper_in: int | None = None) -> int:
     """The largest n ≤ params.n whose worst case fits every cap (0 if not even one sample does)."""
+    upper_in = model.count_tokens_upper_bound(messages) if upper_in is None else upper_in
     n = params.n
-    while n > 0 and not tracker.can_afford(worst_case(model, tracker, messages, params.model_copy(update={"n": n}))):
+    while n > 0 and not tracker.can_afford(worst_case(model, tracker, messages, params.model_copy(update={"n": n}),
+                                                      upper_in)):
         n -= 1
     return n
 
@@ -87,8 +92,9 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
                    *, shrink_n: bool = True) -> Completion:
     """Call `model` under `tracker`. With `shrink_n`, asks for fewer samples when n of them would not
     fit the budget; raises `BudgetExceeded` when not even one fits."""
+    upper_in = model.count_tokens_upper_bound(messages)
     if shrink_n:
-        n = affordable_n(model, tracker, messages, params)
+        n = affordable_n(model, tracker, messages, params, upper_in)
         if n == 0:
             raise BudgetExceeded(f"{tracker.path}: not enough budget left for one more model call",
                                  dimension="model", scope=tracker.path)
@@ -97,8 +103,8 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
     capped = left is not None and (params.timeout is None or left < params.timeout)
     if capped:
         params = params.model_copy(update={"timeout": left})
-    reservation = tracker.reserve(worst_case(model, tracker, messages, params))
-    meter = BudgetMeter(reservation, model, tracker, model.count_tokens_upper_bound(messages), params)
+    reservation = tracker.reserve(worst_case(model, tracker, messages, params, upper_in))
+    meter = BudgetMeter(reservation, model, tracker, upper_in, params)
     backstop = None if params.timeout is None else params.timeout + GRACE_S
     with reservation:
         try:
