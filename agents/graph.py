@@ -21,6 +21,8 @@ from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from budgets.shares import fraction_of_remaining, nominal
+
 from agents.context import StepContext
 from agents.errors import ConfigError
 from agents.runtime import Runtime
@@ -66,20 +68,15 @@ class Pipeline:
         last = results.get(self.stages[-1].name)
         return last.best.content if last and last.best else None
 
-    def shares(self) -> dict[str, float]:
-        """Each stage's share of the run budget: its `share`, or for stages without one an equal part
-        of what the others leave unclaimed (nothing unclaimed: an equal part of the whole)."""
-        claimed = sum(s.share for s in self.stages if s.share is not None)
-        free = [s for s in self.stages if s.share is None]
-        rest = (1.0 - claimed) if claimed < 1.0 else 1.0
-        return {s.name: s.share if s.share is not None else rest / len(free) for s in self.stages}
+    def shares(self) -> dict[str, float | None]:
+        """Each stage's fraction of the run budget (`budgets.shares.nominal`: its `share`, or an equal
+        part of what the others leave; None: no slice of its own, the run's caps apply)."""
+        return dict(zip(self._index, nominal([s.share for s in self.stages])))
 
-    def _share(self, stage: Stage) -> float:
-        """A stage's share of what is left when it starts: its share over the shares of it and the
-        stages after it (so savings of early stages flow to later ones; the last stage gets all)."""
-        shares = self.shares()
-        later = sum(shares[s.name] for s in self.stages[self._index[stage.name]:])
-        return min(1.0, shares[stage.name] / later) if later > 0 else 1.0
+    def _share(self, stage: Stage) -> float | None:
+        """A stage's fraction of what is left when it starts (`budgets.shares.fraction_of_remaining`:
+        savings of early stages flow to later ones; the last stage gets all)."""
+        return fraction_of_remaining([s.share for s in self.stages], self._index[stage.name])
 
     def config(self) -> dict[str, Any]:
         """Every stage's settings and components (written to run.json)."""

@@ -11,6 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def nominal(shares: Sequence[float | None]) -> list[float | None]:
+    """Each stage's fraction of the whole run: its share, or an equal part of what the explicit shares
+    leave (None: no slice of its own, when no stage has a share or the explicit ones leave nothing)."""
+    if all(s is None for s in shares):
+        return [None] * len(shares)
+    unnamed = sum(1 for s in shares if s is None)
+    rest = max(0.0, 1.0 - sum(s for s in shares if s is not None)) / unnamed if unnamed else 0.0
+    return [s if s is not None else (rest if rest > 0.0 else None) for s in shares]
+
+
 def fraction_of_remaining(shares: Sequence[float | None], index: int) -> float | None:
     """The fraction of the remaining budget stage `index` gets (None: no slice of its own; every
     stage without a share when none has one, or when the explicit shares leave nothing)."""
