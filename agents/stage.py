@@ -112,11 +112,7 @@ class Stage:
             except BudgetExceeded as e:
                 if not out:
                     raise
-                why = f"{e}; kept the {len(out)} samples drawn before it"
-                if _step_cap(ctx, e):  # this step's own cap: the step ends here, the stage goes on
-                    ctx.errors.append(f"budget: {why}")
-                else:
-                    ctx.out_of_budget = why
+                _refused(ctx, e, f"{e}; kept the {len(out)} samples drawn before it")
                 break
         return out
 
@@ -133,22 +129,16 @@ class Stage:
         started = time.time()
         spent_before = ctx.runtime.tracker.spent.model_copy()
         record = StepRecord(stage=self.name, step=ctx.step, mode=ctx.mode, started_at=started)
-        out_of_budget: str | None = None
         candidates: list[Candidate] = []
         try:
             candidates = await self.propose(ctx)
         except BudgetExceeded as e:
-            if _step_cap(ctx, e) and not ctx.tracker.spent.is_zero():
-                ctx.errors.append(f"budget: {e}")
-            elif _step_cap(ctx, e):  # a fresh step's slice cannot pay one request: no step ever could
-                out_of_budget = f"the step budget cannot pay for one request ({e})"
-            else:
-                out_of_budget = str(e)
+            _refused(ctx, e, str(e))
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - a stage that cannot propose ends its step with nothing
             ctx.errors.append(f"propose: {type(e).__name__}: {str(e)[:300]}")
-        out_of_budget = out_of_budget or ctx.out_of_budget
+        out_of_budget = ctx.out_of_budget
         if self.aggregator is not None:  # also with no samples: an aggregator may have a prior of its own
             record.samples = candidates
             candidates = await self._guard(ctx, "aggregate", self.aggregator.aggregate(ctx, candidates), candidates)
@@ -230,9 +220,17 @@ class Stage:
             ctx.result.best, ctx.result.verdict = winner, verdict
 
 
-def _step_cap(ctx: "StepContext", e: BudgetExceeded) -> bool:
-    """Whether a refusal came from the step's own slice (`step_budget`), not the stage's or the run's."""
-    return ctx.tracker is not ctx.stage_tracker and getattr(e, "scope", None) == ctx.tracker.path
+def _refused(ctx: "StepContext", e: BudgetExceeded, why: str) -> None:
+    """Sampling was refused. By the stage's or the run's budget: the step stops (`ctx.out_of_budget`).
+    By the step's own slice (`step_budget`) after it paid for something: only this step's sampling
+    ends. By a fresh step slice: it cannot pay for one request, so no step ever could: stop."""
+    step_cap = ctx.tracker is not ctx.stage_tracker and getattr(e, "scope", None) == ctx.tracker.path
+    if step_cap and not ctx.tracker.spent.is_zero():
+        ctx.errors.append(f"budget: {why}")
+    elif step_cap:
+        ctx.out_of_budget = f"the step budget cannot pay for one request ({e})"
+    else:
+        ctx.out_of_budget = why
 
 
 def unverified(candidates: list[Candidate], why: str) -> list[Verdict]:
