@@ -33,6 +33,14 @@ def _no_extra(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]
     return {}
 
 
+def _no_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    raise ConfigError("this pipeline has no benchmark")
+
+
+def _status_score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"success": getattr(result, "status", None) == "solved"}
+
+
 @dataclass(frozen=True)
 class PipelineKind:
     """What a registered pipeline provides.
@@ -44,6 +52,11 @@ class PipelineKind:
     task(cfg, run_dir) -> Task                 the Task, from a run config (on a new run and on resume)
     finish(result, cfg, run_dir) -> dict       after the run: grade / write outputs; extra report fields
     lines(extra) -> list[str]                  human-readable lines (rich markup) for those fields
+    bench_tasks(spec) -> list[dict]            bench: the benchmark's tasks from the kind's bench inputs
+                                               (spec: e.g. {"source": path} or {"tasks": [...], "seeds": [...]})
+                                               -> config fragments like pick's, each with "task_id", in order
+    score(result, extra) -> dict               bench: one task's row fields from the RunResult and finish's
+                                               extra; always has "success" (bool), may add e.g. "reward"
     """
 
     name: str
@@ -54,6 +67,8 @@ class PipelineKind:
     lines: Callable[[dict[str, Any]], list[str]] = field(default=lambda extra: [])
     help: str = ""
     tools: tuple[str, ...] = ("run_tests",)    # the budgeted tools its stages call (budget keys)
+    bench_tasks: Callable[[dict[str, Any]], list[dict[str, Any]]] = _no_tasks
+    score: Callable[[Any, dict[str, Any]], dict[str, Any]] = _status_score
 
 
 _REGISTRY: dict[str, PipelineKind] = {}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time setup, idempotent and fast when already done (what `make setup` runs):
-#   1. system packages: bubblewrap (the default sandbox)          [root: apt-get]
-#   2. .venv with scaleagent and its dev/humaneval extras
+#   1. system packages: bubblewrap (the default sandbox), Chromium + chromedriver (GUI tasks, report
+#      tests), python3.11-doc (the web search corpus)                [root: apt-get]
+#   2. .venv with scaleagent and its dev/humaneval/web/gui/bench extras
 #   3. llama-cpp-python, built once with the flags this CPU family needs, wheel cached
 # Models are installed separately by scripts/build_models.py (see the Makefile).
 set -euo pipefail
@@ -22,6 +23,16 @@ if ! command -v bwrap >/dev/null 2>&1 || ! command -v prlimit >/dev/null 2>&1 ||
     log "bubblewrap is missing: run 'sudo apt-get install bubblewrap' (or use --sandbox docker|local)"
   fi
 fi
+# 1b. Debian's Chromium and its driver (never a browser download at run time) and the Python docs
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+   || [ ! -f /usr/share/doc/python3.11/html/index.html ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing chromium chromium-driver python3.11-doc"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver python3.11-doc >/dev/null
+  else
+    log "chromium/chromium-driver/python3.11-doc missing: run 'sudo apt-get install chromium chromium-driver python3.11-doc'"
+  fi
+fi
 
 # 2. the virtual environment
 if [ ! -x "$VENV/bin/python" ]; then
@@ -29,8 +40,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
 fi
-log "installing scaleagent[dev,humaneval] (editable)"
-"$VENV/bin/pip" install -q -e ".[dev,humaneval]"
+log "installing scaleagent[dev,humaneval,web,gui,bench] (editable)"
+"$VENV/bin/pip" install -q -e ".[dev,humaneval,web,gui,bench]"
 
 # 3. llama-cpp-python, built for the instruction sets this CPU really has: a native build crashes
 #    on CPUs that report AMX (ggml's AMX kernels), and a wheel built with AVX-512 dies with SIGILL on
