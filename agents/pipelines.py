@@ -122,6 +122,9 @@ async def execute(cfg: dict[str, Any], run_dir: Path | str, runtime: Any, *,
 
     kind = get(cfg.get("pipeline", ""))
     pipe = kind.build(cfg.get("options") or {})
+    from budgets.plan import apply_plan
+
+    apply_plan(pipe, cfg.get("plan"))  # an allocation plan (`--plan FILE`): per-stage share, k, temperature, model
     check_budget(pipe, runtime, kind.tools)  # before anything is written
     run_dir = ensure_dir(run_dir, "run directory")
     with run_lock(run_dir):
