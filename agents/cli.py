@@ -25,6 +25,8 @@ SandboxOpt = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | l
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens for the model (overrides litellm's)")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
+PlanOpt = typer.Option(None, "--plan", help="Allocation plan YAML (per-stage share, k, temperature, model; "
+                                            "`scaleagent tune` writes one)")
 
 
 @app.command()
@@ -38,7 +40,7 @@ def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humanev
         run_dir: Optional[Path] = typer.Option(None, "--run-dir",
                                                help="Where to write the run (default runs/<time>-<id>)"),
         sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
-        as_json: bool = JsonOpt) -> None:
+        plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt) -> None:
     """Run one task through a registered pipeline, checkpointing every step into RUN_DIR."""
     from agents import pipelines
     from agents.paths import id_path
@@ -48,6 +50,10 @@ def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humanev
     bud = load_budget(budget, budget_file)
     cfg = runtime_config(pipeline=pipeline, options={"k": k}, model=model, budget=bud, sandbox=sandbox,
                          api_base=api_base, price=price) | picked
+    if plan is not None:
+        from agents.cli_solve import load_plan
+
+        cfg["plan"] = load_plan(plan).model_dump(exclude_none=True)
     run_dir = run_dir or id_path(Path("runs"), f"{time.strftime('%Y%m%d-%H%M%S')}-{picked['task_id']}")
     rt = build_runtime(cfg, on_event=progress_printer(as_json))
     result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
@@ -66,13 +72,14 @@ def solve(repo: Optional[str] = typer.Option(None, "--repo", help="Repository: a
           edit_format: str = typer.Option("auto", "--edit-format", help="auto | file | function | search_replace"),
           run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run"),
           sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
-          as_json: bool = JsonOpt) -> None:
+          plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt) -> None:
     """Fix a GitHub issue: localize, reproduce, patch (dig deeper / pivot), select; print the patch."""
     from agents.cli_solve import solve_command
 
     solve_command(repo=repo, issue=issue, base_commit=base_commit, instance=instance, instance_id=instance_id,
                   mode=mode, model=model, budget=load_budget(budget, budget_file), k=k, sandbox=sandbox,
-                  edit_format=edit_format, run_dir=run_dir, api_base=api_base, price=price, as_json=as_json)
+                  edit_format=edit_format, run_dir=run_dir, api_base=api_base, price=price, as_json=as_json,
+                  plan=plan)
 
 
 @app.command()
