@@ -30,7 +30,7 @@ def pick_instance(repo: str | None, issue: str | None, base_commit: str | None, 
 def solve_command(*, repo: str | None, issue: str | None, base_commit: str | None, instance: Path | None,
                   instance_id: str | None, mode: str, model: str, budget: Budget, k: int, sandbox: str,
                   edit_format: str, run_dir: Path | None, api_base: str | None, price: str | None,
-                  as_json: bool) -> None:
+                  as_json: bool, plan: Path | None = None) -> None:
     from agents.swe import MODES, solve_instance
     from agents.swe.patch import FORMATS
 
@@ -40,6 +40,7 @@ def solve_command(*, repo: str | None, issue: str | None, base_commit: str | Non
         raise ConfigError(f"bad --edit-format {edit_format!r}: choose one of {', '.join(FORMATS)}")
     from agents.paths import ensure_dir, id_path
 
+    loaded = load_plan(plan)
     inst = pick_instance(repo, issue, base_commit, instance, instance_id)
     cfg = runtime_config(pipeline="swe", options={"mode": mode, "k": k}, model=model, budget=budget,
                          sandbox=sandbox, api_base=api_base, price=price)
@@ -50,8 +51,18 @@ def solve_command(*, repo: str | None, issue: str | None, base_commit: str | Non
     result = asyncio.run(solve_instance(inst, model=model, budget=budget, sandbox=sandbox, run_dir=run_dir,
                                         mode=mode, k=k, edit_format=edit_format, cost_model=rt.tracker.cost_model,
                                         on_event=progress_printer(as_json), model_options=rt.model_options,
-                                        config=cfg))
+                                        config=cfg, plan=loaded))
     report(result, as_json)
+
+
+def load_plan(path: Path | None):
+    """`--plan FILE`: the allocation plan (budgets.plan.Plan), or None; a bad file is a one-line error.
+    A plan that names a stage the pipeline lacks is refused when the pipeline is built."""
+    if path is None:
+        return None
+    from budgets.plan import Plan
+
+    return Plan.load(path)
 
 
 def checks_line(result: Any) -> str | None:

@@ -68,20 +68,27 @@ async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget |
                          run_dir: Path | str, mode: str = "scaled", k: int = 4, edit_format: str = "auto",
                          cost_model: CostModel | None = None, models: dict[str, Model] | None = None,
                          on_event: Callable[[dict], None] | None = None, model_options: dict | None = None,
-                         resume: bool = False, config: dict[str, Any] | None = None) -> SolveResult:
+                         resume: bool = False, config: dict[str, Any] | None = None, plan: Any = None,
+                         seed: int = 0) -> SolveResult:
     """Run the registered `swe` pipeline on `inst` (agents.pipelines.execute: the run directory is
     locked for the run). `config` (CLI runtime settings: price, api_base) is stored in run.json so
-    `resume` rebuilds the run."""
+    `resume` rebuilds the run. `plan` (a `budgets.plan.Plan` or its dict): per-stage share, k,
+    temperature and model, applied to the pipeline and recorded in run.json with its provenance.
+    `seed`: the base seed of sampled calls (greedy calls do not depend on it)."""
     from agents import pipelines
     from agents.swe.register import record
 
     run_dir = Path(run_dir)
     started = time.time()
     rt = Runtime(model=model, budget=budget, cost_model=cost_model, sandbox=sandbox, models=models,
-                 on_event=on_event, model_options=model_options)
+                 on_event=on_event, model_options=model_options, seed=seed)
     config = {**(config or {}), "pipeline": "swe", "options": {"mode": mode, "k": k, "edit_format": edit_format},
               "task_id": inst.instance_id, "instance": record(inst), "model": rt.default_model, "sandbox": sandbox,
               "budget": (budget or Budget()).model_dump()}
+    if plan is not None:
+        config["plan"] = plan if isinstance(plan, dict) else plan.model_dump(exclude_none=True)
+    if seed:
+        config["seed"] = seed
     result, extra = await pipelines.execute(config, run_dir, rt, resume=resume)
     if models is not None:
         models.update(rt._models)
