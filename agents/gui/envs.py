@@ -1,0 +1,44 @@
+"""The live browser environments of this process, one per run directory.
+
+A browser cannot be checkpointed, so the stage keeps it here, not in its memo: the stage starts it
+(or, after a resume, restarts it and replays the episode's actions), closes it when the episode
+ends, and `close_all` (also at exit) makes sure no browser or driver process outlives the process.
+"""
+from __future__ import annotations
+
+import atexit
+import threading
+from pathlib import Path
+from typing import Any
+
+from tools.browser import MiniWoBEnv
+
+_LIVE: dict[str, MiniWoBEnv] = {}
+_LOCK = threading.Lock()
+
+
+def get(key: str, task: str, *, out_dir: Path, **options: Any) -> MiniWoBEnv:
+    with _LOCK:
+        env = _LIVE.get(key)
+        if env is None:
+            env = _LIVE[key] = MiniWoBEnv(task, out_dir=out_dir, **options)
+        return env
+
+
+def peek(key: str) -> MiniWoBEnv | None:
+    return _LIVE.get(key)
+
+
+def close(key: str) -> None:
+    with _LOCK:
+        env = _LIVE.pop(key, None)
+    if env is not None:
+        env.close()
+
+
+def close_all() -> None:
+    for key in list(_LIVE):
+        close(key)
+
+
+atexit.register(close_all)
