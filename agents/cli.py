@@ -210,6 +210,9 @@ def models_pull(name: str = typer.Argument(..., help="e.g. local/qwen2.5-coder-0
     typer.echo(f"{name}: {path}")
 
 
+__import__("agents.cli_gui").cli_gui.register(app, bench_app)  # `bench gui` (MiniWoB++)
+
+
 def main() -> None:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from agents.cli_support import run_cli
