@@ -1,0 +1,205 @@
+"""The benchmark runner behind `scaleagent bench KIND`: every registered kind, through its
+`bench_tasks` / `score` hooks and `pipelines.execute`.
+
+    summary = run_bench("humaneval", {"limit": 10}, arms, out=Path("runs/b"), workers=2)
+
+OUT/results.sqlite is the store (agents.bench.store); OUT/arms/<arm>/<task>/ the task's run directory.
+Rerunning the same command over the same OUT keeps every task in the store, adds the rows the store
+missed (a kill between a task's end and its store write, a full disk), and runs the others: a task a
+kill cut short resumes from its checkpoint. Each task is counted once (the store's primary key).
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from agents.bench.arms import Arm
+from agents.bench.cell import provided_models, read_row
+from agents.bench.store import SPEND_KEYS, Store
+from agents.errors import ConfigError, ScaleAgentError
+from agents.paths import ensure_dir, id_path
+
+
+class StoreWriteFailed(ScaleAgentError):
+    exit_code = 2
+
+
+def _preload_modules(kinds: list[Any]) -> list[str]:
+    """Modules a worker imports to know these kinds: where each kind's build lives (a kind registered
+    by a module that discovery does not find, a test's or a benchmark's, registers itself there)."""
+    mods = []
+    for kind in kinds:
+        mod = getattr(kind.build, "__module__", "") or ""
+        if mod and mod != "__main__" and mod not in mods:
+            mods.append(mod)
+    return mods
+
+
+def plan_tasks(kind_name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    from agents import pipelines
+
+    fragments = pipelines.get(kind_name).bench_tasks(spec)
+    seen: set[str] = set()
+    for f in fragments:
+        tid = f.get("task_id")
+        if not isinstance(tid, str) or tid in seen:
+            raise ConfigError(f"the {kind_name} benchmark gave a task without a unique task_id ({tid!r})")
+        seen.add(tid)
+    if not fragments:
+        raise ConfigError(f"the {kind_name} benchmark selection holds no task")
+    return fragments
+
+
+def check_arms(arms: list[Arm]) -> list[Any]:
+    """Every arm's pipeline builds and its budget can hold, before anything is written."""
+    from agents import pipelines
+    from agents.config import build_runtime
+
+    kinds = []
+    for arm in arms:
+        kind = pipelines.get(arm.config["pipeline"])
+        pipe = kind.build(arm.config.get("options") or {})
+        pipelines.check_budget(pipe, build_runtime(arm.config, models=provided_models()), kind.tools)
+        kinds.append(kind)
+    return kinds
+
+
+class Runner:
+    def __init__(self, kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: Any,
+                 on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None):
+        self.kind, self.fragments, self.arms, self.out = kind, fragments, arms, Path(out)
+        self.executor = executor
+        self.on_event = on_event or (lambda e: None)
+        self.warn = warn or (lambda m: None)
+        self.lock = threading.Lock()
+        self.pending: list[dict[str, Any]] = []   # rows the store could not take yet
+        self.store_error: str | None = None
+
+    def run_dir(self, arm: Arm, task_id: str) -> Path:
+        return id_path(id_path(self.out / "arms", arm.arm_id), task_id)
+
+    def _record(self, row: dict[str, Any], store: Store) -> None:
+        with self.lock:
+            try:
+                for old in list(self.pending):
+                    store.add_task(old)
+                    self.pending.remove(old)
+                store.add_task(row)
+            except (sqlite3.Error, OSError) as exc:
+                if self.store_error is None:
+                    self.warn(f"cannot write the results store {store.path} ({exc}); the run goes on, results "
+                              "stay in each task's bench_row.json and are added on the next run")
+                self.store_error = str(exc)
+                self.pending.append(row)
+        self.on_event({"event": "row", "row": row})
+
+    def run(self) -> dict[str, Any]:
+        kinds = check_arms(self.arms)
+        ensure_dir(self.out, "--out")
+        store = Store.open(self.out, warn=self.warn)
+        try:
+            return self._run(store, kinds)
+        finally:
+            store.close()
+
+    def _run(self, store: Store, kinds: list[Any]) -> dict[str, Any]:
+        known = {a["arm_id"]: a for a in store.arms()}
+        for arm in self.arms:
+            old = known.get(arm.arm_id)
+            if old is not None and old["config"] != _json(arm.config):
+                raise ConfigError(f"{self.out} already holds arm {arm.arm_id!r} with other settings; rerun the same "
+                                  "command to continue it, or give another --out")
+            store.add_arm(arm.record())
+        t0 = time.monotonic()
+        run_no = store.start_run(self.kind, self.executor.name, {"arms": [a.arm_id for a in self.arms],
+                                                                 "tasks": len(self.fragments)})
+        done = store.done()
+        specs, preload = [], _preload_modules(kinds)
+        for arm in self.arms:
+            for frag in self.fragments:
+                key = (arm.arm_id, frag["task_id"])
+                if key in done:
+                    continue
+                run_dir = self.run_dir(arm, frag["task_id"])
+                row = read_row(run_dir)
+                if row is not None and (row["arm_id"], row["task_id"]) == key:
+                    self._record(row, store)   # finished before a kill or a store failure
+                    continue
+                specs.append({"arm_id": arm.arm_id, "task_id": frag["task_id"], "cfg": arm.task_config(frag),
+                              "run_dir": str(run_dir), "preload": preload})
+        total = len(self.arms) * len(self.fragments)
+        self.on_event({"event": "start", "total": total, "done": total - len(specs), "arms": self.arms,
+                       "spent": _spent(store), "executor": self.executor.name})
+        try:
+            self.executor.run(specs, lambda row: self._record(row, store),
+                              lambda key, spent: self.on_event({"event": "spend", "key": key, "spent": spent}))
+        finally:
+            getattr(self.executor, "close", lambda: None)()
+        if self.pending:
+            self._record_pending(store)
+        if self.pending:
+            raise StoreWriteFailed(f"the results store {store.path} could not be written ({self.store_error}): "
+                                   f"{len(self.pending)} task results are kept in their run directories and are "
+                                   "added when the same command runs again")
+        store.finish_run(run_no)
+        return self.summary(store, time.monotonic() - t0)
+
+    def _record_pending(self, store: Store) -> None:
+        with self.lock:
+            for row in list(self.pending):
+                try:
+                    store.add_task(row)
+                    self.pending.remove(row)
+                except (sqlite3.Error, OSError):
+                    return
+
+    def summary(self, store: Store, wall: float) -> dict[str, Any]:
+        arms = {}
+        for arm in self.arms:
+            arms[arm.arm_id] = store.summary(arm.arm_id) | {"mode": arm.mode, "k": arm.k, "budget": arm.budget,
+                                                            "model": arm.model, "pipeline": arm.config.get("pipeline")}
+        totals = {k: sum(a[k] for a in arms.values()) for k in (*SPEND_KEYS, "tasks", "succeeded", "error", "timeout")}
+        totals["cost_usd"] = round(totals["cost_usd"], 6)
+        return {"kind": self.kind, "out": str(self.out), "store": str(store.path), "executor": self.executor.name,
+                "tasks": len(self.fragments), "arms": arms, "totals": totals, "wall_s": round(wall, 2)}
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, default=str)
+
+
+def _spent(store: Store) -> dict[str, float]:
+    out = {k: 0.0 for k in SPEND_KEYS}
+    for arm in store.arms():
+        s = store.summary(arm["arm_id"])
+        for k in SPEND_KEYS:
+            out[k] += s[k]
+    return out
+
+
+def make_executor(name: str, *, workers: int, timeout: float | None, address: str | None = None) -> Any:
+    if name == "local":
+        if address:
+            raise ConfigError("--address is for --executor ray")
+        from agents.bench.local import LocalExecutor
+
+        return LocalExecutor(workers, timeout)
+    if name == "ray":
+        from agents.bench.ray_exec import RayExecutor
+
+        return RayExecutor(workers, timeout, address)
+    raise ConfigError(f"bad --executor {name!r}: choose local or ray")
+
+
+def run_bench(kind: str, spec: dict[str, Any], arms: list[Arm], *, out: Path, executor: str = "local",
+              workers: int = 1, timeout: float | None = None, address: str | None = None,
+              on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Plan, run and summarize a benchmark (see the module docstring)."""
+    fragments = plan_tasks(kind, spec)
+    ex = make_executor(executor, workers=workers, timeout=timeout, address=address)
+    return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, warn=warn).run()
