@@ -1,0 +1,110 @@
+"""The research stage's actions: parsing a model's tool call (or answer) against what the run has
+seen, and the rule-based next action used when no sampled action is valid.
+
+The memo (the stage's checkpointed notes) holds: checklist (planned queries), searched, results (the
+last search's hits), seen (every URL a search returned), opened, evidence ({url, title, text}),
+draft (an answer the model proposed while acting), ready (the next step is an answer step),
+answers (answer steps so far), feedback (why the last answer was not verified)."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ACT_SCHEMA = {"type": "object", "properties": {
+    "tool": {"type": "string", "enum": ["search", "open", "find", "answer"]},
+    "input": {"type": "string"}, "url": {"type": "string"}}, "required": ["tool", "input"]}
+ANSWER_SCHEMA = {"type": "object", "properties": {
+    "answer": {"type": "string"}, "source": {"type": "integer"}, "quote": {"type": "string"}},
+    "required": ["answer", "source", "quote"]}
+SHOWN = 4  # evidence items an answer prompt shows (the newest)
+
+
+def norm_query(q: str) -> str:
+    return " ".join(q.lower().split())
+
+
+def _json(text: str) -> dict[str, Any]:
+    text = text.strip()
+    m = re.search(r"\{.*\}", text, re.S)
+    data = json.loads(m.group(0) if m else text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def _resolve(ref: str, memo: dict[str, Any]) -> str:
+    ref = ref.strip().strip("[]#. ")
+    results = memo.get("results") or []
+    if ref.isdigit():
+        i = int(ref)
+        if 1 <= i <= len(results):
+            return results[i - 1]["url"]
+        raise ValueError(f"there is no search result number {i}")
+    if ref in (memo.get("seen") or []):
+        return ref
+    raise ValueError("open a URL from the search results (or its number)")
+
+
+def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None]) -> dict[str, str]:
+    data = _json(text)
+    tool, inp = data.get("tool"), str(data.get("input") or "").strip()[:300]
+    url = str(data.get("url") or "").strip()
+    if tool not in ("search", "open", "find", "answer"):
+        raise ValueError(f"unknown tool {tool!r}")
+    if tool != "answer" and left.get(tool) == 0:
+        raise ValueError(f"no {tool} calls left")
+    if tool == "search":
+        if not inp:
+            raise ValueError("empty query")
+        if norm_query(inp) in {norm_query(q) for q in memo.get("searched") or []}:
+            raise ValueError("already searched")
+        return {"tool": "search", "input": inp, "url": ""}
+    if tool == "open":
+        target = _resolve(inp or url, memo)
+        if target in (memo.get("opened") or []):
+            raise ValueError("already opened")
+        return {"tool": "open", "input": "", "url": target}
+    if tool == "find":
+        opened = memo.get("opened") or []
+        target = _resolve(url, memo) if url and url not in opened else (url or (opened[-1] if opened else ""))
+        if not target or not inp:
+            raise ValueError("find needs a page and a text")
+        return {"tool": "find", "input": inp, "url": target}
+    if not memo.get("evidence"):
+        raise ValueError("no evidence yet: search and open a page first")
+    if not inp:
+        raise ValueError("empty answer")
+    return {"tool": "answer", "input": inp[:200], "url": ""}
+
+
+def parse_answer(text: str, memo: dict[str, Any]) -> dict[str, Any]:
+    data = _json(text)
+    answer = " ".join(str(data.get("answer") or "").split())[:200]
+    if not answer:
+        raise ValueError("empty answer")
+    quote = " ".join(str(data.get("quote") or "").split())[:400]
+    shown = (memo.get("evidence") or [])[-SHOWN:]
+    source = None
+    try:
+        i = int(data.get("source"))
+        source = shown[i - 1]["url"] if 1 <= i <= len(shown) else None
+    except (TypeError, ValueError):
+        pass
+    if source is None and shown:  # no usable number: the item that holds the quote, else the newest
+        source = next((e["url"] for e in shown if quote and quote.lower() in e["text"].lower()), shown[-1]["url"])
+    return {"tool": "answer", "answer": answer, "source": source, "quote": quote}
+
+
+def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:
+    """What to do when no sampled action is valid: open the best unopened result, else search the
+    next planned query (or the question), else answer."""
+    opened = set(memo.get("opened") or [])
+    unopened = [r["url"] for r in memo.get("results") or [] if r["url"] not in opened]
+    if unopened and left.get("open") != 0:
+        return {"tool": "open", "input": "", "url": unopened[0]}
+    done = {norm_query(q) for q in memo.get("searched") or []}
+    todo = [q for q in (memo.get("checklist") or []) + [question] if norm_query(q) not in done]
+    if todo and left.get("search") != 0:
+        return {"tool": "search", "input": todo[0], "url": ""}
+    return {"tool": "answer", "input": memo.get("draft") or "", "url": ""}

@@ -1,0 +1,72 @@
+"""The BATS decision after each research step, from what the step observed and the budget left:
+accept a verified answer; dig deeper on the current lead (the next action, or the next unopened
+result after an answer that did not verify); pivot to a new line of search (after failed actions,
+or an unverified answer with no lead left); stop and return the best answer so far when the budget
+cannot pay for more (the reason says which part ran out)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from agents.state import Decision, Selection, Verdict
+from agents.web.prompts import tool_usage
+
+if TYPE_CHECKING:
+    from agents.context import StepContext
+
+
+def tools_left(ctx: "StepContext") -> dict[str, int | None]:
+    return {t: left for t, (_, left) in tool_usage(ctx.stage_tracker).items()}
+
+
+def tokens_left(ctx: "StepContext") -> int | None:
+    return ctx.stage_tracker.remaining().get("tokens")
+
+
+class BatsController(BaseModel):
+    max_steps: int = 16
+    max_answers: int = 3
+    max_pivots: int = 3
+    lost_after: int = 2
+    answer_reserve: int = 1500  # tokens kept for an answer step
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        obs = ctx.current_observation or {}
+        memo = ctx.memo
+        left = tools_left(ctx)
+        score = f"best answer so far scores {best.score:.2f}" if best and best.score > 0 else "no answer yet"
+        toks = tokens_left(ctx)
+        if obs.get("kind") == "answer" and obs.get("verified"):
+            return Decision(action="accept", reason=f"answer verified: {obs.get('feedback', '')}"[:300])
+        if ctx.step + 1 >= self.max_steps:
+            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; {score}")
+        if toks is not None and toks < self.answer_reserve // 3:
+            return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; {score}")
+        searches, opens = left.get("search"), left.get("open")
+        if obs.get("kind") == "answer":
+            if memo.get("answers", 0) >= self.max_answers:
+                return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
+            opened = set(memo.get("opened") or [])
+            lead = [r for r in memo.get("results") or [] if r["url"] not in opened]
+            if lead and opens != 0:
+                return Decision(action="dig_deeper", reason=f"not verified ({obs.get('feedback', '')[:120]}); dig "
+                                f"deeper: {len(lead)} unopened results of this search, open calls left: {_n(opens)}")
+            if searches != 0 and ctx.result.pivots < self.max_pivots:
+                return Decision(action="pivot", reason=f"not verified and this lead is used up; pivot to a new "
+                                f"search (searches left: {_n(searches)})")
+            return Decision(action="stop", reason=f"answer not verified and the budget has no search or open call "
+                            f"left for a new lead; {score}")
+        failed = 0
+        for o in reversed([o for _, o in ctx.episode()] + [obs if selection.winner else None]):
+            if o and not o.get("error"):
+                break
+            failed += 1
+        if failed >= self.lost_after and searches != 0 and ctx.result.pivots < self.max_pivots:
+            return Decision(action="pivot", reason=f"{failed} failed actions in a row; pivot to a new line of search")
+        return Decision(action="dig_deeper", reason=f"next action (searches left {_n(searches)}, opens left "
+                        f"{_n(opens)}, tokens left {_n(toks)})")
+
+
+def _n(v: int | None) -> str:
+    return "no cap" if v is None else str(v)

@@ -1,0 +1,47 @@
+"""The web pipeline: plan → research. Its answer is the research stage's best verified-or-not answer,
+else the draft the model proposed while acting (the best answer so far when the budget ran out)."""
+from __future__ import annotations
+
+from typing import Any
+
+from agents.graph import Pipeline
+from agents.state import StageResult
+from agents.web.control import BatsController
+from agents.web.env import environment
+from agents.web.plan import PlanStage
+from agents.web.research import ResearchStage
+from agents.web.verify import EvidenceVerifier
+
+
+class WebPipeline(Pipeline):
+    def answer(self, results: dict[str, StageResult]) -> dict[str, Any]:
+        r = results.get("research")
+        best = r.best.content if r and r.best and r.best.content else None
+        if best and "quote" in best:
+            verified = bool(r.verdict and r.verdict.passed)
+            return {"answer": best["answer"], "sources": [best["source"]] if best.get("source") else [],
+                    "quote": best["quote"], "verified": verified}
+        memo = r.memo if r else {}
+        evidence = [e["url"] for e in memo.get("evidence") or []]
+        return {"answer": memo.get("draft") or "", "sources": list(dict.fromkeys(evidence))[-2:], "quote": "",
+                "verified": False}
+
+
+def build(options: dict[str, Any]) -> WebPipeline:
+    tracker = bool(options.get("tracker", True))
+    k = int(options.get("k", 2))
+    env = environment(options)
+    control = BatsController(max_steps=int(options.get("max_steps", 16)))
+    return WebPipeline([PlanStage(tracker=tracker),
+                        ResearchStage(env, k=k, tracker=tracker, controller=control,
+                                      verifier=EvidenceVerifier(judge=bool(options.get("judge", True))))],
+                       name="web")
+
+
+def reason(result: Any) -> str:
+    """Why the run ended: the research stage's last decision (or the plan's when it never ran)."""
+    for name in ("research", "plan"):
+        r = result.stages.get(name)
+        if r is not None and r.reason:
+            return f"{result.status}: {r.reason}"
+    return str(result.status)

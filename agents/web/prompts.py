@@ -1,0 +1,102 @@
+"""What the model reads: the budget block (BATS's budget tracker), the plan, act and answer prompts.
+
+With `tracker` off (the ablation) no prompt shows the budget and the plan is not sized to it; the
+budget still binds (the engine refuses what it cannot pay) and the controller still decides."""
+from __future__ import annotations
+
+from typing import Any
+
+from tools.web.tools import TOOLS
+
+SYSTEM = ("You answer questions about the Python documentation by searching it. Tools: "
+          "search(query) lists pages; open(url) shows the parts of a page that match the question; "
+          "find(url, text) shows where a text occurs on a page. Reply with one JSON object only.")
+
+
+def tool_usage(tracker: Any) -> dict[str, tuple[int, int | None]]:
+    """Per tool: (calls used, calls left or None when uncapped), at the tightest level."""
+    binding = tracker.binding()
+    root = tracker
+    while root.parent is not None:
+        root = root.parent
+    out = {}
+    for tool in TOOLS:
+        used = root.spent.tools.get(tool, 0)
+        left = binding[tool][1]["left"] if tool in binding else None
+        out[tool] = (used, left)
+    return out
+
+
+def budget_block(tracker: Any) -> str:
+    """E.g. `Budget: search 1 used, 2 left | open 0 used, 3 left | find 0 used, no cap | tokens 812 used,
+    19188 left | $0.0050 spent | 14s used, 286s left`."""
+    parts = []
+    for tool, (used, left) in tool_usage(tracker).items():
+        parts.append(f"{tool} {used} used, {left} left" if left is not None else f"{tool} {used} used, no cap")
+    root = tracker
+    while root.parent is not None:
+        root = root.parent
+    rem = tracker.remaining()
+    spent = root.spent
+    tok = f"tokens {spent.tokens} used" + (f", {rem['tokens']} left" if "tokens" in rem else ", no cap")
+    usd = f"${spent.usd:.4f} spent" + (f" of ${tracker.binding()['usd'][0]:.4f}" if "usd" in rem else "")
+    secs = f"{root.elapsed():.0f}s used" + (f", {rem['wall_seconds']:.0f}s left" if "wall_seconds" in rem else "")
+    return "Budget: " + " | ".join(parts + [tok, usd, secs])
+
+
+def plan_prompt(question: str, block: str | None, n: int) -> list[dict[str, str]]:
+    budget = f"\n{block}\nPlan only as many searches as the budget allows." if block else ""
+    return [{"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"Question: {question}{budget}\nWrite up to {n} short search queries "
+             'for this question, the most promising first, as {"queries": ["...", "..."]}.'}]
+
+
+def _evidence_lines(evidence: list[dict[str, Any]], chars: int) -> list[str]:
+    return [f"[{i}] {e['url']} ({e['title']}): {e['text'][:chars]}" for i, e in enumerate(evidence, 1)]
+
+
+def act_prompt(question: str, checklist: list[str], searched: list[str], results: list[dict[str, str]],
+               evidence: list[dict[str, Any]], last: str, block: str | None, pivot: bool) -> list[dict[str, str]]:
+    todo = [q for q in checklist if q not in searched]
+    lines = [f"Question: {question}"]
+    if todo:
+        lines.append("Planned searches not done yet: " + "; ".join(todo[:4]))
+    if searched:
+        lines.append("Searched already: " + "; ".join(searched[-4:]))
+    if results:
+        lines.append("Last search results (open one by its number):")
+        lines += [f"{i}. {r['title']} {r['url']}" for i, r in enumerate(results, 1)]
+    if evidence:
+        lines.append("Evidence so far:")
+        lines += _evidence_lines(evidence[-3:], 300)
+    if last:
+        lines.append(f"Last tool result: {last}")
+    if pivot:
+        lines.append("The last line of search did not give a verified answer: search for something different.")
+    if block:
+        lines.append(block)
+        lines.append("Spend the budget wisely: when few calls are left, open the best result or answer.")
+    lines.append('Next step, one of: {"tool": "search", "input": "<query>"}, {"tool": "open", "input": "<number '
+                 'or url>"}, {"tool": "find", "input": "<text>", "url": "<url>"}, {"tool": "answer", "input": '
+                 '"<short answer>"} when the evidence shows the answer.')
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
+                  block: str | None) -> list[dict[str, str]]:
+    lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
+    if draft:
+        lines.append(f"Draft answer: {draft}")
+    if feedback:
+        lines.append(f"An earlier answer was not verified: {feedback}")
+    if block:
+        lines.append(block)
+    lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
+                 'number>, "quote": "<exact words copied from that evidence that contain the answer>"}.')
+    return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "
+             "one JSON object only."}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def judge_prompt(question: str, answer: str, quote: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"Question: {question}\nProposed answer: {answer}\nEvidence: \"{quote}\"\n"
+             "Does the evidence show that the proposed answer is correct? Reply yes or no."}]

@@ -1,0 +1,134 @@
+"""The research stage (interactive): each step either acts (K candidate tool calls, one chosen by
+vote, applied with the budgeted tools) or answers (K answers citing and quoting the evidence,
+verified against the opened pages and by a judge); `BatsController` decides after each step.
+
+A step answers when the model chose to answer while acting, when no search/open/find call is left,
+when the tokens left are only enough for an answer, or at the last step; otherwise it acts.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from agents.models.base import GenerationParams
+from agents.stage import Stage
+from agents.state import Candidate, SampleRequest
+from agents.web.actions import ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, norm_query, parse_action, parse_answer
+from agents.web.control import BatsController, tokens_left, tools_left
+from agents.web.prompts import act_prompt, answer_prompt, budget_block
+from agents.web.verify import ActOrAnswer, EvidenceVerifier
+
+
+class ResearchStage(Stage):
+    name = "research"
+    k = 2
+    max_tokens = 64
+    answer_tokens = 120
+    temperature = 0.7
+    tracker: bool = True
+    settings = ("tracker", "answer_tokens")
+
+    def __init__(self, env: Any, **kw: Any):
+        kw.setdefault("controller", BatsController())
+        kw.setdefault("verifier", EvidenceVerifier())
+        kw.setdefault("strategy", ActOrAnswer())
+        super().__init__(**kw)
+        self.env = env
+
+    # ---- what to sample ------------------------------------------------------------------------
+    def _block(self, ctx) -> str | None:
+        return budget_block(ctx.stage_tracker) if self.tracker else None
+
+    def _start(self, ctx) -> dict[str, Any]:
+        memo = ctx.memo
+        if "checklist" not in memo:
+            memo["checklist"] = list(ctx.output("plan") or []) or [ctx.task.input["question"]]
+        return memo
+
+    def step_kind(self, ctx) -> str:
+        memo, left = self._start(ctx), tools_left(ctx)
+        toks = tokens_left(ctx)
+        reserve = getattr(self.controller, "answer_reserve", 1500)
+        max_steps = getattr(self.controller, "max_steps", 16)
+        if (memo.get("ready") or all(v == 0 for v in left.values()) or (toks is not None and toks < reserve)
+                or ctx.step + 1 >= max_steps):
+            return "answer"
+        return "act"
+
+    def requests(self, ctx) -> list[SampleRequest]:
+        kind = self.step_kind(ctx)
+        tokens = self.answer_tokens if kind == "answer" else self.max_tokens
+        temp = 0.0 if self.k == 1 else (self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
+        params = GenerationParams(n=self.k, max_tokens=tokens, temperature=temp,
+                                  json_schema=ANSWER_SCHEMA if kind == "answer" else ACT_SCHEMA)
+        return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
+
+    def prompt_for(self, ctx, request: SampleRequest):
+        memo, q = ctx.memo, ctx.task.input["question"]
+        if request.plan["kind"] == "answer":
+            return answer_prompt(q, memo.get("evidence") or [], memo.get("draft") or "", memo.get("feedback") or "",
+                                 self._block(ctx))
+        last = ctx.observation or {}
+        last_text = last.get("error") or last.get("note") or ""
+        return act_prompt(q, memo.get("checklist") or [], memo.get("searched") or [], memo.get("results") or [],
+                          memo.get("evidence") or [], last_text, self._block(ctx), ctx.mode == "pivot")
+
+    def parse(self, ctx, request: SampleRequest, text: str) -> dict[str, Any]:
+        if request.plan["kind"] == "answer":
+            return parse_answer(text, ctx.memo)
+        return parse_action(text, ctx.memo, tools_left(ctx))
+
+    def key(self, ctx, content: dict[str, Any]) -> str:
+        if content.get("tool") == "answer" and "quote" in content:
+            return "answer:" + norm_query(content["answer"])
+        return json.dumps(content, sort_keys=True)
+
+    async def expand(self, ctx, candidates: list[Candidate], verdicts) -> list[Candidate]:
+        """No valid action among the samples: the rule-based next action (open the best unopened
+        result, search the next planned query, else answer)."""
+        if any(c.valid for c in candidates) or (candidates and "quote" in (candidates[0].content or {})):
+            return []
+        if self.step_kind(ctx) == "answer":
+            return []
+        action = fallback_action(ctx.memo, tools_left(ctx), ctx.task.input["question"])
+        return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(fallback)",
+                          meta={"fallback": True})]
+
+    # ---- acting on the environment --------------------------------------------------------------
+    async def apply(self, ctx, winner: Candidate) -> dict[str, Any]:
+        a, memo = winner.content, ctx.memo
+        if a["tool"] == "answer" and "quote" in a:
+            memo["answers"] = memo.get("answers", 0) + 1
+            memo["ready"] = False
+            fb = str(winner.meta.get("feedback", ""))
+            memo["feedback"] = "" if winner.meta.get("verified") else fb
+            return {"kind": "answer", "answer": a["answer"], "source": a["source"],
+                    "verified": bool(winner.meta.get("verified")), "feedback": fb}
+        if a["tool"] == "answer":
+            memo["ready"] = True
+            if a["input"]:
+                memo["draft"] = a["input"]
+            return {"kind": "act", "tool": "answer", "draft": a["input"]}
+        q = ctx.task.input["question"]
+        obs = await asyncio.to_thread(lambda: self.env.tools().call(
+            ctx.tracker, a["tool"], query=a["input"], url=a["url"], text=a["input"], focus=q))
+        obs["kind"] = "act"
+        self._remember(memo, a, obs)
+        return obs
+
+    def _remember(self, memo: dict[str, Any], a: dict[str, str], obs: dict[str, Any]) -> None:
+        if a["tool"] == "search":
+            memo.setdefault("searched", []).append(a["input"])
+            if obs.get("results"):
+                memo["results"] = obs["results"]
+                seen = memo.setdefault("seen", [])
+                seen += [r["url"] for r in obs["results"] if r["url"] not in seen]
+            return
+        if a["tool"] == "open":
+            memo.setdefault("opened", []).append(a["url"])
+        if obs.get("error"):
+            return
+        text = " … ".join(obs.get("excerpts") or obs.get("matches") or [])
+        if text:
+            memo.setdefault("evidence", []).append({"url": a["url"], "title": obs.get("title", ""), "text": text})

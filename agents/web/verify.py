@@ -1,0 +1,110 @@
+"""Verification of proposed answers against the opened evidence, and selection.
+
+An answer cites one opened page and quotes it. Checks: the quote occurs in that page's text
+(exact match after normalizing case, punctuation and whitespace; at least 3 words), the answer
+occurs in the quote or the page, and, when the quote was found, a judge model says whether the
+quote supports the answer (one short greedy call; skipped when the budget cannot pay for it).
+Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from typing import Any, ClassVar
+
+from budgets import BudgetExceeded
+from pydantic import BaseModel
+
+from agents.models.base import GenerationParams
+from agents.state import Candidate, Selection, Verdict
+from agents.strategies.base import StrategyBase, rank_by, verdict_map
+from agents.web.details import WebDetails
+from agents.web.prompts import judge_prompt
+from tools.web.client import ToolError
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalize(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", str(text).lower()).split())
+
+
+def contains(haystack: str, needle: str) -> bool:
+    n = normalize(needle)
+    return bool(n) and f" {n} " in f" {normalize(haystack)} "
+
+
+class EvidenceVerifier(BaseModel):
+    judge: bool = True
+
+    async def verify(self, ctx, candidates: list[Candidate]) -> list[Verdict]:
+        out, judged = [], {}
+        for c in candidates:
+            if not c.valid:
+                continue
+            if c.content.get("tool") != "answer" or "quote" not in c.content:
+                out.append(Verdict(candidate_id=c.id, score=0.0, details=WebDetails(action=c.content["tool"])))
+                continue
+            out.append(await self._answer(ctx, c, judged))
+        return out
+
+    async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, str], bool | None]) -> Verdict:
+        a = c.content
+        text = ""
+        if a.get("source"):
+            try:
+                text = (await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])).text
+            except ToolError as e:
+                ctx.errors.append(f"verify: {e}")
+        quote_found = len(normalize(a["quote"]).split()) >= 3 and contains(text, a["quote"])
+        in_evidence = contains(a["quote"], a["answer"]) or contains(text, a["answer"])
+        verdict = None
+        if self.judge and quote_found:
+            key = (normalize(a["answer"]), normalize(a["quote"]))
+            if key not in judged:
+                judged[key] = await self._judge(ctx, a)
+            verdict = judged[key]
+        score = 0.1 + 0.35 * quote_found + 0.25 * in_evidence + (0.3 if verdict else 0.0)
+        passed = quote_found and in_evidence and verdict is not False
+        why = []
+        if not a.get("source"):
+            why.append("it cites no opened page")
+        elif not quote_found:
+            why.append("its quote is not on the cited page")
+        if not in_evidence:
+            why.append("the answer is not in the evidence")
+        if verdict is False:
+            why.append("the judge says the quote does not support it")
+        feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
+        c.meta["verified"], c.meta["feedback"] = passed, feedback
+        return Verdict(candidate_id=c.id, score=round(score, 3), passed=passed, feedback=feedback,
+                       details=WebDetails(action="answer", source=a.get("source"), quote_found=quote_found,
+                                          answer_in_evidence=in_evidence, judge=verdict))
+
+    async def _judge(self, ctx, a: dict[str, Any]) -> bool | None:
+        try:
+            texts = await ctx.generate(judge_prompt(ctx.task.input["question"], a["answer"], a["quote"]),
+                                       GenerationParams(n=1, max_tokens=3, temperature=0.0), purpose="judge")
+        except BudgetExceeded as e:
+            ctx.errors.append(f"judge skipped: {e}")
+            return None
+        if not texts:
+            return None
+        word = normalize(texts[0]).split()[:1]
+        return {"yes": True, "no": False}.get(word[0]) if word else None
+
+
+class ActOrAnswer(StrategyBase):
+    """Answers by their verification score (votes break ties); tool calls by majority vote."""
+
+    name: ClassVar[str] = "act_or_answer"
+
+    async def select(self, ctx, candidates: list[Candidate], verdicts: list[Verdict]) -> Selection:
+        v = verdict_map(verdicts)
+        keys = {c.id: c.key or str(c.content) for c in candidates if c.valid}
+        votes = Counter(keys.values())
+        total = sum(votes.values()) or 1
+        scores = {cid: (v[cid].score if cid in v else 0.0) + 0.1 * votes[k] / total for cid, k in keys.items()}
+        return rank_by(candidates, scores, strategy=self.name,
+                       reason=f"best of {len(keys)} valid (verification score, then votes)")

@@ -1,0 +1,128 @@
+"""A full-text index of a folder of HTML or text files: SQLite FTS5 with BM25 ranking.
+
+One file holds everything the loopback server needs: every document's path, title, extracted text
+(indexed) and its original bytes with their content type (served as they are, so `open` reads the
+real page over HTTP). Built into a temporary file and renamed, so a killed build leaves no half
+index. The default corpus is the Python documentation Debian's `python3.11-doc` installs.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+from tools.web.extract import html_to_text
+
+DEFAULT_DOCS = Path("/usr/share/doc/python3.11/html")
+SUFFIXES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+            ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8"}
+SCHEMA_VERSION = "1"
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+class WebIndexError(Exception):
+    """The index cannot be built or read (one line, for the user)."""
+
+
+def default_index_path() -> Path:
+    base = Path(os.environ.get("SCALEAGENT_CACHE", Path.home() / ".cache" / "scaleagent"))
+    return base / "web" / "python3.11-docs.sqlite"
+
+
+def corpus_files(root: Path) -> Iterator[Path]:
+    """HTML and text files under `root`, skipping hidden and `_`-prefixed folders (Sphinx's
+    `_sources`, `_static`) and the generated general index pages (`genindex*`)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if p.suffix.lower() in SUFFIXES and not name.startswith("genindex") and not p.is_symlink():
+                yield p
+
+
+def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | None = None,
+                max_file_bytes: int = 5_000_000) -> int:
+    """Index every file of `src` into `out` (replaced atomically); returns the number of documents."""
+    src, out = Path(src), Path(out)
+    if not src.is_dir():
+        raise WebIndexError(f"{src} is not a folder of HTML or text files")
+    files = list(corpus_files(src))
+    if not files:
+        raise WebIndexError(f"{src} has no .html, .htm, .txt or .md files to index")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    count = 0
+    try:
+        with closing(sqlite3.connect(tmp)) as db:
+            db.executescript(
+                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT UNIQUE, title TEXT, ctype TEXT, body BLOB);"
+                "CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='porter unicode61');")
+            for i, path in enumerate(files):
+                if progress:
+                    progress(i, len(files))
+                raw = path.read_bytes()[:max_file_bytes]
+                ctype = SUFFIXES[path.suffix.lower()]
+                rel = path.relative_to(src).as_posix()
+                if ctype.startswith("text/html"):
+                    title, text = html_to_text(raw.decode("utf-8", errors="replace"))
+                else:
+                    text = raw.decode("utf-8", errors="replace")
+                    title = text.strip().splitlines()[0][:120] if text.strip() else rel
+                if not text.strip():
+                    continue
+                cur = db.execute("INSERT INTO docs(path, title, ctype, body) VALUES (?,?,?,?)",
+                                 (rel, title or rel, ctype, zlib.compress(raw)))
+                db.execute("INSERT INTO fts(rowid, title, text) VALUES (?,?,?)", (cur.lastrowid, title, text))
+                count += 1
+            db.executemany("INSERT INTO meta VALUES (?,?)", [("version", SCHEMA_VERSION), ("source", str(src)),
+                                                              ("documents", str(count))])
+            db.commit()
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+class Index:
+    """Read-only access to a built index (one connection per instance; not shared across threads)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise WebIndexError(f"no index at {self.path}: build one with `scaleagent web index DIR --out {self.path}`")
+        try:
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            version = self.db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        except sqlite3.DatabaseError:
+            raise WebIndexError(f"{self.path} is not a scaleagent web index; rebuild it with `scaleagent web index`") from None
+        if not version or version[0] != SCHEMA_VERSION:
+            raise WebIndexError(f"{self.path} was built by another version; rebuild it with `scaleagent web index`")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def search(self, query: str, limit: int = 5) -> list[dict[str, str | float]]:
+        """BM25-ranked documents for the words of `query` (any word may match; titles weigh 4x)."""
+        words = [w for w in _WORD.findall(query.lower()) if len(w) > 1][:16]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        rows = self.db.execute(
+            "SELECT d.path, d.title, snippet(fts, 1, '', '', ' … ', 24), bm25(fts, 4.0, 1.0) AS rank "
+            "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT ?",
+            (match, int(limit))).fetchall()
+        return [{"path": p, "title": t, "snippet": " ".join(s.split()), "score": round(-r, 3)} for p, t, s, r in rows]
+
+    def document(self, path: str) -> tuple[str, bytes] | None:
+        """(content type, original bytes) of the document at `path`, or None."""
+        row = self.db.execute("SELECT ctype, body FROM docs WHERE path = ?", (path,)).fetchone()
+        return (row[0], zlib.decompress(row[1])) if row else None
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
