@@ -1,87 +1,196 @@
-"""`scaleagent bench humaneval`: one sample vs. the scaled pipeline on the same problems."""
+"""`scaleagent bench KIND` for any registered pipeline, and `bench humaneval`, through one runner
+(agents.bench): sweeps of arms, workers, per-task timeouts, a results store, local or Ray execution."""
 from __future__ import annotations
 
-import asyncio
+import importlib
 import json
+import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+import typer
 
 from budgets import Budget
 
-from agents.cli_support import build_runtime, emit_json, runtime_config
+from agents.cli_support import emit_json
+from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, check_model, check_sandbox, load_budget, parse_price
 from agents.errors import ConfigError
 from agents.trajectory import write_atomic
 
 
-def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str, model: str, budget: Budget, k: int,
-                    sandbox: str, out: Path, api_base: str | None, price: str | None, as_json: bool) -> None:
+def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | None, budget_file: Path | None,
+          models: list[str], sandbox: str, api_base: str | None, price: str | None, options: dict | None = None,
+          pipeline_for=None) -> list:
+    """The arms of a sweep; every input is checked here, before anything is written."""
+    from agents.bench import make_arms
+    from agents.bench.cell import provided_models
+
+    parse_price(price)
+    check_sandbox(sandbox)
+    for m in models:
+        if m not in provided_models():
+            check_model(m, api_base)
+    if budget_file is not None:
+        buds = [(str(budget_file), load_budget(None, budget_file))] + [(b, load_budget(b, None)) for b in budgets or []]
+    else:
+        buds = [(b, load_budget(b, None)) for b in budgets] if budgets else [("", Budget())]
+    return make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
+                     base={"sandbox": sandbox, "api_base": api_base, "price": price})
+
+
+def default_workers(models: list[str], executor: str) -> int:
+    if executor == "local" and any(m.startswith("local/") for m in models):
+        return 1  # a local model uses every core and serves one request at a time
+    return os.cpu_count() or 1
+
+
+def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor: str, workers: int | None,
+            timeout: float | None, address: str | None, as_json: bool, label: str) -> dict[str, Any]:
+    from rich.console import Console
+
+    from agents.bench.progress import BenchProgress
+    from agents.bench.runner import make_executor, plan_tasks, Runner
+
+    fragments = plan_tasks(kind, spec)
+    ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor),
+                       timeout=timeout, address=address)
+    con = Console(stderr=True)
+    with BenchProgress(con, label, transient=as_json) as bar:
+        summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar,
+                         warn=lambda m: con.print(f"[yellow]warning:[/] {m}", highlight=False, markup=False)).run()
+    return summary
+
+
+def per_task(out: Path) -> dict[str, list[dict[str, Any]]]:
+    from agents.bench.store import open_existing
+
+    store = open_existing(out)
+    try:
+        rows: dict[str, list] = {}
+        for r in store.tasks():
+            rows.setdefault(r["arm_id"], []).append(
+                {"task_id": r["task_id"], "status": r["status"], "success": r["success"], "cost_usd": r["cost_usd"],
+                 "tokens": r["input_tokens"] + r["output_tokens"], "model_calls": r["model_calls"],
+                 "steps": r["steps"], "wall_s": r["wall_s"], "error": r["error"], "score": r["score"]})
+        return rows
+    finally:
+        store.close()
+
+
+def print_summary(summary: dict[str, Any], title: str) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from agents import pipelines
-    from agents.humaneval import load_problems, run_suite, select, summarize
-    from agents.paths import ensure_dir
     from agents.redact import redact
 
-    problems = load_problems()
-    tasks = select(problems, ids=ids, limit=limit, offset=offset)
-    if not tasks:
-        raise ConfigError(f"--offset {offset} is past the last problem: HumanEval has {len(problems)} "
-                          f"(offsets 0 to {len(problems) - 1})")
-    arms = {"single": "humaneval-single", "scaled": "humaneval"}
-    chosen = list(arms) if mode == "both" else [mode]
-    cfgs = {arm: runtime_config(pipeline=arms[arm], options={"k": k}, model=model, budget=budget, sandbox=sandbox,
-                                api_base=api_base, price=price) for arm in chosen}  # every check before a write
-    for arm in chosen:  # a budget that could not hold is an error before anything is written
-        pipelines.check_budget(pipelines.build(arms[arm], {"k": k}), build_runtime(cfgs[arm]),
-                               pipelines.get(arms[arm]).tools)
-    ensure_dir(out, "--out")
-    con = Console(stderr=as_json)
-    summaries: dict[str, Any] = {}
-    models: dict = {}
-    for arm in chosen:
-        rt = build_runtime(cfgs[arm], models=models)  # shares one loaded model across tasks and arms
-        models.update(rt._models)
-        with Progress(TextColumn(f"[bold]{arm}[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=con) as bar:
-            job = bar.add_task(arm, total=len(tasks), info="")
-            done: list = []
+    con = Console()
+    table = Table(title=title)
+    for col in ("arm", "success", "ok/tasks", "error", "timeout", "unified cost $", "tokens", "model calls", "wall s"):
+        table.add_column(col)
+    for arm, s in summary["arms"].items():
+        table.add_row(escape(arm), f"{s['success_rate']:.0%}", f"{s['succeeded']}/{s['tasks']}", str(s["error"]),
+                      str(s["timeout"]), f"{s['cost_usd']:.6f}", str(s["input_tokens"] + s["output_tokens"]),
+                      str(s["model_calls"]), f"{s['wall_s']:.1f}")
+    con.print(table)
+    for arm, rows in (summary.get("per_task") or {}).items():
+        for t in rows:
+            if t["status"] in ("error", "timeout"):
+                con.print(f"  [red]{t['status']}[/] {escape(arm)} {escape(t['task_id'])}: "
+                          f"{escape(redact(t['error'] or '')[:150])}", highlight=False)
+    con.print(f"results in {summary['store']}; `scaleagent report {summary['out']} --html report.html` draws them")
 
-            def on_task(o, bar=bar, job=job, done=done) -> None:
-                done.append(o)
-                s = summarize(done)
-                bar.update(job, advance=1, info=f"passed {s['passed']}/{len(done)}  ${s['cost_usd']:.4f}  "
-                                                f"{s['tokens']} tok")
 
-            outcomes = asyncio.run(run_suite(tasks, lambda arm=arm: pipelines.build(arms[arm], {"k": k}), model=model,
-                                             budget=budget, out_dir=out / arm, sandbox=sandbox,
-                                             cost_model=rt.tracker.cost_model, models=models, on_task=on_task))
-        summaries[arm] = summarize(outcomes) | with_errors(outcomes, out / arm)
-    result = {"benchmark": "humaneval", "model": model, "k": k, "budget": budget.describe(), "out": str(out),
-              "arms": summaries}
+def bench_kind(
+    kind: str = typer.Argument(..., help="A registered pipeline (humaneval, swe, web, gui, …)"),
+    source: Optional[Path] = typer.Option(None, "--source", help="The kind's task file (swe: SWE-bench instances JSONL)"),
+    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated task ids (default: all)"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Number of tasks (kinds with a built-in set)"),
+    offset: int = typer.Option(0, "--offset", min=0, help="First task index (kinds with a built-in set)"),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Modes to sweep, e.g. single,best_of_n,scaled"),
+    k: Optional[str] = typer.Option(None, "--k", help="Candidates per step to sweep, e.g. 1,2,4,8 (default 4)"),
+    budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Per-task caps; repeat to sweep budgets"),
+    budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model(s) to sweep: repeat or a,b"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent tasks (default: CPUs; 1 for local/ models)"),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one task may run (then it is stopped: timeout)"),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes) | ray"),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray://HEAD:10001 or auto)"),
+    plugin: Optional[list[str]] = typer.Option(None, "--plugin", help="A module to import first (registers a kind)"),
+    sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
+    price: Optional[str] = typer.Option(None, "--price", help="IN,OUT dollars per million tokens"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same command)"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)"),
+) -> None:
+    """Benchmark any registered pipeline: every --mode × --k × --budget × --model is an arm; results go to
+    OUT/results.sqlite as tasks finish; rerun the same command to resume after a kill."""
+    from agents import pipelines
+    from agents.bench import parse_ks, split_list
+
+    for mod in plugin or []:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            raise ConfigError(f"cannot import --plugin {mod}: {exc}") from None
+    if kind not in pipelines.names():
+        raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
+    models = split_list(model, "--model") or [DEFAULT_MODEL]
+    arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,
+                 models=models, sandbox=sandbox, api_base=api_base, price=price)
+    spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
+            "offset": offset, "timeout": timeout}
+    out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
+    summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout, address=address,
+                      as_json=as_json, label=kind)
+    summary["per_task"] = per_task(out)
+    if as_json:
+        emit_json(summary)
+    else:
+        print_summary(summary, f"{kind}, {summary['tasks']} tasks")
+
+
+def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str, model: str,
+                    budgets: list[str] | None, budget_file: Path | None = None, k: str, sandbox: str, out: Path, api_base: str | None,
+                    price: str | None, as_json: bool, workers: int | None = None, timeout: float | None = None,
+                    executor: str = "local", address: str | None = None) -> None:
+    """HumanEval through the runner; the summary keeps the fields `bench humaneval` always had (per arm:
+    tasks, passed, pass_rate, cost_usd, tokens, model_calls, wall_s, error, error_ids, per_task)."""
+    from agents.bench import parse_ks, split_list
+
+    modes = ["single", "scaled"] if mode == "both" else split_list(mode, "--mode")
+    for m in modes:
+        if m not in ("single", "best_of_n", "scaled"):
+            raise ConfigError(f"bad --mode {m!r}: choose single, best_of_n, scaled (a list) or both")
+    models = split_list(model, "--model")
+    arms = sweep("humaneval", modes=modes, ks=parse_ks(k), budgets=budgets, budget_file=budget_file, models=models,
+                 sandbox=sandbox, api_base=api_base, price=price)
+    spec = {"ids": ids, "limit": None if ids else limit, "offset": offset}
+    summary = execute("humaneval", spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
+                      address=address, as_json=as_json, label="humaneval")
+    rows = per_task(out)
+    for arm_id, s in summary["arms"].items():
+        tasks = [{"task_id": t["task_id"], "passed": t["success"], "cost_usd": t["cost_usd"], "tokens": t["tokens"],
+                  "model_calls": t["model_calls"], "steps": t["steps"], "wall_s": t["wall_s"],
+                  "status": "error" if t["status"] in ("error", "timeout") else t["score"].get("run_status", t["status"]),
+                  "detail": t["error"] or t["score"].get("grade", "")} for t in rows.get(arm_id, [])]
+        s |= {"passed": s["succeeded"], "pass_rate": s["success_rate"], "tokens": s["input_tokens"] + s["output_tokens"],
+              "error": sum(t["status"] == "error" for t in tasks),
+              "error_ids": [t["task_id"] for t in tasks if t["status"] == "error"], "per_task": tasks}
+    result = summary | {"benchmark": "humaneval", "model": model, "k": k, "budget": arms[0].budget}
+
     write_atomic(out / "summary.json", json.dumps(result, indent=2))
     if as_json:
         emit_json(result)
-        return
-    table = Table(title=f"HumanEval, {len(tasks)} problems, {model}")
-    for col in ("arm", "pass rate", "passed", "error", "unified cost $", "tokens", "model calls", "wall s"):
-        table.add_column(col)
-    for arm, s in summaries.items():
-        table.add_row(arm, f"{s['pass_rate']:.0%}", f"{s['passed']}/{s['tasks']}", str(s["error"]),
-                      f"{s['cost_usd']:.6f}", str(s["tokens"]), str(s["model_calls"]), f"{s['wall_s']:.1f}")
-    con.print(table)
-    for arm, s in summaries.items():
-        for t in s["per_task"]:
-            if t["status"] == "error":
-                con.print(f"  [red]error[/] {arm} {t['task_id']}: {escape(redact(t['detail'])[:150])}", highlight=False)
-    con.print(f"per-task runs and summary.json in {out}")
+    else:
+        print_summary(summary | {"per_task": rows}, f"HumanEval, {summary['tasks']} problems, {model}")
 
 
 def with_errors(outcomes: list, arm_dir: Path) -> dict[str, Any]:
-    """Per-task rows where a run whose model calls all failed (status "failed") is scored `error`
-    with its first error as the detail (not `failed`, as a wrong answer is), and the error count."""
+    """Rows of `agents.humaneval.run_suite` outcomes where a run whose model calls all failed (status
+    "failed") is scored `error` with its first error (the runner's cells do the same via
+    `pipelines.failure`), and the error count."""
     from agents.paths import id_path
     from agents.trajectory import RunFiles
 

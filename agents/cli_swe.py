@@ -107,19 +107,34 @@ def register(bench_app: typer.Typer) -> None:
 
 
 def make_bench_app() -> typer.Typer:
-    """The `bench` group with `swe` registered; an unknown benchmark name is a one-line ConfigError
-    (not click's multi-line usage box). cli.py adds `humaneval` to it."""
+    """The `bench` group: `swe`, and `bench KIND …` for any registered pipeline without a command of its
+    own (the runner in agents.bench; `bench run KIND …` is the same). cli.py adds `humaneval`; other
+    modules add theirs. A name that is neither a command nor a pipeline is a one-line ConfigError."""
     from typer.core import TyperGroup
+
+    from agents.cli_bench import bench_kind
 
     class BenchGroup(TyperGroup):
         def resolve_command(self, ctx, args):
             if args and not args[0].startswith("-") and args[0] not in self.commands:
-                raise ConfigError(f"unknown benchmark {args[0]!r}: choose {' or '.join(sorted(self.commands))}")
+                if "--plugin" in args or _is_pipeline(args[0]):
+                    return "run", self.commands["run"], args
+                from agents import pipelines
+
+                names = sorted(set(self.commands) - {"run"} | set(pipelines.names()))
+                raise ConfigError(f"unknown benchmark {args[0]!r}: choose {', '.join(names)}")
             return super().resolve_command(ctx, args)
 
     bench_app = typer.Typer(cls=BenchGroup, no_args_is_help=True, help="Solve and grade a benchmark suite.")
     register(bench_app)
+    bench_app.command("run")(bench_kind)
     return bench_app
+
+
+def _is_pipeline(name: str) -> bool:
+    from agents import pipelines
+
+    return name in pipelines.names()
 
 
 def main() -> None:  # `python -m agents.cli_swe INSTANCES …` = `scaleagent bench swe INSTANCES …`

@@ -11,8 +11,16 @@ from agents.pipelines import PipelineKind, register
 
 
 def _scaled(o: dict[str, Any]):
+    from agents.errors import ConfigError
     from agents.humaneval.stages import scaled_pipeline
 
+    mode = o.get("mode", "scaled")  # a bench sweep's --mode
+    if mode == "single":
+        return _single(o)
+    if mode == "best_of_n":  # K solutions voted on by the generated tests, no refinement
+        return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)), max_steps=1)
+    if mode != "scaled":
+        raise ConfigError(f"bad humaneval mode {mode!r}: choose single, best_of_n or scaled")
     return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)),
                            max_steps=int(o.get("max_steps", 3)))
 
@@ -55,6 +63,26 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     return {"passed": passed, "grade": detail}
 
 
+def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """spec: {"ids": [...]} or {"limit": N, "offset": M} (default: all 164)."""
+    from agents.errors import ConfigError
+    from agents.humaneval.data import load_problems, select
+
+    if spec.get("source"):
+        raise ConfigError("HumanEval problems come with the package: give --ids or --limit/--offset, not a source file")
+    problems = load_problems()
+    offset = int(spec.get("offset") or 0)
+    if offset >= len(problems):
+        raise ConfigError(f"--offset {offset} is past the last problem: HumanEval has {len(problems)} "
+                          f"(offsets 0 to {len(problems) - 1})")
+    tasks = select(problems, ids=spec.get("ids"), limit=spec.get("limit"), offset=offset)
+    return [{"task_id": t.id} for t in tasks]
+
+
+def score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"success": bool(extra.get("passed")), "grade": str(extra.get("grade", ""))[:300]}
+
+
 def lines(extra: dict[str, Any]) -> list[str]:
     if "passed" not in extra:
         return []
@@ -62,6 +90,6 @@ def lines(extra: dict[str, Any]) -> list[str]:
 
 
 register(PipelineKind(name="humaneval", build=_scaled, pick=pick, task=task, finish=finish, lines=lines,
-                      help="HumanEval: generated tests, K solutions, test vote, refine"))
+                      bench_tasks=bench_tasks, score=score, help="HumanEval: generated tests, K solutions, test vote, refine"))
 register(PipelineKind(name="humaneval-single", build=_single, pick=pick, task=task, finish=finish, lines=lines,
-                      help="HumanEval: one greedy sample"))
+                      bench_tasks=bench_tasks, score=score, help="HumanEval: one greedy sample"))

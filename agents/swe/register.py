@@ -82,7 +82,42 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     write_atomic(Path(run_dir) / "patch.diff", patch, redacted=False)  # graded as written: byte-exact
     line = {"instance_id": result.task.id, "model_name_or_path": cfg.get("model", ""), "model_patch": patch}
     write_atomic(Path(run_dir) / "predictions.jsonl", json.dumps(line) + "\n", redacted=False)
-    return {"patch": patch, "checks": checks}
+    extra: dict[str, Any] = {"patch": patch, "checks": checks}
+    if cfg.get("grade"):  # a benchmark task: grade the patch against the instance's hidden tests
+        from agents.swe.grading import grade
+        from agents.swe.instances import Instance
+
+        rep = grade(Instance(**cfg["instance"]), patch, sandbox=cfg.get("sandbox") or "bwrap",
+                    timeout=float(cfg.get("grade_timeout") or 900))
+        write_atomic(Path(run_dir) / "report.json", rep.model_dump_json(indent=2))
+        extra["grade"] = {"status": rep.status, "reason": rep.reason}
+    return extra
+
+
+def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """spec: {"source": instances file, "ids": [...] (optional), "timeout": grading seconds}: one task per
+    instance, graded after its run (`grade`)."""
+    from agents.errors import ConfigError
+    from agents.swe.instances import load_instances
+
+    if not spec.get("source"):
+        raise ConfigError("give the SWE-bench instances file (--source FILE)")
+    insts = load_instances(spec["source"])
+    if spec.get("ids"):
+        unknown = sorted(set(spec["ids"]) - {i.instance_id for i in insts})
+        if unknown:
+            raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {spec['source']}")
+        insts = [i for i in insts if i.instance_id in set(spec["ids"])]
+    return [{"task_id": i.instance_id, "instance": record(i), "grade": True,
+             "grade_timeout": float(spec.get("timeout") or 900)} for i in insts]
+
+
+def score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    g = extra.get("grade") or {}
+    out = {"success": g.get("status") == "resolved", "grade": g.get("status"), "checks": extra.get("checks") or {}}
+    if g.get("status") == "error":
+        out["error"] = f"grading: {g.get('reason')}"
+    return out
 
 
 def checks_line(checks: dict[str, Any] | None, has_patch: bool) -> str | None:
@@ -108,4 +143,5 @@ def lines(extra: dict[str, Any]) -> list[str]:
 
 
 register(PipelineKind(name="swe", build=build, pick=pick, task=task, finish=finish, lines=lines,
+                      bench_tasks=bench_tasks, score=score,
                       help="fix a GitHub issue: localize, reproduce, patch, select (options: mode, k, edit_format)"))
