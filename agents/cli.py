@@ -124,9 +124,17 @@ def _finish(kind: Any, result: Any, extra: dict[str, Any], run_dir: Path, as_jso
 
 
 @app.command()
-def report(run_dir: Path = typer.Argument(..., help="A run directory"), as_json: bool = JsonOpt) -> None:
-    """Summarize a run: one row per step with its decision and spend."""
+def report(run_dir: Path = typer.Argument(..., help="A run directory, or a benchmark's --out"),
+           html: Optional[Path] = typer.Option(None, "--html", help="Benchmark: write a self-contained HTML report here"),
+           as_json: bool = JsonOpt) -> None:
+    """Summarize a run (one row per step with its decision and spend) or a benchmark (arms, Pareto plot)."""
     from agents.trajectory import RunFiles
+
+    if (run_dir / "results.sqlite").is_file() or html is not None:
+        from agents.bench.report import report_command
+
+        report_command(run_dir, html, as_json)
+        return
 
     files = RunFiles(run_dir)
     meta = files.meta()
@@ -164,20 +172,24 @@ app.add_typer(bench_app, name="bench")
 def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of problems"),
           offset: int = typer.Option(0, "--offset", min=0, help="First problem index"),
           ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated problem ids (overrides --limit)"),
-          mode: str = typer.Option("both", "--mode", help="single | scaled | both"),
-          model: str = ModelOpt, budget: Optional[str] = BudgetOpt, budget_file: Optional[Path] = BudgetFileOpt,
-          k: int = typer.Option(4, "--k", min=1, max=64), sandbox: str = SandboxOpt,
+          mode: str = typer.Option("both", "--mode", help="single | best_of_n | scaled, a list of them, or both"),
+          model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model(s): local/<name> or litellm ids, a,b to sweep"),
+          budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Per-problem caps; repeat to sweep"),
+          budget_file: Optional[Path] = BudgetFileOpt,
+          k: str = typer.Option("4", "--k", help="Candidates per step; a list (1,2,4,8) sweeps K"), sandbox: str = SandboxOpt,
+          workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent problems (default 1 for local/ models)"),
+          timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one problem may run"),
+          executor: str = typer.Option("local", "--executor", help="local | ray"),
+          address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address"),
           out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: finished tasks are kept)"),
           api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
-    """HumanEval: one sample vs. the scaled pipeline, with pass rate, cost and time."""
+    """HumanEval: one sample vs. the scaled pipeline (or any sweep), with pass rate, cost and time."""
     from agents.cli_bench import bench_humaneval
 
-    if mode not in ("single", "scaled", "both"):
-        die(f"bad --mode {mode!r}: choose single, scaled or both")
     bench_humaneval(limit=limit, offset=offset, ids=ids.split(",") if ids else None, mode=mode, model=model,
-                    budget=load_budget(budget, budget_file), k=k, sandbox=sandbox,
-                    out=out or Path("runs") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}", api_base=api_base,
-                    price=price, as_json=as_json)
+                    budgets=budget, budget_file=budget_file, k=k, sandbox=sandbox, out=out or Path("runs") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}",
+                    api_base=api_base, price=price, as_json=as_json, workers=workers, timeout=timeout,
+                    executor=executor, address=address)
 
 
 @models_app.command("list")
@@ -211,6 +223,7 @@ def models_pull(name: str = typer.Argument(..., help="e.g. local/qwen2.5-coder-0
 
 
 __import__("agents.cli_gui").cli_gui.register(app, bench_app)  # `bench gui` (MiniWoB++)
+__import__("agents.cli_tune").cli_tune.register(app, bench_app)  # `tune` (allocation plans)
 
 
 def main() -> None:
