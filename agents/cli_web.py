@@ -1,0 +1,195 @@
+"""`scaleagent ask`, `scaleagent web index`, `scaleagent bench web`: question answering by web search
+under a tool-call budget (agents.web). The search server these commands start (the local index on
+127.0.0.1) is stopped when the command ends, also on Ctrl-C and SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from agents.cli_support import emit_json
+from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, check_model, load_budget, parse_price
+from agents.errors import ConfigError
+
+DEFAULT_BUDGET = "search=5,open=10,find=5,tokens=20k"
+IndexOpt = typer.Option(None, "--index", help="An index built by `scaleagent web index` (default: the Python docs, "
+                        "built on first use under ~/.cache/scaleagent/web)")
+SearxOpt = typer.Option(None, "--searx", help="Search a SearxNG server (its JSON API) instead of a local index")
+ModelOpt = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id")
+KOpt = typer.Option(2, "--k", min=1, max=16, help="Candidate tool calls (and answers) per step")
+NoTrackerOpt = typer.Option(False, "--no-tracker", help="Hide the budget block from the model (the ablation)")
+ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
+PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
+
+
+@contextmanager
+def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
+    """Start the run's search backend now (fail fast on a bad index) and stop every one at the end,
+    also on Ctrl-C and SIGTERM (turned into KeyboardInterrupt while the command runs)."""
+    from agents.web.env import close_all, ensure_index, environment
+    from tools.web.index import WebIndexError
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        if options.get("searx") is None:
+            def progress(i: int, n: int) -> None:
+                if i == 0:
+                    typer.echo(f"building the search index of the Python docs ({n} pages; first use only)", err=True)
+            try:
+                options["index"] = str(ensure_index(options.get("index"), progress))
+            except WebIndexError as e:
+                raise ConfigError(str(e)) from None
+        env = environment(options)
+        try:
+            env.tools()
+        except (WebIndexError, ValueError) as e:
+            raise ConfigError(str(e)) from None
+        if not quiet:
+            typer.echo(f"search server: {env.url}", err=True)
+        yield env
+    finally:
+        close_all()
+        signal.signal(signal.SIGTERM, old)
+
+
+def _base(model: str, k: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
+          price: Optional[str]) -> dict[str, Any]:
+    parse_price(price)
+    check_model(model, api_base)
+    if index is not None and searx:
+        raise ConfigError("give either --index or --searx, not both")
+    if index is not None and not index.is_file():
+        raise ConfigError(f"no index at {index}: build one with `scaleagent web index DIR --out {index}`")
+    return {"pipeline": "web", "options": {"k": k, "tracker": tracker, "index": str(index) if index else None,
+                                           "searx": searx}, "model": model, "sandbox": DEFAULT_SANDBOX,
+            "api_base": api_base, "price": price}
+
+
+def ask(question: str = typer.Argument(..., help="The question"),
+        budget: Optional[str] = typer.Option(None, "--budget", "-b", help=f"Caps (default {DEFAULT_BUDGET}); "
+                                             "tools: search, open, find; plus tokens, usd, calls, seconds"),
+        budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
+        index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt, model: str = ModelOpt, k: int = KOpt,
+        no_tracker: bool = NoTrackerOpt,
+        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
+        api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
+    """Answer a question by searching (the Python docs by default); print the answer and its sources."""
+    from agents import pipelines
+    from agents.cli_support import die, progress_printer
+    from agents.paths import id_path
+
+    if not question.strip():
+        raise ConfigError("the question is empty")
+    bud = load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file)
+    cfg = _base(model, k, not no_tracker, index, searx, api_base, price) | {
+        "budget": bud.model_dump(), "task_id": "question", "question": question.strip()}
+    pipelines.check_budget(pipelines.get("web").build(cfg["options"]), build_runtime(cfg), pipelines.get("web").tools)
+    run_dir = run_dir or id_path(Path("runs"), f"ask-{time.strftime('%Y%m%d-%H%M%S')}")
+    with serving(cfg["options"], quiet=False):
+        rt = build_runtime(cfg, on_event=progress_printer(True))
+        result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
+    out = {"answer": extra["answer"], "sources": extra["sources"], "spend": result.spend, "reason": extra["reason"],
+           "verified": extra["verified"], "status": result.status, "run_dir": str(run_dir)}
+    if as_json:
+        emit_json(out)
+    else:
+        from rich.console import Console
+
+        con = Console()
+        for line in pipelines.get("web").lines(extra):
+            con.print(line, highlight=False)
+        s = result.spend
+        con.print(f"spend: ${s['cost_usd']:.4f} unified cost, {s['input_tokens']}+{s['output_tokens']} tokens, "
+                  f"{s['model_calls']} model calls, tools {s['tool_calls']}", highlight=False)
+    error = pipelines.failure(result)
+    if error:
+        die(f"the run failed: no model call succeeded; first error: {error}", 3)
+
+
+def web_index(src: Path = typer.Argument(..., help="A folder of .html/.htm/.txt/.md files"),
+              out: Path = typer.Option(..., "--out", help="The index file to write (replaced atomically)"),
+              as_json: bool = JsonOpt) -> None:
+    """Build a full-text search index (SQLite FTS5, BM25) of a folder of HTML or text files."""
+    from tools.web.index import WebIndexError, build_index
+
+    def progress(i: int, n: int) -> None:
+        if i % 50 == 0:
+            typer.echo(f"indexing {i}/{n}", err=True)
+
+    started = time.time()
+    try:
+        n = build_index(src, out, progress=progress)
+    except WebIndexError as e:
+        raise ConfigError(str(e)) from None
+    if as_json:
+        emit_json({"index": str(out), "documents": n, "seconds": round(time.time() - started, 1)})
+    else:
+        typer.echo(f"indexed {n} documents into {out} in {time.time() - started:.0f}s")
+
+
+def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, answers: [...]} per line"),
+              index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt,
+              budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Caps per question; repeat "
+                                                        f"for a grid (default {DEFAULT_BUDGET})"),
+              no_tracker: bool = NoTrackerOpt,
+              both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
+              model: str = ModelOpt, k: int = KOpt,
+              limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
+              out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable; the plot covers "
+                                                 "every cell in it)"),
+              api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
+    """Accuracy and unified cost on a questions file; writes summary.json per cell and a PNG plot."""
+    from agents import pipelines
+    from agents.web.bench import plot, run_bench
+    from agents.web.questions import load_questions
+
+    rows = load_questions(questions)[:limit]
+    budgets = [load_budget(b, None) for b in (budget or [DEFAULT_BUDGET])]
+    arms = [True, False] if both else [not no_tracker]
+    base = _base(model, k, True, index, searx, api_base, price)
+    kind = pipelines.get("web")
+    for b in budgets:
+        pipelines.check_budget(kind.build(base["options"]), build_runtime(base | {"budget": b.model_dump()}), kind.tools)
+    out = out or Path("runs") / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
+    from agents.models import get_model
+
+    models = {model: get_model(model, **({"api_base": api_base} if api_base else {}))}
+
+    def on_row(r: dict[str, Any]) -> None:
+        typer.echo(f"{r['id']}: {'correct' if r['correct'] else 'wrong'} ({r['answer'][:60]!r}) "
+                   f"${r['spend']['cost_usd']:.4f} {r['wall_s']:.0f}s", err=True)
+
+    with serving(base["options"], quiet=as_json):
+        cells = run_bench(rows, base, budgets, arms, out, models, on_row)
+    png = plot(out, out / "accuracy_vs_cost.png")
+    if as_json:
+        emit_json(cells[0] | {"plot": str(png), "out": str(out)} if len(cells) == 1
+                  else {"cells": cells, "plot": str(png), "out": str(out)})
+    else:
+        for c in cells:
+            typer.echo(f"{'tracker' if c['tracker'] else 'no tracker'} {c['budget']}: {c['correct']}/{c['total']} "
+                       f"correct, ${c['spend']['cost_usd_per_question']:.4f} per question")
+        typer.echo(f"plot: {png}\nout: {out}")
+
+
+def register(app: typer.Typer, bench_app: typer.Typer) -> None:
+    app.command("ask")(ask)
+    web_app = typer.Typer(no_args_is_help=True, help="Search indexes for `ask` and `bench web`.")
+    web_app.command("index")(web_index)
+    app.add_typer(web_app, name="web")
+    bench_app.command("web")(bench_web)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `scaleagent ask` / `scaleagent web index` / `scaleagent bench web`")
