@@ -53,11 +53,14 @@ def _system_mounts() -> list[str]:
 def _python_mounts() -> list[str]:
     """Bind the running interpreter's prefixes so sys.executable works inside (a venv and, e.g.,
     a pyenv base under /root, which is otherwise hidden)."""
-    args: list[str] = []
-    seen: set[str] = set()
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    prefixes |= {os.path.realpath(p) for p in prefixes}
-    for p in sorted(prefixes):  # sorted: an enclosing dir is bound before anything inside it
+    return _ro_mounts(prefixes | {os.path.realpath(p) for p in prefixes}, set())
+
+
+def _ro_mounts(paths, seen: set[str]) -> list[str]:
+    """Read-only binds of host folders at their own paths (those under /usr are there already)."""
+    args: list[str] = []
+    for p in sorted(paths):  # sorted: an enclosing dir is bound before anything inside it
         if p == "/usr" or p.startswith("/usr/") or p in seen or not os.path.isdir(p):
             continue
         seen.add(p)
@@ -153,7 +156,14 @@ class BwrapSandbox:
         self.uid = uid if uid is not None else _UID_BASE + (os.getpid() % 10_000) * 100 + next(_uid_counter) % 100
         self._system = _system_mounts()
         self._python = _python_mounts()  # after the /tmp tmpfs: a venv under /tmp must stay visible
+        self._env: list[str] = []  # a test environment's folders (bind_ro)
         self._closed = False
+
+    def bind_ro(self, paths: list[str]) -> None:
+        """Show host folders (a test environment's venv and its base Python, sandboxes.pyenv)
+        read-only at their own paths in this sandbox's later commands."""
+        seen = {a for a in self._python if a.startswith("/")}
+        self._env = _ro_mounts({os.path.realpath(p) for p in paths}, seen)
 
     def argv(self, command: str | list[str], limits: Limits, cwd: str | None,
              seccomp_fd: int | None = None) -> list[str]:
@@ -167,7 +177,7 @@ class BwrapSandbox:
                 "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp",
                 # POSIX semaphores and shared memory (multiprocessing) need a writable /dev/shm
                 "--perms", "1777", "--size", str(self.tmp_size_mb * 1024 * 1024), "--tmpfs", "/dev/shm",
-                *self._python,
+                *self._python, *self._env,
                 "--bind", str(self.workspace), WORKDIR]
         for p in protected_paths(self.workspace):  # a mount point: cannot be written, renamed or removed
             args += ["--ro-bind", str(p), os.path.join(WORKDIR, p.name)]

@@ -8,7 +8,8 @@ as SWE-bench's harness does; an empty patch grades the base as is); apply test_p
 FAIL_TO_PASS + PASS_TO_PASS in one sandboxed pytest run. Resolved iff every one of them passes
 (passed or xfailed). "error" means the instance could not be graded as asked: missing repository
 or commit, a patch that does not apply, a test id that could not be collected, tests that timed
-out or crashed pytest. `grade` never raises for one instance's problem; it returns a report.
+out or crashed pytest, an environment that cannot be built (sandboxes.pyenv: built on first use, cached).
+`grade` never raises for one instance's problem; it returns a report.
 """
 from __future__ import annotations
 
@@ -171,7 +172,7 @@ def grade(inst: Instance, model_patch: str | None, *, sandbox: str = "bwrap", ti
         t1 = time.monotonic()
         try:
             with open_sandbox(sandbox, ws.path, limits=limits) as sb:
-                run = run_tests(sb, tests, timeout=timeout, python=python)
+                run = run_tests(sb, tests, timeout=timeout, python=python, source=(repo, inst.base_commit))
         except (SandboxUnavailable, SandboxError, OSError) as exc:
             return done("error", f"sandbox {sandbox}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         report.durations["tests_s"] = round(time.monotonic() - t1, 3)

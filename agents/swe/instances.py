@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
 
+from sandboxes.pyenv import Overrides
+
 from agents.errors import ConfigError
 
 _URL_RE = re.compile(r"^(file|https?|ssh|git)://|^[\w.-]+@[\w.-]+:")
@@ -30,8 +32,10 @@ _GITHUB_SLUG_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
 
 
-class Instance(BaseModel):
-    """One SWE-bench task. Unknown fields (difficulty, environment_setup_commit, …) are kept."""
+class Instance(Overrides):
+    """One SWE-bench task. Unknown fields (difficulty, environment_setup_commit, …) are kept. The
+    environment fields (install, pre_install, test_cmd, pip_packages, python, python_path) come from
+    `sandboxes.pyenv.Overrides`: what detection cannot guess (README "Real repositories")."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -80,6 +84,9 @@ class Instance(BaseModel):
         if why:
             raise ValueError(why)
         return value
+
+    def env_overrides(self) -> Overrides:
+        return Overrides(**self.model_dump(include=set(Overrides.model_fields)))
 
     def to_record(self) -> dict[str, Any]:
         """The SWE-bench JSONL record (test lists JSON-encoded again)."""
@@ -206,7 +213,17 @@ def default_cache_dir() -> Path:
 
 
 def materialize_repo(inst: Instance, cache_dir: Path | str | None = None) -> Path:
-    """A local git repository that holds `inst.base_commit`; URLs are cloned (bare) into `cache_dir`."""
+    """A local git repository that holds `inst.base_commit`; URLs are cloned (bare) into `cache_dir`.
+    The instance's environment fields are registered for that (repository, commit): every test run
+    there uses them (sandboxes.pyenv.lookup)."""
+    from sandboxes.pyenv import register
+
+    repo = _materialize(inst, cache_dir)
+    register(repo, inst.base_commit, inst.env_overrides())
+    return repo
+
+
+def _materialize(inst: Instance, cache_dir: Path | str | None) -> Path:
     source = repo_source(inst)
     if not is_url(source):
         repo = Path(source)

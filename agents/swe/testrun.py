@@ -30,7 +30,14 @@ conftest.py) runs in the same process as the runner and can write to the workspa
   runs the tests in-process, so no in-process report can be proof against that; the same holds
   for SWE-bench's own grading. Those records are still only read, size-capped, from the pipe.
 
-Interpreter: bwrap and local run the project's own interpreter (sys.executable: bwrap binds it
+Environment (issue 17, sandboxes.pyenv): given `source=(repository, base commit)`, the run uses
+that repository state's environment, built on the host when missing: its venv's interpreter (bound
+read-only into bwrap), its plugins, and the worktree's import roots (`src/` or the root) first on
+PYTHONPATH, so the candidate's code is what the tests import. A state with nothing to install runs
+with the harness's interpreter and only the import roots set. An environment that cannot be built
+makes every id an error whose message is the build's one-line reason.
+
+Interpreter without an environment: bwrap and local run the project's own interpreter (sys.executable: bwrap binds it
 read-only and it has pytest; the host's /usr/bin/python3 may not); the docker image has python3
 with pytest (scripts/docker_setup.sh).
 """
@@ -40,10 +47,12 @@ import json
 import secrets
 import sys
 import time
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from sandboxes import Limits, Sandbox
+from sandboxes.pyenv import EnvError, Environment, environment_for, use_environment
 
 # one meaning of a test result everywhere (agents.state): passed and xfailed pass (SWE-bench counts an
 # expected failure as passing); skipped does not
@@ -99,7 +108,7 @@ files = [f for f in files if os.path.exists(f)]
 code = 5
 if files:
     code = pytest.main(["-p", "no:cacheprovider", "-q", "--tb=short", "--rootdir", os.getcwd(),
-                        "--continue-on-collection-errors", *files], plugins=[Plugin()])
+                        "--continue-on-collection-errors", *SPEC["args"], *files], plugins=[Plugin()])
 emit(kind="done", exit_code=int(code))
 '''
 
@@ -161,24 +170,42 @@ def _aggregate(outcomes: list[TestOutcome]) -> TestOutcome:
     return TestOutcome(outcome=worst.outcome, message=worst.message, duration_s=dur)
 
 
+def broken(ids: list[str], problem: str) -> TestRun:
+    """Nothing ran (e.g. the environment could not be built): every id is an error with `problem`."""
+    return TestRun(outcomes={i: TestOutcome(outcome="error", message=problem, collected=False) for i in ids},
+                   exit_code=-1, problem=problem, output_tail=problem)
+
+
 def _tail(text: str, n: int = 4000) -> str:
     return text[-n:]
 
 
 def run_tests(sb: Sandbox, test_ids: list[str], *, timeout: float = 300, python: str | None = None,
               env: dict[str, str] | None = None, limits: Limits | None = None,
-              plugin_autoload: bool = False) -> TestRun:
+              plugin_autoload: bool = False, source: tuple[Path | str, str] | None = None,
+              environment: Environment | None = None) -> TestRun:
     """Run `test_ids` (pytest node ids relative to the workspace root) in `sb`; every id gets an outcome.
-    Never raises for test problems; `SandboxError`/`SandboxUnavailable` from the backend propagate."""
+    `source` (repository, base commit) picks the environment (see the module doc) unless `python` or
+    `environment` is given. Never raises for test problems (a broken environment included);
+    `SandboxError`/`SandboxUnavailable` from the backend propagate."""
     ids = list(dict.fromkeys(test_ids))
     if not ids:
         return TestRun(outcomes={}, exit_code=0)
-    nonce = secrets.token_hex(16)
     run_env = {"COLUMNS": "200", "PYTHONHASHSEED": "0", **(env or {})}
+    args: list[str] = []
+    try:
+        if environment is None and source is not None and python is None:
+            environment = environment_for(*source)
+        if environment is not None:
+            python, args = use_environment(sb, environment, run_env, python)
+            plugin_autoload = plugin_autoload or environment.plugin_autoload
+    except EnvError as exc:
+        return broken(ids, f"environment: {exc}")
+    nonce = secrets.token_hex(16)
     if not plugin_autoload:
         run_env.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # host plugins must not change results
     limits = limits or Limits(cpu_seconds=max(120, int(timeout) + 5), output_bytes=_RECORD_BYTES)
-    script = _RUNNER % {"spec": json.dumps({"ids": ids, "nonce": nonce})}
+    script = _RUNNER % {"spec": json.dumps({"ids": ids, "nonce": nonce, "args": args})}
     t0 = time.monotonic()
     res = sb.run([python or python_for(sb.backend), "-"], stdin=script, timeout=timeout, env=run_env,
                  limits=limits)

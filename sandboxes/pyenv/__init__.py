@@ -1,0 +1,9 @@
+"""Per-repository test environments (issue 17): detect how a project installs, build a cached venv
+on the host, run its tests with that interpreter in the sandbox with the worktree importable.
+See detect.py (what goes in), build.py (how and where it is built, trust), lookup.py (which one)."""
+from .build import BUILDS, EnvError, Environment, cache_root, ensure, use_environment
+from .detect import DirTree, GitTree, Overrides, Plan, detect
+from .lookup import environment_for, plan_for, register
+
+__all__ = ["BUILDS", "DirTree", "EnvError", "Environment", "GitTree", "Overrides", "Plan", "cache_root",
+           "detect", "ensure", "environment_for", "plan_for", "register", "use_environment"]
