@@ -45,7 +45,7 @@ def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str
     if left is not None:  # the tests never outlast the budget's wall-time cap (by more than a second)
         timeout = max(1.0, min(timeout, left))
     out = execute(ExecJob(repo=repo, commit=commit, patch=patch, files=files or {}), backend=sandbox,
-                  charger=tracker, runner=lambda sb: run_tests(sb, targets, timeout=timeout))
+                  charger=tracker, runner=lambda sb: run_tests(sb, targets, timeout=timeout, source=(repo, commit)))
     if out.patch_error is not None:
         return CheckResult(patch_error=out.patch_error)
     run = out.value
