@@ -25,6 +25,8 @@ SandboxOpt = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | l
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens for the model (overrides litellm's)")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
+from agents.cli_serve import ServeOpt  # noqa: E402  (`--serve` for commands that take --model)
+
 PlanOpt = typer.Option(None, "--plan", help="Allocation plan YAML (per-stage share, k, temperature, model; "
                                             "`scaleagent tune` writes one)")
 
@@ -40,23 +42,25 @@ def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humanev
         run_dir: Optional[Path] = typer.Option(None, "--run-dir",
                                                help="Where to write the run (default runs/<time>-<id>)"),
         sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
-        plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt) -> None:
+        plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt, serve: bool = ServeOpt) -> None:
     """Run one task through a registered pipeline, checkpointing every step into RUN_DIR."""
     from agents import pipelines
     from agents.paths import id_path
+    from agents.serve import serving
 
     kind = pipelines.get(pipeline)
     picked = kind.pick(problem, instance)
     bud = load_budget(budget, budget_file)
-    cfg = runtime_config(pipeline=pipeline, options={"k": k}, model=model, budget=bud, sandbox=sandbox,
-                         api_base=api_base, price=price) | picked
-    if plan is not None:
-        from agents.cli_solve import load_plan
+    with serving(model, api_base, serve) as api_base:
+        cfg = runtime_config(pipeline=pipeline, options={"k": k}, model=model, budget=bud, sandbox=sandbox,
+                             api_base=api_base, price=price) | picked
+        if plan is not None:
+            from agents.cli_solve import load_plan
 
-        cfg["plan"] = load_plan(plan).model_dump(exclude_none=True)
-    run_dir = run_dir or id_path(Path("runs"), f"{time.strftime('%Y%m%d-%H%M%S')}-{picked['task_id']}")
-    rt = build_runtime(cfg, on_event=progress_printer(as_json))
-    result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
+            cfg["plan"] = load_plan(plan).model_dump(exclude_none=True)
+        run_dir = run_dir or id_path(Path("runs"), f"{time.strftime('%Y%m%d-%H%M%S')}-{picked['task_id']}")
+        rt = build_runtime(cfg, on_event=progress_printer(as_json))
+        result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
     _finish(kind, result, extra, run_dir, as_json)
 
 
@@ -72,14 +76,16 @@ def solve(repo: Optional[str] = typer.Option(None, "--repo", help="Repository: a
           edit_format: str = typer.Option("auto", "--edit-format", help="auto | file | function | search_replace"),
           run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run"),
           sandbox: str = SandboxOpt, api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt,
-          plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt) -> None:
+          plan: Optional[Path] = PlanOpt, as_json: bool = JsonOpt, serve: bool = ServeOpt) -> None:
     """Fix a GitHub issue: localize, reproduce, patch (dig deeper / pivot), select; print the patch."""
     from agents.cli_solve import solve_command
+    from agents.serve import serving
 
-    solve_command(repo=repo, issue=issue, base_commit=base_commit, instance=instance, instance_id=instance_id,
-                  mode=mode, model=model, budget=load_budget(budget, budget_file), k=k, sandbox=sandbox,
-                  edit_format=edit_format, run_dir=run_dir, api_base=api_base, price=price, as_json=as_json,
-                  plan=plan)
+    with serving(model, api_base, serve) as api_base:
+        solve_command(repo=repo, issue=issue, base_commit=base_commit, instance=instance, instance_id=instance_id,
+                      mode=mode, model=model, budget=load_budget(budget, budget_file), k=k, sandbox=sandbox,
+                      edit_format=edit_format, run_dir=run_dir, api_base=api_base, price=price, as_json=as_json,
+                      plan=plan)
 
 
 @app.command()
@@ -225,6 +231,8 @@ def models_pull(name: str = typer.Argument(..., help="e.g. local/qwen2.5-coder-0
 __import__("agents.cli_gui").cli_gui.register(app, bench_app)  # `bench gui` (MiniWoB++)
 __import__("agents.cli_tune").cli_tune.register(app, bench_app)  # `tune` (allocation plans)
 __import__("agents.cli_web").cli_web.register(app, bench_app)  # `ask`, `web index`, `bench web`
+
+__import__("agents.cli_serve").cli_serve.register(app, bench_app)  # `serve` (vLLM)
 
 
 def main() -> None:
