@@ -1,0 +1,119 @@
+"""The search space of allocation plans for one pipeline: per stage, a budget share, K, a
+temperature and a model, each from a small grid. Plans are `budgets.plan.Plan`s."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pydantic import BaseModel
+
+from budgets.plan import Plan, StagePlan
+
+SHARES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+class StageSpace(BaseModel):
+    name: str
+    ks: tuple[int, ...] = (1, 2, 4)          # () : K is not tuned (a stage that samples nothing)
+    temperatures: tuple[float, ...] = (0.4, 0.8, 1.0)
+    default_k: int = 4
+    default_temperature: float = 0.8
+    default_share: float | None = None
+
+
+class SearchSpace(BaseModel):
+    """`models`: the models a stage may use (the first is the run's default)."""
+
+    stages: list[StageSpace]
+    models: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pipeline: Any, models: tuple[str, ...] = (), ks: tuple[int, ...] = (1, 2, 4, 6)) -> "SearchSpace":
+        """The space around a built pipeline: its stages, their defaults; stages with k=0 keep k."""
+        out = []
+        for s in pipeline.stages:
+            sampled = getattr(s, "k", 0) > 0
+            out.append(StageSpace(name=s.name, ks=ks if sampled else (), default_k=getattr(s, "k", 0),
+                                  temperatures=(0.4, 0.8, 1.0) if sampled else (),
+                                  default_temperature=getattr(s, "temperature", 0.8),
+                                  default_share=getattr(s, "share", None)))
+        return cls(stages=out, models=tuple(models))
+
+    def names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    # ---- plans ---------------------------------------------------------------------------------------
+    def uniform(self) -> Plan:
+        """The uniform split: equal shares, the same K and temperature for every sampling stage, the
+        default model everywhere."""
+        share = round(1.0 / len(self.stages), 4)
+        ks = [s.default_k for s in self.stages if s.ks]
+        k = max(set(ks), key=ks.count) if ks else None
+        return Plan(stages={s.name: StagePlan(share=share, **({"k": k, "temperature": 0.8} if s.ks else {}))
+                            for s in self.stages})
+
+    def random(self, rng: random.Random) -> Plan:
+        weights = [rng.uniform(0.2, 1.0) for _ in self.stages]
+        shares = _normalized(weights)
+        stages = {}
+        for s, share in zip(self.stages, shares):
+            sp: dict[str, Any] = {"share": share}
+            if s.ks:
+                sp["k"], sp["temperature"] = rng.choice(s.ks), rng.choice(s.temperatures)
+            if len(self.models) > 1:
+                sp["model"] = rng.choice(self.models)
+            stages[s.name] = StagePlan(**sp)
+        return Plan(stages=stages)
+
+    def clamp(self, data: Any) -> Plan:
+        """A plan from a (model-written) mapping, snapped onto the grid: unknown stages dropped, K and
+        temperature to the nearest allowed value, unknown models to the default, shares normalized."""
+        data = data.get("stages", data) if isinstance(data, dict) else {}
+        raw = {s.name: (data.get(s.name) if isinstance(data.get(s.name), dict) else {}) for s in self.stages}
+        shares = _normalized([_num(raw[s.name].get("share"), 1.0 / len(self.stages)) for s in self.stages])
+        stages = {}
+        for s, share in zip(self.stages, shares):
+            r = raw[s.name]
+            sp: dict[str, Any] = {"share": share}
+            if s.ks:
+                sp["k"] = _nearest(_num(r.get("k"), s.default_k), s.ks)
+                sp["temperature"] = _nearest(_num(r.get("temperature"), s.default_temperature), s.temperatures)
+            if self.models and r.get("model") in self.models and r.get("model") != self.models[0]:
+                sp["model"] = r["model"]
+            stages[s.name] = StagePlan(**sp)
+        return Plan(stages=stages)
+
+    def key(self, plan: Plan) -> str:
+        """Identity of a plan on the grid (to skip re-evaluating the same plan)."""
+        return "|".join(f"{n}:{s.share}:{s.k}:{s.temperature}:{s.model}" for n, s in sorted(plan.stages.items()))
+
+    def describe(self) -> str:
+        lines = []
+        for s in self.stages:
+            opts = f"k in {list(s.ks)}, temperature in {list(s.temperatures)}" if s.ks else "no sampling (k fixed)"
+            lines.append(f"- {s.name}: share (fraction of the run budget), {opts}")
+        if self.models:
+            lines.append(f"- model per stage, one of {list(self.models)} (first = default)")
+        return "\n".join(lines)
+
+
+def _num(v: Any, default: float) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float(default)
+
+
+def _nearest(v: float, grid: tuple) -> Any:
+    return min(grid, key=lambda g: (abs(g - v), g))
+
+
+def _normalized(weights: list[float]) -> list[float]:
+    """Weights -> shares summing to at most 1, on a 0.05 grid (floored, each at least 0.05)."""
+    weights = [max(0.0, w) for w in weights]
+    total = sum(weights) or 1.0
+    shares = [max(0.05, int(w / total * 20) / 20) for w in weights]
+    while sum(shares) > 1.0 + 1e-9:
+        i = shares.index(max(shares))
+        shares[i] = round(shares[i] - 0.05, 2)
+    return [round(s, 2) for s in shares]

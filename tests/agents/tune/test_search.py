@@ -1,0 +1,74 @@
+"""Allocation search with a synthetic dev set (a plan solves what its patch stage can afford) and a
+scripted tuner model: AgentTTS follows the model's proposals and the trial feedback, random and
+uniform run at the same tuning cost, the result is a valid plan with its provenance."""
+import json
+from types import SimpleNamespace
+
+from agents.models.scripted import ScriptedModel
+from agents.tune.agentts import AgentTTSProposer, parse_reply
+from agents.tune.search import Trial, search, with_provenance
+from agents.tune.space import SearchSpace
+from budgets.plan import Plan
+
+STAGES = [("localize", 4, 0.1), ("reproduce", 2, 0.25), ("patch", 4, 0.55), ("select", 0, 0.1)]
+
+
+def _space(models=()):
+    pipe = SimpleNamespace(stages=[SimpleNamespace(name=n, k=k, share=s, temperature=0.8) for n, k, s in STAGES])
+    return SearchSpace.of(pipe, models=models)
+
+
+async def _dev(plan, index):
+    """Solves 2 tasks when the patch stage gets k>=4 and share>=0.5, 1 with k>=2; costs its samples."""
+    p = plan.stages["patch"]
+    solved = 2 if (p.k or 0) >= 4 and (p.share or 0) >= 0.5 else 1 if (p.k or 0) >= 2 else 0
+    tokens = sum((s.k or 0) * 1000 for s in plan.stages.values())
+    return Trial(index=index, method="", plan=plan, solved=solved, tasks=2, cost=tokens * 1e-7, tokens=tokens)
+
+
+def test_the_space_snaps_model_replies_onto_the_grid():
+    space = _space(models=("big", "small"))
+    plan = space.clamp({"stages": {"patch": {"k": 5, "temperature": 0.75, "share": 3, "model": "small"},
+                                   "localize": {"share": 1, "model": "nope"}, "bogus": {"k": 1}}})
+    assert set(plan.stages) == {"localize", "reproduce", "patch", "select"}
+    assert plan.stages["patch"].k in (4, 6) and plan.stages["patch"].temperature == 0.8
+    assert plan.stages["patch"].model == "small" and plan.stages["localize"].model is None
+    assert sum(s.share for s in plan.stages.values()) <= 1.0
+    assert plan.stages["select"].k is None          # a stage that samples nothing keeps k
+    uni = space.uniform()
+    assert {s.share for s in uni.stages.values()} == {0.25} and uni.stages["patch"].k == 4
+
+
+async def test_agentts_follows_the_model_and_the_feedback_at_equal_tuning_cost():
+    space = _space()
+    good = {"reason": "insight 3: give the patch stage the budget", "stages": {
+        "localize": {"share": 0.1, "k": 1}, "reproduce": {"share": 0.1, "k": 1},
+        "patch": {"share": 0.7, "k": 4, "temperature": 0.8}, "select": {"share": 0.1}}}
+    weak = {"stages": {"patch": {"share": 0.3, "k": 1}}}
+    replies = ["I think more localization helps.",                # no JSON: a mutation of the best instead
+               "```json\n" + json.dumps(weak) + "\n```",
+               "Try this: " + json.dumps(good)]
+    tuner = ScriptedModel(replies + [json.dumps(good)] * 3, name="tuner")
+    proposer = AgentTTSProposer(tuner, seed=1)
+    res = await search("agentts", space, _dev, 4, propose=proposer)
+    assert len(res.trials) == 4
+    assert res.best.solved == 2 and res.best.plan.stages["patch"].k == 4
+    assert "mutation" in res.trials[0].note and "insight 3" in res.trials[2].note
+    assert "random instead" in res.trials[3].note                  # the model repeated the good plan
+    # the feedback of earlier trials is in the later prompts
+    last_prompt = tuner.calls[-1]["messages"][-1]["content"]
+    assert "solved 2/2" in last_prompt and "Insights" in last_prompt
+    assert proposer.tokens > 0
+    rnd = await search("random", space, _dev, 4, seed=3)
+    uni = await search("uniform", space, _dev, 4)
+    assert len(rnd.trials) == 4 and len(uni.trials) == 1
+    assert len({space.key(t.plan) for t in rnd.trials}) == 4      # random never re-measures a plan
+    plan = with_provenance(res, pipeline="swe", dev=["a", "b"], budget="tokens=16000")
+    back = Plan.model_validate(plan.model_dump())
+    assert back.provenance.method == "agentts" and back.provenance.score == 2.0 and back.provenance.trials == 4
+    assert len(plan.provenance.model_extra["history"]) == 4
+
+
+def test_parse_reply_finds_the_plan_object():
+    assert parse_reply('noise {"a": 1} then {"stages": {"patch": {"k": 2}}} end') == {"stages": {"patch": {"k": 2}}}
+    assert parse_reply("{broken") is None and parse_reply("") is None

@@ -1,0 +1,65 @@
+"""`scaleagent tune swe` end to end on the wraptext example with scripted models (the pipeline's and
+the tuner's): trials really run the SWE pipeline and grade on the hidden tests, the best plan is
+written as YAML that `solve --plan` loads; bad input is one line."""
+import json
+import subprocess
+import sys
+
+import yaml
+from swe_scripted import ROOT, scripted  # noqa: F401
+
+from agents.cli_tune import tune_command
+from agents.models.scripted import ScriptedModel
+from budgets.plan import Plan
+
+
+def _dev_file(inst, tmp_path):
+    f = tmp_path / "dev.jsonl"
+    f.write_text(json.dumps(inst.to_record()) + "\n")
+    return f
+
+
+def test_tune_compare_writes_the_best_plan_with_provenance(wraptext, tmp_path):
+    from sandboxes import available_backends
+
+    sandbox_backend = "bwrap" if available_backends().get("bwrap") is None else "local"
+    inst, src = wraptext
+    agent, _ = scripted(src, wrong_first=False)
+    plan_reply = json.dumps({"reason": "patch needs the budget", "stages": {
+        "localize": {"share": 0.1, "k": 1}, "reproduce": {"share": 0.2, "k": 1},
+        "patch": {"share": 0.6, "k": 2, "temperature": 0.4}, "select": {"share": 0.1}}})
+    tuner = ScriptedModel(default=plan_reply, name="tuner")
+    out = tmp_path / "plan.yaml"
+    summary = tune_command(pipeline="swe", dev=_dev_file(inst, tmp_path), ids=None, trials=1, method="compare",
+                           model="scripted", budget="tokens=40k,run_tests=12", budget_file=None,
+                           tuner_model="tuner", stage_models=None, mode="best_of_n", k=2, out=out,
+                           run_dir=tmp_path / "runs", seed=0, sandbox=sandbox_backend, price=None, as_json=True,
+                           models={"scripted": agent, "tuner": tuner})
+    assert set(summary["methods"]) == {"uniform", "random", "agentts"}
+    assert all(m["trials"] == 1 for m in summary["methods"].values())      # equal tuning cost
+    assert summary["methods"]["agentts"]["best_solved"] == 1                # graded on the hidden tests
+    assert len(tuner.calls) == 1 and summary["methods"]["agentts"]["tuner_tokens"] > 0
+    plan = Plan.load(out)
+    assert plan.provenance.method == summary["winner"] and plan.provenance.dev == ["wraptext-1"]
+    assert plan.provenance.budget == "tokens=40000,run_tests=12"
+    for m in ("uniform", "random", "agentts"):
+        assert Plan.load(tmp_path / f"plan.{m}.yaml").provenance.method == m
+    agentts = yaml.safe_load((tmp_path / "plan.agentts.yaml").read_text())
+    assert agentts["stages"]["patch"] == {"share": 0.6, "k": 2, "temperature": 0.4}
+    runs = list((tmp_path / "runs" / "agentts").glob("trial-0/*/run.json"))
+    assert runs and json.loads(runs[0].read_text())["config"]["plan"]["stages"]["patch"]["k"] == 2
+
+
+def test_bad_tune_input_is_one_line(wraptext, tmp_path):
+    inst, _ = wraptext
+    dev = _dev_file(inst, tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    cases = [(["tune", "humaneval", "--dev", str(dev), "--budget", "tokens=1k"], "supports the swe pipeline"),
+             (["tune", "swe", "--dev", str(dev)], "needs a per-task --budget"),
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--method", "grid"], "bad --method"),
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--ids", "nope-1"], "no instance 'nope-1'")]
+    for args, needle in cases:
+        r = subprocess.run([sys.executable, "-m", "agents.cli", *args, "--model", "local/smollm2-135m"],
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
