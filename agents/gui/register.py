@@ -21,7 +21,8 @@ def build(o: dict[str, Any]):
 
     actions, pivots = int(o.get("max_actions", 10)), int(o.get("max_pivots", 1))
     step = Budget.parse(o["step_budget"]) if o.get("step_budget") else None
-    stage = GuiStep(k=int(o.get("k", 4)), select=str(o.get("select", "vote")), step_budget=step,
+    k = int(o.get("k", 4))
+    stage = GuiStep(k=k, select=str(o.get("select", "vote")), step_budget=step, temperature=0.0 if k == 1 else 0.7,
                     controller=GuiController(max_steps=actions, max_pivots=pivots, lost_after=3))
     return Pipeline([stage], name="gui", max_steps=actions + 2)
 

@@ -117,7 +117,7 @@ class MiniWoBEnv:
         shot = self.screenshot()
         if state["done"]:
             return state | {"screenshot": shot}
-        snap = self._js(SNAPSHOT_JS, "#wrap", MAX_ELEMENTS, MAX_TEXT) or {}
+        snap = self._js(SNAPSHOT_JS, "body", MAX_ELEMENTS, MAX_TEXT) or {}
         elements = snap.get("elements") or []
         return state | {"instruction": snap.get("instruction", ""), "elements": elements,
                         "page": render(elements), "screenshot": shot}

@@ -39,7 +39,7 @@ const out = [];
 for (const e of root.querySelectorAll('*')) {
   if (out.length >= limit) break;
   const tag = e.tagName;
-  if (tag === 'SCRIPT' || tag === 'STYLE' || tag === 'OPTION' || e.closest('#reward-display, #sync-task-cover, #query')) continue;
+  if (tag === 'SCRIPT' || tag === 'STYLE' || tag === 'OPTION' || e.closest('#reward-display, #sync-task-cover, #query, #episode-id')) continue;
   const role = (e.getAttribute('role') || '').toLowerCase();
   const leafText = e.children.length === 0 ? ownText(e) : '';
   const svgShape = e instanceof SVGElement && e.tagName !== 'svg' && e.tagName !== 'g';
@@ -51,8 +51,9 @@ for (const e of root.querySelectorAll('*')) {
   if (role) item.role = role;
   if (e.type && tag === 'INPUT') item.type = e.type;
   const text = (e.innerText !== undefined ? e.innerText : e.textContent || '').replace(/\s+/g, ' ').trim();
-  if (text) item.text = text.slice(0, maxText);
-  if (tag === 'INPUT' || tag === 'TEXTAREA') { item.value = (e.value || '').slice(0, maxText);
+  if (text && tag !== 'SELECT') item.text = text.slice(0, maxText);
+  if (!text && !svgShape && typeof e.className === 'string' && e.className.trim()) item.class = e.className.trim().slice(0, maxText);
+  if ((tag === 'INPUT' && e.type !== 'checkbox' && e.type !== 'radio') || tag === 'TEXTAREA') { item.value = (e.value || '').slice(0, maxText);
     if (e.placeholder) item.placeholder = e.placeholder.slice(0, maxText); }
   if (e.type === 'checkbox' || e.type === 'radio') item.checked = !!e.checked;
   if (tag === 'SELECT') item.options = Array.from(e.options).map(o => o.text.trim()).slice(0, 15);
@@ -73,7 +74,7 @@ def describe(el: dict[str, Any]) -> str:
             parts.append(f"{key}={el[key]}")
     if el.get("text"):
         parts.append(f'"{el["text"]}"')
-    for key in ("aria-label", "title", "name", "placeholder"):
+    for key in ("aria-label", "title", "name", "placeholder", "class"):
         if el.get(key):
             parts.append(f'{key}="{el[key]}"')
     if "value" in el:
