@@ -231,8 +231,8 @@ def models_pull(name: str = typer.Argument(..., help="e.g. local/qwen2.5-coder-0
 __import__("agents.cli_gui").cli_gui.register(app, bench_app)  # `bench gui` (MiniWoB++)
 __import__("agents.cli_tune").cli_tune.register(app, bench_app)  # `tune` (allocation plans)
 __import__("agents.cli_web").cli_web.register(app, bench_app)  # `ask`, `web index`, `bench web`
-
 __import__("agents.cli_serve").cli_serve.register(app, bench_app)  # `serve` (vLLM)
+__import__("agents.cli_env").cli_env.register(app, bench_app)  # `env build` (test environments)
 
 
 def main() -> None:
