@@ -8,7 +8,8 @@
 Detection reads only declaration files, never runs them: `pyproject.toml` ([project] dependencies and
 optional-dependencies, [build-system]), `setup.cfg` ([options] install_requires / extras_require),
 `setup.py` (extras named test/tests/testing/dev, found by name), `requirements*.txt` files whose
-name says runtime, test or dev, and `tox.ini` `[testenv] deps` where they are a plain list. Test
+name says runtime, test or dev, `tox.ini` `[testenv] deps` where they are a plain list, and the
+test/dev dependency groups of PEP 735 ([dependency-groups]) and PDM ([tool.pdm.dev-dependencies]). Test
 extras are the ones named `test`, `tests`, `testing` or `dev` (all that exist). The venv is built
 on the host (see build.py); this module only decides what goes in it.
 """
@@ -203,12 +204,15 @@ def detect(tree: Tree, overrides: Overrides | None = None, python: str | None = 
     extras, deps = _setup_extras(pyproject, decl.get("setup.cfg"), decl.get("setup.py"))
     poetry = ((pyproject.get("tool") or {}).get("poetry") or {})
     deps += [d for d in (poetry.get("dependencies") or {}) if d != "python"]
+    groups = {**(((pyproject.get("tool") or {}).get("pdm") or {}).get("dev-dependencies") or {}),
+              **(pyproject.get("dependency-groups") or {})}  # PDM's dev groups, PEP 735 groups
+    group_deps = [d for g in TEST_EXTRAS for d in groups.get(g) or [] if isinstance(d, str) and not d.startswith("-")]
     reqs = sorted(n for n in decl if n.endswith(".txt"))
     src = any(n.startswith("src/") and n.endswith(".py") for n in names)
     import_paths = over.python_path or (["src"] if src else ["."])
     return Plan(python=exe, python_version=_version_of(exe), installable=installable,
                 extras=sorted(e for e in extras if e in TEST_EXTRAS), requirements=reqs,
-                dependencies=deps, test_deps=_tox_deps(decl["tox.ini"]) if "tox.ini" in decl else [],
+                dependencies=deps, test_deps=group_deps + (_tox_deps(decl["tox.ini"]) if "tox.ini" in decl else []),
                 import_paths=import_paths, overrides=over, pytest_args=over.pytest_args(),
                 declarations={n: hashlib.sha256(t.encode()).hexdigest() for n, t in sorted(decl.items())})
 

@@ -111,3 +111,11 @@ def test_venv_is_visible_read_only_inside_bwrap(tmp_path, monkeypatch):
                       "open(depdemo.__file__, 'a')"], timeout=60)
     assert res.stdout.strip() == "42"
     assert "Read-only file system" in res.stderr or "Permission denied" in res.stderr
+
+
+def test_dependency_groups_are_test_deps(tmp_path):
+    text = ('[project]\nname = "g"\nversion = "1"\n[dependency-groups]\ntest = ["hypothesis>=6", {include-group = "x"}]\n'
+            '[tool.pdm.dev-dependencies]\ndev = ["pytest-xdist"]\ndocs = ["sphinx"]\n')
+    sha = make_repo(tmp_path / "r", {"pyproject.toml": text, "g.py": ""})
+    plan = detect(GitTree(tmp_path / "r", sha))
+    assert plan.test_deps == ["hypothesis>=6", "pytest-xdist"] and plan.needs_venv
