@@ -7,6 +7,8 @@ ends, and `close_all` (also at exit) makes sure no browser or driver process out
 from __future__ import annotations
 
 import atexit
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ _LOCK = threading.Lock()
 
 
 def get(key: str, task: str, *, out_dir: Path, **options: Any) -> MiniWoBEnv:
+    _close_on_sigterm()
     with _LOCK:
         env = _LIVE.get(key)
         if env is None:
@@ -39,6 +42,18 @@ def close(key: str) -> None:
 def close_all() -> None:
     for key in list(_LIVE):
         close(key)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    close_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _close_on_sigterm() -> None:
+    """A SIGTERM (which skips atexit) closes the browsers first; only where nobody else handles it."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 atexit.register(close_all)

@@ -23,7 +23,7 @@ def build(o: dict[str, Any]):
     step = Budget.parse(o["step_budget"]) if o.get("step_budget") else None
     k = int(o.get("k", 4))
     stage = GuiStep(k=k, select=str(o.get("select", "vote")), step_budget=step, temperature=0.0 if k == 1 else 0.7,
-                    controller=GuiController(max_steps=actions, max_pivots=pivots, lost_after=3))
+                    controller=GuiController(max_steps=actions, max_pivots=pivots, lost_after=2))
     return Pipeline([stage], name="gui", max_steps=actions + 2)
 
 

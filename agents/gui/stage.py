@@ -56,7 +56,7 @@ class GuiStep(Stage):
         if select not in ("vote", "judge"):
             raise ValueError(f"select must be vote or judge, not {select!r}")
         kw.setdefault("strategy", ActionJudge() if select == "judge" else TieBreak(MajorityVote(), ActionJudge()))
-        kw.setdefault("controller", GuiController(max_steps=10, max_pivots=1, lost_after=3))
+        kw.setdefault("controller", GuiController(max_steps=10, max_pivots=1, lost_after=2))
         super().__init__(**kw)
 
     # ---- the environment ---------------------------------------------------------------------------
@@ -130,6 +130,8 @@ class GuiStep(Stage):
         return render(content)
 
     async def apply(self, ctx, winner) -> dict[str, Any]:
+        before = self.current_page(ctx).get("page")
+        episode = ctx.episode()
         try:
             obs = await asyncio.to_thread(self.env(ctx).act, winner.content)
         except BrowserError as e:
@@ -137,6 +139,10 @@ class GuiStep(Stage):
             return {"error": str(e), "fatal": True, "done": True, "success": False, "summary": f"browser failed: {e}"}
         if not obs.get("error"):
             ctx.memo.setdefault("actions", []).append(winner.content)
+            last = episode[-1][0] if episode else None
+            if (not obs.get("done") and obs.get("page") == before and last is not None
+                    and last.content == winner.content):  # a loop: the same action, again nothing changed
+                obs["error"] = f"{render(winner.content)} again changed nothing on the page: try another action"
         return slim(obs)
 
 

@@ -94,3 +94,32 @@ def test_k4_votes_and_the_judge_breaks_a_tie_with_its_reason(tmp_path):
     judge_prompt = model.calls[1]["messages"][-1]["content"]
     assert '[1] button "Click Me!"' in judge_prompt and "(2 votes)" in judge_prompt
     assert "the button is what the task names" in (tmp_path / "out" / "click-test-s0" / "viewer.html").read_text()
+
+
+def test_a_terminated_bench_leaves_no_browser(tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tools.browser.driver import alive, descendants, kill_all
+
+    script = ("import time, sys; sys.path.insert(0, %r)\n"
+              "from agents.gui import envs\n"
+              "env = envs.get('k', 'click-test', out_dir=None); env.reset(0)\n"
+              "print('ready', flush=True); time.sleep(60)\n") % str(Path(__file__).resolve().parents[2])
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    started: list[int] = []
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        started = descendants(p.pid)
+        assert started, "the browser runs below the bench process"
+        p.terminate()
+        p.wait(timeout=30)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(alive(x) for x in started):
+            time.sleep(0.1)
+        assert [x for x in started if alive(x)] == []
+    finally:
+        p.kill()
+        kill_all(started)  # what a failing run left (the processes this test started)
