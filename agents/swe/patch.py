@@ -200,7 +200,9 @@ class Patch(Stage):
         """Smaller versions of the best candidate that breaks existing tests: small models often write
         the right fix together with an unrelated change (a rename that fails every import). Up to
         `ablate` versions (one change left out, or one change alone: `tools.patches.ablations`) not
-        checked before, as many as the budget's test runs allow; test runs only, no tokens."""
+        checked before, as many as the budget's test runs allow; test runs only, no tokens.
+        First notes the step's difficulty signal for the controller (`note_agreement`)."""
+        note_agreement(ctx, candidates)
         if self.ablate <= 0:
             return []
         by_id = {v.candidate_id: v for v in verdicts}
@@ -227,3 +229,17 @@ class Patch(Stage):
                                   key=patch_key(p), origin=ctx.mode, parent=parent.id, meta={"ablation": label})
                         for label, p in patches]
         return []
+
+
+def note_agreement(ctx: StepContext, candidates: list[Candidate]) -> None:
+    """How many of this step's valid samples make each candidate's (normalized) edit, and the
+    agreement share (`budgets.difficulty`): the patch controller accepts early when the first
+    candidates agree and verify. Kept in `ctx.memo["difficulty"]` for this step only."""
+    from budgets.difficulty import agreement
+
+    samples = [c for c in candidates if c.source != "expand"]
+    keys = [c.key if c.valid else None for c in samples]
+    counts = {k: keys.count(k) for k in keys if k is not None}
+    share, _, n = agreement(keys)
+    ctx.memo["difficulty"] = {"step": ctx.step, "samples": n, "agreement": round(share, 3),
+                              "votes": {c.id: counts.get(c.key, 0) for c in samples if c.valid}}

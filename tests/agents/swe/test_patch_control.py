@@ -1,0 +1,50 @@
+"""The patch controller's spending rules, end to end on wraptext with a scripted model: a round of
+malformed replies is sampled again on the same targets (not re-localized), and independent samples
+that agree on an edit that verifies as far as the tests tell end the stage early."""
+import json
+
+from swe_scripted import scripted, wrap_model  # noqa: F401
+
+from agents.swe import solve_instance
+
+REPRO_OK = ("```python\nfrom wraptext import wrap\n\ndef test_exact():\n"
+            "    assert wrap('aaa bbb', width=7) == ['aaa bbb']\n```")
+# expects a wrong value: even the right fix fails it, but it fails differently than on the base
+REPRO_WRONG = ("```python\nfrom wraptext import wrap\n\ndef test_exact():\n"
+               "    assert wrap('aaa bbb', width=7) == ['aaa', ' bbb']\n```")
+
+
+def _steps(run_dir):
+    return [json.loads(line) for line in (run_dir / "trajectory.jsonl").read_text().splitlines()]
+
+
+async def test_a_round_of_malformed_patches_is_sampled_again_not_relocalized(wraptext, tmp_path):
+    inst, src = wraptext
+    fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
+    calls = {"n": 0}
+
+    def patch(prompt):
+        calls["n"] += 1
+        return "I am not sure what to change." if calls["n"] <= 2 else "```python\n" + fixed + "```"
+
+    model = wrap_model(REPRO_OK, patch, fenced=False)
+    res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="scaled", k=4)
+    steps = _steps(tmp_path / "run")
+    assert [s["stage"] for s in steps].count("localize") == 1          # before: a pivot re-localized
+    patch_steps = [s for s in steps if s["stage"] == "patch"]
+    assert patch_steps[0]["decision"]["action"] == "dig_deeper"
+    assert "sample the same targets again" in patch_steps[0]["decision"]["reason"]
+    assert patch_steps[1]["decision"]["action"] == "accept"
+    assert "current_len + needed > width" in res.model_patch
+
+
+async def test_agreeing_first_samples_that_verify_end_the_stage(wraptext, tmp_path):
+    inst, src = wraptext
+    fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
+    res = await solve_instance(inst, model=wrap_model(REPRO_WRONG, lambda p: fixed), run_dir=tmp_path / "run",
+                               mode="scaled", k=4)
+    patch_steps = [s for s in _steps(tmp_path / "run") if s["stage"] == "patch"]
+    assert len(patch_steps) == 1                                        # before: refined against the wrong test
+    d = patch_steps[0]["decision"]
+    assert d["action"] == "accept" and "the first candidates agree" in d["reason"], d
+    assert "current_len + needed > width" in res.model_patch
