@@ -16,9 +16,12 @@ $(SETUP_STAMP): pyproject.toml scripts/setup.sh
 models: setup
 	$(PY) scripts/build_models.py local/smollm2-135m $(DEMO_MODEL)
 
-## The main job on the embedded local model (no key, no server): fix a real bug in an example repository
-demo: models
-	$(PY) examples/swe/demo.py --model $(DEMO_MODEL)
+## The main job on the embedded local model (no key, no server): fix a real bug in an example repository,
+## one greedy attempt vs. the scaled pipeline, with the spend of each
+SWE_DEMO_MODEL ?= local/qwen2.5-coder-1.5b
+demo: setup
+	$(PY) scripts/build_models.py $(SWE_DEMO_MODEL)
+	$(PY) examples/swe/demo.py --model $(SWE_DEMO_MODEL)
 
 ## HumanEval: one greedy sample vs. the scaled pipeline, pass rate, unified cost and wall time of each
 demo-humaneval: models
