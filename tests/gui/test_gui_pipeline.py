@@ -123,3 +123,16 @@ def test_a_terminated_bench_leaves_no_browser(tmp_path):
     finally:
         p.kill()
         kill_all(started)  # what a failing run left (the processes this test started)
+
+
+def test_a_loop_is_an_error_and_ends_in_a_pivot_told_what_failed(tmp_path):
+    focus = {"action": "click", "id": 1}  # focusing the text field changes nothing on the page
+    model = actions(focus, focus, focus, CLICK_ME)
+    cfgs = bench_tasks({"tasks": ["enter-text"], "seeds": [0]})
+    summary, rows = run_bench(cfgs, base_cfg(max_pivots=1), tmp_path / "out", models={"scripted": model})
+    steps = [json.loads(x) for x in (tmp_path / "out" / "enter-text-s0" / "trajectory.jsonl").read_text().splitlines()]
+    assert "again changed nothing" in steps[1]["observation"]["error"]
+    assert steps[2]["decision"]["action"] == "pivot" and steps[3]["mode"] == "pivot"
+    assert "Earlier attempts that failed" in model.calls[3]["messages"][-1]["content"]
+    assert "Actions so far:\n- nothing yet" in model.calls[3]["messages"][-1]["content"]
+    assert browser_leftovers() == []
