@@ -5,7 +5,7 @@ DEMO_MODEL ?= local/qwen2.5-coder-0.5b
 DEMO_LIMIT ?= 10
 SETUP_STAMP := $(VENV)/.scaleagent-setup
 
-.PHONY: setup models demo demo-humaneval test test-fast bench clean
+.PHONY: setup models demo demo-humaneval demo-gui test test-fast bench clean
 
 setup: $(SETUP_STAMP)
 
@@ -27,6 +27,11 @@ demo: setup
 demo-humaneval: models
 	$(PY) -m agents.cli bench humaneval --limit $(DEMO_LIMIT) --mode both --model $(DEMO_MODEL) --k 2 \
 		--budget tokens=6k,run_tests=8 --out runs/demo-humaneval
+
+## GUI actions: a few MiniWoB++ episodes in headless Chromium, K=4 proposals per step, vote + judge
+demo-gui: models
+	$(PY) -m agents.cli bench gui --tasks click-test,click-button,enter-text --seeds 0 --k 4 --max-actions 6 \
+		--model $(DEMO_MODEL) --budget tokens=30k --out runs/demo-gui
 
 ## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`)
 test: setup
