@@ -39,6 +39,20 @@ def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | No
                      base={"sandbox": sandbox, "api_base": api_base, "price": price})
 
 
+def parse_options(items: list[str] | None) -> dict[str, Any]:
+    """KEY=VALUE pipeline options; a value that reads as JSON (3, 0.5, true) is that value, else the text."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or key.strip() in ("k", "mode"):
+            raise ConfigError(f"bad --option {item!r}: give KEY=VALUE (k and mode have their own flags)")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
+
+
 def default_workers(models: list[str], executor: str) -> int:
     if executor == "local" and any(m.startswith("local/") for m in models):
         return 1  # a local model uses every core and serves one request at a time
@@ -117,6 +131,7 @@ def bench_kind(
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one task may run (then it is stopped: timeout)"),
     executor: str = typer.Option("local", "--executor", help="local (worker processes) | ray"),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray://HEAD:10001 or auto)"),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help="A pipeline option KEY=VALUE (e.g. edit_format=search_replace); repeat"),
     plugin: Optional[list[str]] = typer.Option(None, "--plugin", help="A module to import first (registers a kind)"),
     sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
@@ -138,7 +153,7 @@ def bench_kind(
         raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
     models = split_list(model, "--model") or [DEFAULT_MODEL]
     arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,
-                 models=models, sandbox=sandbox, api_base=api_base, price=price)
+                 models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option))
     spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
             "offset": offset, "timeout": timeout}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 ROW_FILE = "bench_row.json"
+LOCK_WAIT_S = 20.0
 _MODELS: dict[str, Any] = {}   # models this worker process loaded or was given (one load per worker)
 
 
@@ -77,6 +78,21 @@ def _error_row(spec: dict[str, Any], status: str, error: str, wall: float) -> di
 
 
 async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any) -> tuple[Any, dict[str, Any]]:
+    """Run the task, or resume it; a run directory still locked by a worker of a killed runner (it dies
+    with its parent, a moment later) is waited for, up to LOCK_WAIT_S."""
+    from agents.errors import RunLocked
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            return await _execute_once(cfg, run_dir, rt)
+        except RunLocked:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def _execute_once(cfg: dict[str, Any], run_dir: Path, rt: Any) -> tuple[Any, dict[str, Any]]:
     from agents import pipelines
     from agents.errors import RunLocked, ScaleAgentError
 

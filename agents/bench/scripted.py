@@ -68,7 +68,7 @@ def task(cfg: dict[str, Any], run_dir: Path) -> Task:
 
 def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for i in range(int(spec.get("n", 10))):
+    for i in range(int(spec.get("n") or spec.get("limit") or 10)):
         tid = f"t{i}"
         flags = [f for f in ("hang", "crash", "fail") if tid in (spec.get(f) or [])]
         out.append({"task_id": tid} | ({"flags": flags} if flags else {}))
