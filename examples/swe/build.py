@@ -240,6 +240,7 @@ def build(out=DEFAULT_OUT, only=None, update=False, check=True, log=print):
         relative.append(make_instance(instance_id, task_dir, meta, relative_repo(name), shas[name]))
     write_jsonl(out / "instances.jsonl", records)
     log(f"wrote {len(records)} instances to {out / 'instances.jsonl'}")
+    write_splits(out, records, log)
     if update:
         write_jsonl(COMMITTED, relative)
         log(f"updated {COMMITTED}")
@@ -252,6 +253,16 @@ def build(out=DEFAULT_OUT, only=None, update=False, check=True, log=print):
             )
         log("all base_commit SHAs and instance fields match the committed instances.jsonl")
     return records
+
+
+def write_splits(out, records, log=print):
+    """`<out>/instances.dev.jsonl` and `instances.test.jsonl` per splits.json (the instances built)."""
+    splits = json.loads((HERE / "splits.json").read_text())
+    for name in ("dev", "test"):
+        chosen = [r for r in records if r["instance_id"] in splits[name]]
+        if chosen:
+            write_jsonl(out / f"instances.{name}.jsonl", chosen)
+            log(f"wrote {len(chosen)} {name} instances to {out / f'instances.{name}.jsonl'}")
 
 
 def main(argv=None):
