@@ -64,6 +64,7 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
     from rich.console import Console
 
     from agents.bench.progress import BenchProgress
+    from agents.redact import redact
     from agents.bench.runner import make_executor, plan_tasks, Runner
 
     fragments = plan_tasks(kind, spec)
@@ -72,7 +73,8 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
     con = Console(stderr=True)
     with BenchProgress(con, label, transient=as_json) as bar:
         summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar,
-                         warn=lambda m: con.print(f"[yellow]warning:[/] {m}", highlight=False, markup=False)).run()
+                         warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
+                                                  soft_wrap=True)).run()
     return summary
 
 

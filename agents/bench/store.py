@@ -57,7 +57,9 @@ class Store:
             if ok != "ok":
                 raise sqlite3.DatabaseError(ok)
             self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:  # a full disk, a read-only place: not the file's fault
+            raise ConfigError(f"cannot open the results store {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:     # not a database, a malformed image
             raise StoreCorrupt(f"results store {self.path} is damaged ({exc})") from None
 
     @classmethod
