@@ -68,3 +68,14 @@ def test_one_episode_end_to_end_on_the_local_model(tmp_path):
     run = out / "click-test-s0"
     assert list((run / "screens").glob("*.png")) and (run / "viewer.html").is_file()
     assert (run / "trajectory.jsonl").read_text().strip() and json.loads((out / "summary.json").read_text()) == summary
+
+
+def test_options_reach_the_stage():
+    from agents import pipelines
+
+    pipe = pipelines.build("gui", {"k": 1, "step_budget": "tokens=2k", "max_actions": 4, "max_pivots": 2,
+                                   "select": "judge"})
+    stage = pipe.stages[0]
+    assert stage.k == 1 and stage.temperature == 0.0 and stage.step_budget.tokens == 2000
+    assert stage.controller.max_steps == 4 and stage.controller.max_pivots == 2
+    assert type(stage.strategy).__name__ == "ActionJudge"

@@ -136,3 +136,11 @@ def test_a_loop_is_an_error_and_ends_in_a_pivot_told_what_failed(tmp_path):
     assert "Earlier attempts that failed" in model.calls[3]["messages"][-1]["content"]
     assert "Actions so far:\n- nothing yet" in model.calls[3]["messages"][-1]["content"]
     assert browser_leftovers() == []
+
+
+def test_the_viewer_escapes_what_the_model_wrote(tmp_path):
+    evil = "<script>alert(1)</script>"
+    model = actions({"action": "type", "id": 1, "text": evil}, {"action": "done"})
+    _bench(tmp_path, model, ["enter-text"])
+    page = (tmp_path / "out" / "enter-text-s0" / "viewer.html").read_text()
+    assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
