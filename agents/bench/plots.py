@@ -21,7 +21,7 @@ def _figure(w: float = 7.0, h: float = 4.2):
 
 def _svg(fig: Any, element_id: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG goes inline in HTML
     return re.sub(r"^<svg ", f'<svg id="{element_id}" role="img" ', text, count=1)
