@@ -78,8 +78,24 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None]) -
     return {"tool": "answer", "input": inp[:200], "url": ""}
 
 
+def _loose_answer(text: str) -> dict[str, Any]:
+    """The fields of an answer whose JSON was cut short (a long quote hitting max_tokens)."""
+    out: dict[str, Any] = {}
+    for key, pat in (("answer", r'"answer"\s*:\s*"([^"]*)"'), ("source", r'"source"\s*:\s*"?(\d+)'),
+                     ("quote", r'"quote"\s*:\s*"([^"]*)')):
+        m = re.search(pat, text)
+        if m:
+            out[key] = m.group(1)
+    if not out.get("answer"):
+        raise ValueError("no answer in the reply")
+    return out
+
+
 def parse_answer(text: str, memo: dict[str, Any]) -> dict[str, Any]:
-    data = _json(text)
+    try:
+        data = _json(text)
+    except ValueError:  # json.JSONDecodeError is a ValueError
+        data = _loose_answer(text)
     answer = " ".join(str(data.get("answer") or "").split())[:200]
     if not answer:
         raise ValueError("empty answer")
@@ -94,6 +110,14 @@ def parse_answer(text: str, memo: dict[str, Any]) -> dict[str, Any]:
     if source is None and shown:  # no usable number: the item that holds the quote, else the newest
         source = next((e["url"] for e in shown if quote and quote.lower() in e["text"].lower()), shown[-1]["url"])
     return {"tool": "answer", "answer": answer, "source": source, "quote": quote}
+
+
+def fallback_answer(memo: dict[str, Any]) -> dict[str, Any]:
+    """An answer step with no usable answer: the draft (or "unknown") citing the newest evidence,
+    so the attempt counts and the controller decides what to do next."""
+    evidence = memo.get("evidence") or []
+    return {"tool": "answer", "answer": memo.get("draft") or "unknown",
+            "source": evidence[-1]["url"] if evidence else None, "quote": ""}
 
 
 def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "it
 class PlanStage(Stage):
     name = "plan"
     k = 1
-    max_tokens = 80
+    max_tokens = 56
     temperature = 0.0
     tracker: bool = True
     settings = ("tracker",)

@@ -68,7 +68,7 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
         lines += [f"{i}. {r['title']} {r['url']}" for i, r in enumerate(results, 1)]
     if evidence:
         lines.append("Evidence so far:")
-        lines += _evidence_lines(evidence[-3:], 300)
+        lines += _evidence_lines(evidence[-2:], 250)
     if last:
         lines.append(f"Last tool result: {last}")
     if pivot:
@@ -92,7 +92,7 @@ def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, fee
     if block:
         lines.append(block)
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
-                 'number>, "quote": "<exact words copied from that evidence that contain the answer>"}.')
+                 'number>, "quote": "<at most 12 words copied exactly from that evidence, containing the answer>"}.')
     return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "
              "one JSON object only."}, {"role": "user", "content": "\n".join(lines)}]
 

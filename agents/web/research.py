@@ -14,7 +14,8 @@ from typing import Any
 from agents.models.base import GenerationParams
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
-from agents.web.actions import ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, norm_query, parse_action, parse_answer
+from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fallback_answer, norm_query, parse_action,
+                                parse_answer)
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.prompts import act_prompt, answer_prompt, budget_block
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
@@ -23,7 +24,7 @@ from agents.web.verify import ActOrAnswer, EvidenceVerifier
 class ResearchStage(Stage):
     name = "research"
     k = 2
-    max_tokens = 64
+    max_tokens = 48
     answer_tokens = 120
     temperature = 0.7
     tracker: bool = True
@@ -85,13 +86,14 @@ class ResearchStage(Stage):
         return json.dumps(content, sort_keys=True)
 
     async def expand(self, ctx, candidates: list[Candidate], verdicts) -> list[Candidate]:
-        """No valid action among the samples: the rule-based next action (open the best unopened
-        result, search the next planned query, else answer)."""
-        if any(c.valid for c in candidates) or (candidates and "quote" in (candidates[0].content or {})):
+        """No valid sample: the rule-based next action (open the best unopened result, search the
+        next planned query, else answer), or in an answer step the draft answer (it will not verify)."""
+        if any(c.valid for c in candidates):
             return []
         if self.step_kind(ctx) == "answer":
-            return []
-        action = fallback_action(ctx.memo, tools_left(ctx), ctx.task.input["question"])
+            action = fallback_answer(ctx.memo)
+        else:
+            action = fallback_action(ctx.memo, tools_left(ctx), ctx.task.input["question"])
         return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(fallback)",
                           meta={"fallback": True})]
 

@@ -1,0 +1,100 @@
+"""A loopback HTTP server whose routes misbehave on purpose, for the web tools' failure tests.
+
+  /page            a small HTML page
+  /dead            404
+  /pdf             application/pdf bytes
+  /huge            a 20 MB text/html body (Content-Length declared)
+  /huge-chunked    a 20 MB text/html body without Content-Length (read until the cap)
+  /hang            sends nothing until the server closes
+  /search?q=...    SearxNG JSON; `mode` picks what comes back: ok | notjson | noresults | baditems
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+MB = 1_000_000
+
+
+class FaultServer:
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.requests: list[str] = []
+        self.stop = threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                owner.requests.append(self.path)
+                path = urlsplit(self.path).path
+                if path == "/page":
+                    self._send(200, "text/html", b"<html><head><title>Page</title></head><body><main><p>"
+                               b"The answer is forty-two, as the page says.</p></main></body></html>")
+                elif path == "/pdf":
+                    self._send(200, "application/pdf", b"%PDF-1.4 not a page")
+                elif path == "/huge":
+                    self._stream(20 * MB, declare=True)
+                elif path == "/huge-chunked":
+                    self._stream(20 * MB, declare=False)
+                elif path == "/hang":
+                    owner.stop.wait(30)
+                elif path == "/search":
+                    self._search()
+                else:
+                    self._send(404, "text/plain", b"gone")
+
+            def _search(self) -> None:
+                base = f"http://127.0.0.1:{owner.port}"
+                if owner.mode == "notjson":
+                    return self._send(200, "application/json", b"<html>oops</html>")
+                if owner.mode == "noresults":
+                    return self._send(200, "application/json", b'{"answers": []}')
+                items: list[Any] = [{"url": f"{base}/page", "title": "Page", "content": "forty-two"}]
+                if owner.mode == "baditems":
+                    items = ["x", {"title": "no url"}, {"url": "ftp://x/y"}, {"url": 5},
+                             {"url": f"{base}/page", "title": ["not", "str"], "content": None}]
+                self._send(200, "application/json", json.dumps({"query": "q", "results": items}).encode())
+
+            def _send(self, status: int, ctype: str, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _stream(self, size: int, declare: bool) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                if declare:
+                    self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk = b"<p>" + b"x" * 65_529 + b"</p>"
+                try:
+                    for _ in range(size // len(chunk)):
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FaultServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
