@@ -79,7 +79,9 @@ def bench_swe(
             bar.update(job, info=info)
 
         def progress_hook(e: dict) -> None:
-            if e["event"] == "start":
+            if e["event"] == "warning":
+                con.print(f"scaleagent: warning: {redact(e['message'])}", highlight=False, markup=False, soft_wrap=True)
+            elif e["event"] == "start":
                 holder["bench"] = e["bench"]
                 bar.update(job, total=e["total"])
             else:
@@ -98,7 +100,7 @@ def bench_swe(
         s = summary["spend"]
         con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
                   f"{s['model_calls']} model calls")
-    con.print(f"reports and summary.json in {out}")
+    con.print(f"reports and summary.json in {out}; `scaleagent report {out} --html report.html` draws them")
 
 
 def register(bench_app: typer.Typer) -> None:

@@ -88,6 +88,7 @@ class _Bench:
         self.grade_slots = asyncio.Semaphore(grade_workers)
         self.solve_slots = asyncio.Semaphore(solve_workers)
         self.on_progress = on_progress
+        self.warn = lambda msg: on_progress({"event": "warning", "message": msg})
         self.live: dict[str, dict] = {}  # instance_id -> spend so far (from "spend" events)
         self.lock = threading.Lock()
         self.preds_path = out / "predictions.jsonl"
@@ -172,9 +173,12 @@ class _Bench:
         write_atomic(report_file, json.dumps(data, indent=2))
         return data
 
-    async def run_all(self, instances: list) -> list[dict[str, Any]]:
+    async def run_all(self, instances: list, store: Any = None, arm_id: str | None = None) -> list[dict[str, Any]]:
+        from agents.swe.bench_store import record
+
         async def tracked(inst):
             data = await self.one(inst)
+            record(store, arm_id, data, id_path(self.out, inst.instance_id), self.warn)
             self.on_progress({"event": "done", "report": data})
             return data
         return list(await asyncio.gather(*(tracked(i) for i in instances)))
@@ -229,10 +233,17 @@ def execute_bench_swe(plan: dict[str, Any], on_progress: Callable[[dict], None] 
                    on_progress=on_progress or (lambda e: None))
     bench.on_progress({"event": "start", "bench": bench, "total": len(insts)})
     t0 = time.monotonic()
-    reports = asyncio.run(bench.run_all(insts))
+    from agents.swe.bench_store import open_store
+
+    store, arm_id = open_store(out, plan, bench.warn)
+    try:
+        reports = asyncio.run(bench.run_all(insts, store, arm_id))
+    finally:
+        if store is not None:
+            store.close()
     pf = plan["predictions_file"]
     summary = summarize(reports) | {"instances": str(plan["instances_file"]), "predictions": str(pf) if pf else None,
-                                    "out": str(out), "sandbox": plan["sandbox"],
+                                    "out": str(out), "sandbox": plan["sandbox"], "store": str(out / "results.sqlite"),
                                     "wall_s": round(time.monotonic() - t0, 2)}
     if preds is None:
         summary |= {"model": plan["model"], "mode": plan["mode"]}
