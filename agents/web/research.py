@@ -2,7 +2,7 @@
 vote, applied with the budgeted tools) or answers (K answers citing and quoting the evidence,
 verified against the opened pages and by a judge); `BatsController` decides after each step.
 
-A step answers when the model chose to answer while acting, when no search/open/find call is left,
+A step answers when the model chose to answer while acting, when no search and no open call is left,
 when the tokens left are only enough for an answer, or at the last step; otherwise it acts.
 """
 from __future__ import annotations
@@ -52,7 +52,8 @@ class ResearchStage(Stage):
         toks = tokens_left(ctx)
         reserve = getattr(self.controller, "answer_reserve", 1500)
         max_steps = getattr(self.controller, "max_steps", 16)
-        if (memo.get("ready") or all(v == 0 for v in left.values()) or (toks is not None and toks < reserve)
+        no_lead = left.get("search") == 0 and left.get("open") == 0  # find only looks into opened pages
+        if (memo.get("ready") or no_lead or (toks is not None and toks < reserve)
                 or ctx.step + 1 >= max_steps):
             return "answer"
         return "act"

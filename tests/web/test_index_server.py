@@ -1,0 +1,68 @@
+"""The local index (SQLite FTS5, BM25) and its loopback HTTP server."""
+import socket
+import sqlite3
+import threading
+
+import httpx
+import pytest
+
+from tools.web.backends import local_index
+from tools.web.index import Index, WebIndexError, build_index
+from tools.web.server import THREAD_NAME, IndexServer
+
+
+def refused(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_bm25_ranks_the_page_about_the_query_first(web_index):
+    idx = Index(web_index)
+    try:
+        assert idx.count() == 4  # 3 pages and the text file; _static/ is skipped
+        hits = idx.search("IANA time zone database")
+        assert hits[0]["path"] == "zoneinfo.html" and "IANA" in hits[0]["snippet"]
+        assert idx.search("topologically sort")[0]["path"] == "graphlib.html"
+        idx.search('"); DROP TABLE docs; -- NEAR( * ^')  # model text is quoted into the FTS5 query
+        assert idx.count() == 4
+        assert idx.search("!!!") == []
+    finally:
+        idx.close()
+
+
+def test_the_server_speaks_searxng_json_and_serves_the_original_pages(web_index):
+    with IndexServer(web_index) as server:
+        r = httpx.get(f"{server.url}/search", params={"q": "TOML", "format": "json"}, trust_env=False)
+        data = r.json()
+        assert data["results"][0]["url"] == f"{server.url}/doc/tomllib.html"
+        page = httpx.get(data["results"][0]["url"], trust_env=False)
+        assert page.headers["content-type"].startswith("text/html") and "<main>" in page.text
+        assert httpx.get(f"{server.url}/doc/nope.html", trust_env=False).status_code == 404
+
+
+def test_closing_releases_the_port_and_ends_the_thread(web_index):
+    with local_index(web_index) as backend:
+        port = int(backend.base_url.rsplit(":", 1)[1])
+        assert backend.search("zoneinfo")[0].title.startswith("zoneinfo")
+        assert any(t.name == THREAD_NAME for t in threading.enumerate())
+    assert refused(port)
+    assert not any(t.name == THREAD_NAME and t.is_alive() for t in threading.enumerate())
+
+
+def test_index_errors_are_one_line(tmp_path):
+    with pytest.raises(WebIndexError, match="is not a folder"):
+        build_index(tmp_path / "missing", tmp_path / "i.sqlite")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WebIndexError, match="no .html"):
+        build_index(tmp_path / "empty", tmp_path / "i.sqlite")
+    with pytest.raises(WebIndexError, match="no index at"):
+        Index(tmp_path / "absent.sqlite")
+    (tmp_path / "junk.sqlite").write_text("not a database")
+    with pytest.raises(WebIndexError, match="not a scaleagent web index"):
+        Index(tmp_path / "junk.sqlite")
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).executescript("CREATE TABLE meta(key TEXT, value TEXT); INSERT INTO meta VALUES ('version', '0');")
+    with pytest.raises(WebIndexError, match="another version"):
+        Index(other)
+    assert not list(tmp_path.glob("*.tmp*"))  # a failed build leaves no half index

@@ -1,0 +1,115 @@
+"""The BATS loop on a scripted model (deterministic): verified answers, budget exhaustion mid-plan
+(the best answer so far with its reason), tool errors the model sees, the tracker ablation, and
+budget keys checked against the pipeline's tools."""
+import asyncio
+import json
+
+import pytest
+
+from agents import pipelines
+from agents.graph import run
+from agents.models.scripted import ScriptedModel
+from agents.runtime import Runtime
+from agents.state import Task
+from agents.web.env import close_all
+from agents.web.pipeline import build, reason
+from budgets import Budget, BudgetError
+
+Q = "In which Python version was the zoneinfo module added?"
+PLAN3 = '{"queries": ["IANA time zone module", "zoneinfo version", "time zones"]}'
+GOOD = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module provides"}'
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    close_all()
+
+
+def ask(responses, budget, **options):
+    model = ScriptedModel(responses)
+    rt = Runtime(model=model, budget=Budget.parse(budget))
+    opts = {"k": 1} | options
+    result = asyncio.run(run(build(opts), Task(id="q", kind="web", input={"question": Q}), rt))
+    return result, model
+
+
+def user_prompts(model):
+    return [c["messages"][-1]["content"] for c in model.calls]
+
+
+def test_a_verified_answer_cites_the_page_it_quotes(web_index):
+    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+                         '{"tool": "answer", "input": "3.9"}', GOOD, "yes"], "search=3,open=3,find=3",
+                        index=str(web_index))
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+    assert result.answer["sources"][0].endswith("/doc/zoneinfo.html")
+    assert result.spend["tool_calls"] == {"search": 1, "open": 1}
+    assert result.spend["tool_usd"] == pytest.approx(0.005 + 0.001)
+    assert "answer verified" in reason(result)
+    assert "Evidence" in model.calls[-1]["messages"][-1]["content"]  # the judge saw the quote
+    assert "zoneinfo" in user_prompts(model)[4]  # the answer step showed the opened page
+
+
+def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web_index):
+    wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
+    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+                         wrong], "search=1,open=1,find=1", index=str(web_index), tracker=False)  # a plan not sized to the budget
+    assert result.stages["research"].memo["checklist"] == ["IANA time zone module", "zoneinfo version", "time zones"]
+    assert result.stages["research"].memo["searched"] == ["IANA time zone"]  # 1 of 3 planned searches
+    assert result.answer == {"answer": "3.7", "sources": [result.answer["sources"][0]],
+                             "quote": "this sentence is not on the page", "verified": False}
+    why = reason(result)
+    assert "no search or open call left" in why and "best answer so far" in why
+    assert result.spend["tool_calls"] == {"search": 1, "open": 1}
+
+
+def test_tokens_spent_mid_research_return_the_draft_with_the_reason(web_index):
+    result, _ = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+                     '{"tool": "answer", "input": "3.9"}'], "calls=4,search=3,open=3,find=3", index=str(web_index))
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is False
+    assert result.answer["sources"] and "budget exhausted" in reason(result)
+
+
+def test_a_broken_search_server_is_an_error_the_model_sees(faults):
+    faults.mode = "notjson"
+    result, model = ask([PLAN3, '{"tool": "search", "input": "zoneinfo"}', '{"tool": "search", "input": "x"}'],
+                        "calls=3,search=3,open=3,find=3", searx=faults.url)
+    assert "malformed results (not JSON)" in user_prompts(model)[2]
+    assert result.status in ("completed", "budget_exhausted") and result.spend["tool_calls"] == {"search": 2}
+
+
+def test_no_valid_sample_falls_back_to_the_planned_search(web_index):
+    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=3,find=3", index=str(web_index))
+    assert result.stages["research"].memo["searched"] == ["IANA time zone module"]
+
+
+@pytest.mark.parametrize("tracker", [True, False])
+def test_the_budget_block_is_shown_only_with_the_tracker(web_index, tracker):
+    _, model = ask([PLAN3, '{"tool": "search", "input": "IANA"}'], "calls=2,search=2,open=3,find=1,tokens=50k",
+                   index=str(web_index), tracker=tracker)
+    plan, act = user_prompts(model)[:2]
+    if tracker:
+        assert "up to 2 short search queries" in plan and "Budget: search 0 used, 2 left" in plan
+        assert "open 0 used, 3 left | find 0 used, 1 left | tokens" in act and "$0.0000 spent" in act
+    else:
+        assert "up to 3 short search queries" in plan
+        assert not any("Budget" in p for p in user_prompts(model))
+
+
+@pytest.mark.parametrize("bad, hint", [("serch=2", "did you mean 'search'"), ("run_tests=1", "search")])
+def test_budget_keys_must_name_the_web_tools(bad, hint):
+    kind = pipelines.get("web")
+    assert set(kind.tools) == {"search", "open", "find"}
+    with pytest.raises(BudgetError, match=hint):
+        pipelines.check_budget(kind.build({}), Runtime(model="local/smollm2-135m", budget=Budget.parse(bad)), kind.tools)
+
+
+def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
+    model = ScriptedModel([PLAN3, '{"tool": "search", "input": "TOML"}'])
+    rt = Runtime(model=model, budget=Budget.parse("calls=2,search=2"))
+    asyncio.run(run(build({"k": 1, "index": str(web_index)}), Task(id="q", kind="web", input={"question": Q}), rt,
+                    run_dir=tmp_path / "r"))
+    steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
+    obs = steps[1]["observation"]
+    assert obs["tool"] == "search" and obs["results"][0]["url"].endswith("/doc/tomllib.html")
