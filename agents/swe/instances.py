@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
 
-from sandboxes.pyenv import Overrides
+from sandboxes.pyenv import Overrides, register
 
 from agents.errors import ConfigError
 
@@ -33,9 +33,8 @@ _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C
 
 
 class Instance(Overrides):
-    """One SWE-bench task. Unknown fields (difficulty, environment_setup_commit, …) are kept. The
-    environment fields (install, pre_install, test_cmd, pip_packages, python, python_path) come from
-    `sandboxes.pyenv.Overrides`: what detection cannot guess (README "Real repositories")."""
+    """One SWE-bench task. Unknown fields (difficulty, environment_setup_commit, …) are kept. The test
+    environment fields (install, pre_install, test_cmd, …) come from `sandboxes.pyenv.Overrides`."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -84,9 +83,6 @@ class Instance(Overrides):
         if why:
             raise ValueError(why)
         return value
-
-    def env_overrides(self) -> Overrides:
-        return Overrides(**self.model_dump(include=set(Overrides.model_fields)))
 
     def to_record(self) -> dict[str, Any]:
         """The SWE-bench JSONL record (test lists JSON-encoded again)."""
@@ -213,11 +209,8 @@ def default_cache_dir() -> Path:
 
 
 def materialize_repo(inst: Instance, cache_dir: Path | str | None = None) -> Path:
-    """A local git repository that holds `inst.base_commit`; URLs are cloned (bare) into `cache_dir`.
-    The instance's environment fields are registered for that (repository, commit): every test run
-    there uses them (sandboxes.pyenv.lookup)."""
-    from sandboxes.pyenv import register
-
+    """A local git repository holding `inst.base_commit` (URLs: cloned bare into `cache_dir`), with the
+    instance's environment fields registered for every test run there (sandboxes.pyenv.lookup)."""
     repo = _materialize(inst, cache_dir)
     register(repo, inst.base_commit, inst.env_overrides())
     return repo

@@ -30,12 +30,10 @@ conftest.py) runs in the same process as the runner and can write to the workspa
   runs the tests in-process, so no in-process report can be proof against that; the same holds
   for SWE-bench's own grading. Those records are still only read, size-capped, from the pipe.
 
-Environment (issue 17, sandboxes.pyenv): given `source=(repository, base commit)`, the run uses
-that repository state's environment, built on the host when missing: its venv's interpreter (bound
-read-only into bwrap), its plugins, and the worktree's import roots (`src/` or the root) first on
-PYTHONPATH, so the candidate's code is what the tests import. A state with nothing to install runs
-with the harness's interpreter and only the import roots set. An environment that cannot be built
-makes every id an error whose message is the build's one-line reason.
+Environment (sandboxes.pyenv): `source=(repository, base commit)` runs in that state's environment,
+built when missing: its venv's interpreter and plugins, the worktree's import roots first on
+PYTHONPATH (the candidate's code is what the tests import). One that cannot be built makes every
+id an error with the build's one-line reason.
 
 Interpreter without an environment: bwrap and local run the project's own interpreter (sys.executable: bwrap binds it
 read-only and it has pytest; the host's /usr/bin/python3 may not); the docker image has python3

@@ -55,6 +55,10 @@ class Overrides(BaseModel):
         Overrides.pytest_words(value)  # ValueError: not a pytest command
         return value
 
+    def env_overrides(self) -> "Overrides":
+        """Just these fields (of a subclass such as agents.swe.instances.Instance)."""
+        return Overrides(**self.model_dump(include=set(Overrides.model_fields)))
+
     def given(self) -> bool:
         return any(v not in (None, []) for v in self.model_dump().values())
 
