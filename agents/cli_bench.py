@@ -65,9 +65,12 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
 
     from agents.bench.progress import BenchProgress
     from agents.redact import redact
-    from agents.bench.runner import make_executor, plan_tasks, Runner
+    from agents.bench.runner import Runner, check_arms, make_executor, plan_tasks
+    from agents.paths import ensure_dir
 
     fragments = plan_tasks(kind, spec)
+    check_arms(arms)  # every error a user can fix is one line before the progress bar starts
+    ensure_dir(out, "--out")
     ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor),
                        timeout=timeout, address=address)
     con = Console(stderr=True)
