@@ -70,9 +70,9 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
 
     fragments = plan_tasks(kind, spec)
     check_arms(arms)  # every error a user can fix is one line before the progress bar starts
-    ensure_dir(out, "--out")
     ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor),
                        timeout=timeout, address=address)
+    ensure_dir(out, "--out")
     con = Console(stderr=True)
     with BenchProgress(con, label, transient=as_json) as bar:
         summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar,

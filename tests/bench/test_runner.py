@@ -59,3 +59,16 @@ def test_a_budget_that_could_not_hold_is_refused_before_anything_is_written(tmp_
     with pytest.raises(Exception, match="run_tests"):
         run_bench(KIND, {"n": 1}, bad, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv,needle", [(["--executor", "nope"], "bad --executor 'nope'"),
+                                         (["--address", "127.0.0.1:6379"], "--address is for --executor ray"),
+                                         (["--k", "0"], "bad --k 0"), (["--option", "steps"], "bad --option"),
+                                         (["--mode", "a,,b"], "empty item")])
+def test_bad_runner_input_is_one_line(tmp_path, argv, needle):
+    from tests.bench.helpers import run_cli
+
+    r = run_cli(tmp_path / "out", 2, *argv, timeout=120)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

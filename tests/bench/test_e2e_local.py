@@ -1,0 +1,34 @@
+"""End to end on the embedded local model (smollm2, seconds): `bench humaneval` through the runner (a
+worker process loads the model once), the store, and `report --html` on the result."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.bench.helpers import ROOT, env
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_humaneval_on_the_local_model_then_report(tmp_path):
+    from agents.models import list_models
+
+    if not any(m["name"] == "local/smollm2-135m" and m.get("installed") for m in list_models()):
+        pytest.skip("local/smollm2-135m is not installed (scaleagent models pull local/smollm2-135m)")
+    e = env() | {"SCALEAGENT_LLAMA_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "humaneval", "--limit", "2", "--mode", "single",
+                        "--model", "local/smollm2-135m", "--budget", "tokens=2k", "--out", str(tmp_path / "out"),
+                        "--json"], capture_output=True, text=True, cwd=ROOT, env=e, timeout=600)
+    assert r.returncode == 0, r.stderr
+    arm = json.loads(r.stdout)["arms"]["single"]
+    assert arm["tasks"] == 2 and arm["model_calls"] >= 2 and arm["tokens"] > 0
+    assert {t["status"] for t in arm["per_task"]} <= {"completed", "budget_exhausted"}  # graded, not crashed
+    assert arm["passed"] == sum(t["passed"] for t in arm["per_task"])
+    rep = subprocess.run([sys.executable, "-m", "agents.cli", "report", str(tmp_path / "out"), "--html",
+                          str(tmp_path / "report.html"), "--json"], capture_output=True, text=True, cwd=ROOT, env=e,
+                         timeout=120)
+    assert rep.returncode == 0, rep.stderr
+    assert json.loads(rep.stdout)["arms"][0]["arm_id"] == "single"
+    page = (tmp_path / "report.html").read_text()
+    assert "HumanEval/0" in page and 'id="pareto-plot"' in page and "budget the agent saw next" in page
