@@ -71,9 +71,21 @@ def _stage_spend(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
+def journal_spend(run_dir: Path) -> dict[str, Any]:
+    """What a task that ended without a result spent, from its spend journal: settled calls at their
+    actual spend, calls cut short at their reserved worst case (as a resume would charge them)."""
+    from budgets.journal import replay
+
+    path = Path(run_dir) / "spend.jsonl"
+    try:
+        return replay(path, 0).total.summary() if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def _error_row(spec: dict[str, Any], status: str, error: str, wall: float) -> dict[str, Any]:
     return {"arm_id": spec["arm_id"], "task_id": spec["task_id"], "status": status, "success": False, "score": {},
-            "spend": {}, "steps": 0, "wall_s": round(wall, 3), "error": " ".join(error.split())[:500],
+            "spend": journal_spend(spec["run_dir"]), "steps": 0, "wall_s": round(wall, 3), "error": " ".join(error.split())[:500],
             "run_dir": spec["run_dir"], "run_id": None, "trajectory": [], "stage_spend": {}}
 
 
