@@ -53,6 +53,13 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def _ints(items: list[str], what: str) -> list[int]:
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise ConfigError(f"bad {what} {','.join(items)!r}: give whole numbers, e.g. 0,1,2") from None
+
+
 def default_workers(models: list[str], executor: str) -> int:
     if executor == "local" and any(m.startswith("local/") for m in models):
         return 1  # a local model uses every core and serves one request at a time
@@ -125,6 +132,8 @@ def bench_kind(
     kind: str = typer.Argument(..., help="A registered pipeline (humaneval, swe, web, gui, …)"),
     source: Optional[Path] = typer.Option(None, "--source", help="The kind's task file (swe: SWE-bench instances JSONL)"),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated task ids (default: all)"),
+    tasks: Optional[str] = typer.Option(None, "--tasks", help="Comma-separated task names (gui: MiniWoB++ tasks)"),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="Comma-separated seeds per task (gui)"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Number of tasks (kinds with a built-in set)"),
     offset: int = typer.Option(0, "--offset", min=0, help="First task index (kinds with a built-in set)"),
     mode: Optional[str] = typer.Option(None, "--mode", help="Modes to sweep, e.g. single,best_of_n,scaled"),
@@ -160,7 +169,8 @@ def bench_kind(
     arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,
                  models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option))
     spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
-            "offset": offset, "timeout": timeout}
+            "offset": offset, "timeout": timeout, "tasks": split_list(tasks, "--tasks") or None,
+            "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
     summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout, address=address,
                       as_json=as_json, label=kind)

@@ -58,7 +58,9 @@ def _shot(step: dict[str, Any], run_dir: str | None) -> str:
     if not shot or not run_dir:
         return ""
     base = Path(run_dir).resolve()
-    path = (base / shot).resolve()
+    path = (base / "screens" / shot).resolve()  # GUI runs keep them in RUN_DIR/screens/
+    if not path.is_file():
+        path = (base / shot).resolve()
     if base not in path.parents or path.suffix.lower() != ".png" or not path.is_file() or path.is_symlink():
         return ""
     if path.stat().st_size > MAX_SHOT:
