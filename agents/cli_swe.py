@@ -74,8 +74,10 @@ def bench_swe(
             tok = (spend_done["input_tokens"] + spend_done["output_tokens"]
                    + sum(s.get("input_tokens", 0) + s.get("output_tokens", 0) for s in live))
             info = f"resolved {counts['resolved']}  unresolved {counts['unresolved']}  error {counts['error']}"
-            if predictions is None:
-                info += f"  ${cost:.4f}  {int(tok)} tok"
+            if predictions is None:  # spend against the per-instance caps of every instance
+                n = len(plan["insts"])
+                info += f"  ${cost:.4f}" + (f" of ${bud.usd * n:.2f}" if bud is not None and bud.usd is not None else "")
+                info += f"  {int(tok)} tok" + (f" of {bud.tokens * n}" if bud is not None and bud.tokens is not None else "")
             bar.update(job, info=info)
 
         def progress_hook(e: dict) -> None:
