@@ -168,7 +168,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     models = {model: get_model(model, **({"api_base": api_base} if api_base else {}))}
 
     def on_row(r: dict[str, Any]) -> None:
-        typer.echo(f"{r['id']}: {'correct' if r['correct'] else 'wrong'} ({r['answer'][:60]!r}) "
+        typer.echo(f"{r['cell']} {r['id']}: {'correct' if r['correct'] else 'wrong'} ({r['answer'][:60]!r}) "
                    f"${r['spend']['cost_usd']:.4f} {r['wall_s']:.0f}s", err=True)
 
     with serving(base["options"], quiet=as_json):

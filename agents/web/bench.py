@@ -2,7 +2,8 @@
 cell; a summary per cell and a plot of accuracy against unified cost over every cell under --out.
 
 A cell is OUT/<arm>-<budget>/: one run directory per question, rows.jsonl (one line per finished
-question: a killed bench continues where it stopped) and summary.json:
+question: a killed bench continues where it stopped) and summary.json (rewritten after every
+question, over the questions finished so far):
 {"total", "correct", "accuracy", "spend": {...}, "per_question": [{"id", "correct", "answer"}], ...}.
 """
 from __future__ import annotations
@@ -37,34 +38,40 @@ def _rows(path: Path) -> dict[str, dict[str, Any]]:
     return rows
 
 
-async def run_cell(questions: list[dict[str, Any]], base: dict[str, Any], budget: Budget, tracker: bool,
-                   out: Path, models: dict[str, Any], on_row: Callable[[dict[str, Any]], None] | None = None
-                   ) -> dict[str, Any]:
-    """Run (or finish) one cell; returns its summary (also written to OUT/<cell>/summary.json)."""
+async def run_question(q: dict[str, Any], base: dict[str, Any], budget: Budget, tracker: bool, out: Path,
+                       models: dict[str, Any]) -> dict[str, Any] | None:
+    """Run one question in one cell unless its row is already there; returns the new row."""
     from agents import pipelines
     from agents.config import build_runtime
 
     cell = out / cell_name(budget, tracker)
     cell.mkdir(parents=True, exist_ok=True)
-    rows_path = cell / "rows.jsonl"
-    done = _rows(rows_path)
-    for q in questions:
-        if q["id"] in done:
-            continue
-        cfg = {**base, "budget": budget.model_dump(), "options": {**base["options"], "tracker": tracker},
-               "task_id": q["id"], "question": q["question"], "answers": q["answers"]}
-        rt = build_runtime(cfg, models=models)
-        result, extra = await pipelines.execute(cfg, id_path(cell, q["id"]), rt)
-        row = {"id": q["id"], "correct": bool(extra.get("correct")), "answer": extra.get("answer", ""),
-               "verified": bool(extra.get("verified")), "sources": extra.get("sources", []),
-               "reason": extra.get("reason", ""), "status": result.status, "wall_s": result.wall_s,
-               "spend": result.spend}
-        with rows_path.open("a") as f:
-            f.write(json.dumps(row) + "\n")
-        done[q["id"]] = row
-        if on_row:
-            on_row(row)
+    if q["id"] in _rows(cell / "rows.jsonl"):
+        return None
+    cfg = {**base, "budget": budget.model_dump(), "options": {**base["options"], "tracker": tracker},
+           "task_id": q["id"], "question": q["question"], "answers": q["answers"]}
+    run_dir = id_path(cell, q["id"])
+    if run_dir.exists():  # a run killed before its row was written: start it again
+        import shutil
+
+        shutil.rmtree(run_dir)
+    rt = build_runtime(cfg, models=models)
+    result, extra = await pipelines.execute(cfg, run_dir, rt)
+    row = {"id": q["id"], "correct": bool(extra.get("correct")), "answer": extra.get("answer", ""),
+           "verified": bool(extra.get("verified")), "sources": extra.get("sources", []),
+           "reason": extra.get("reason", ""), "status": result.status, "wall_s": result.wall_s,
+           "spend": result.spend}
+    with (cell / "rows.jsonl").open("a") as f:
+        f.write(json.dumps(row) + "\n")
+    return row
+
+
+def cell_summary(questions: list[dict[str, Any]], budget: Budget, tracker: bool, out: Path) -> dict[str, Any]:
+    """The summary of the questions of `questions` this cell has finished (also written to summary.json)."""
+    cell = out / cell_name(budget, tracker)
+    done = _rows(cell / "rows.jsonl")
     summary = summarize([done[q["id"]] for q in questions if q["id"] in done], budget, tracker)
+    cell.mkdir(parents=True, exist_ok=True)
     (cell / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -91,10 +98,22 @@ def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict
 
 def run_bench(questions: list[dict[str, Any]], base: dict[str, Any], budgets: list[Budget], arms: list[bool],
               out: Path, models: dict[str, Any], on_row=None) -> list[dict[str, Any]]:
-    async def all_cells() -> list[dict[str, Any]]:
-        return [await run_cell(questions, base, b, t, out, models, on_row) for b in budgets for t in arms]
+    """Question by question, every cell in turn (so a bench stopped early has comparable cells);
+    the summaries and the plot are rewritten after each question."""
+    cells = [(b, t) for b in budgets for t in arms]
 
-    return asyncio.run(all_cells())
+    async def all_questions() -> None:
+        for q in questions:
+            for b, t in cells:
+                row = await run_question(q, base, b, t, out, models)
+                if row is not None and on_row:
+                    on_row(row | {"cell": cell_name(b, t)})
+            for b, t in cells:
+                cell_summary(questions, b, t, out)
+            plot(out, out / "accuracy_vs_cost.png")
+
+    asyncio.run(all_questions())
+    return [cell_summary(questions, b, t, out) for b, t in cells]
 
 
 def plot(out: Path, png: Path) -> Path | None:
