@@ -141,3 +141,26 @@ def test_run_with_serve_is_one_command(env, tmp_path) -> None:
     sent = [json.loads(ln) for ln in (tmp_path / "requests.jsonl").read_text().splitlines()]
     assert sent and sent[0]["model"] == "fake/coder-7b"
     assert sv.recorded() == []
+
+
+@pytest.mark.parametrize("honours_n", [True, False])
+async def test_vllm_budget_is_one_request_for_n_or_reserved_top_ups(env, monkeypatch, tmp_path, honours_n) -> None:
+    """The worst case a hosted_vllm call reserves is one request (one prefill) for its n samples;
+    a server that answers one choice is topped up with requests each reserved before it is sent."""
+    from agents import calls
+    from agents.models.base import GenerationParams
+    from agents.models.litellm_backend import LiteLLMModel
+    from budgets import Budget, BudgetTracker, CostModel
+
+    monkeypatch.setenv("FAKE_VLLM_NO_N", "" if honours_n else "1")
+    with sv.serving(MODEL, None, True, say=lambda _m: None) as api_base:
+        model = LiteLLMModel(MODEL, api_base=api_base, price=(1e-6, 2e-6))
+        tracker = BudgetTracker(Budget(model_calls=8), cost_model=CostModel())
+        msgs = [{"role": "user", "content": "write is_even"}]
+        params = GenerationParams(n=8, max_tokens=8)
+        assert calls.worst_case(model, tracker, msgs, params).model_calls == 1
+        out = await calls.complete(model, tracker, msgs, params)
+    sent = [json.loads(ln) for ln in (tmp_path / "requests.jsonl").read_text().splitlines()]
+    assert len(out.choices) == 8 and sent[0]["n"] == 8
+    assert tracker.spent.model_calls == len(sent) == (1 if honours_n else 8)
+    assert model.supports_n is honours_n and tracker.overruns == 0 and tracker.reserved.is_zero()
