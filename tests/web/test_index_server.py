@@ -66,3 +66,32 @@ def test_index_errors_are_one_line(tmp_path):
     with pytest.raises(WebIndexError, match="another version"):
         Index(other)
     assert not list(tmp_path.glob("*.tmp*"))  # a failed build leaves no half index
+
+
+def test_the_default_index_is_built_on_first_use_into_the_cache(tmp_path, monkeypatch):
+    import tools.web.index as index_mod
+    from agents.web.env import ensure_index
+    from conftest import write_corpus
+
+    monkeypatch.setenv("SCALEAGENT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(index_mod, "DEFAULT_DOCS", write_corpus(tmp_path / "docs"))
+    path = ensure_index(None)
+    assert path == tmp_path / "cache" / "web" / "python3.11-docs.sqlite" and Index(path).count() == 4
+    assert ensure_index(str(path)) == path
+
+
+def test_web_index_command_builds_an_index(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import write_corpus
+
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "web", "index", str(write_corpus(tmp_path / "docs")),
+                        "--out", str(tmp_path / "i.sqlite"), "--json"], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=str(root)), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["documents"] == 4 and Index(tmp_path / "i.sqlite").search("TOML")
