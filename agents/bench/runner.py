@@ -82,6 +82,7 @@ class Runner:
         return id_path(id_path(self.out / "arms", arm.arm_id), task_id)
 
     def _record(self, row: dict[str, Any], store: Store) -> None:
+        keep_row(row)
         with self.lock:
             try:
                 for old in list(self.pending):
@@ -165,6 +166,20 @@ class Runner:
         totals["cost_usd"] = round(totals["cost_usd"], 6)
         return {"kind": self.kind, "out": str(self.out), "store": str(store.path), "executor": self.executor.name,
                 "tasks": len(self.fragments), "arms": arms, "totals": totals, "wall_s": round(wall, 2)}
+
+
+def keep_row(row: dict[str, Any]) -> None:
+    """A row the runner made itself (a timeout, a dead worker) is kept in the run directory too, so a
+    store that cannot take it now gets it on the next run instead of the task running again."""
+    from agents.bench.cell import ROW_FILE
+    from agents.trajectory import write_atomic
+
+    path = Path(row.get("run_dir") or "") / ROW_FILE
+    if row.get("run_dir") and not path.exists():
+        try:
+            write_atomic(path, _json(row))
+        except OSError:
+            pass
 
 
 def _json(obj: Any) -> str:

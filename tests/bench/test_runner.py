@@ -18,6 +18,8 @@ def test_every_outcome_is_a_row_and_the_run_goes_on(tmp_path):
     assert {k: v["status"] for k, v in by_id.items()} == {"t0": "success", "t1": "timeout", "t2": "error",
                                                           "t3": "failure", "t4": "success"}
     assert "timed out after 6 s" in by_id["t1"]["error"]
+    from agents.bench.cell import read_row  # kept beside the task too (a store that cannot take it gets it later)
+    assert read_row(out / "arms" / "default" / "t1")["status"] == "timeout"
     assert "crashed on purpose" in by_id["t2"]["error"]
     arm = s["arms"]["default"]
     assert (arm["tasks"], arm["succeeded"], arm["error"], arm["timeout"]) == (5, 2, 1, 1)
