@@ -67,7 +67,8 @@ def default_workers(models: list[str], executor: str) -> int:
 
 
 def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor: str, workers: int | None,
-            timeout: float | None, address: str | None, as_json: bool, label: str) -> dict[str, Any]:
+            timeout: float | None, address: str | None, as_json: bool, label: str,
+            retry_errors: bool = False) -> dict[str, Any]:
     from rich.console import Console
 
     from agents.bench.progress import BenchProgress
@@ -82,7 +83,7 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
     ensure_dir(out, "--out")
     con = Console(stderr=True)
     with BenchProgress(con, label, transient=as_json) as bar:
-        summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar,
+        summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar, retry_errors=retry_errors,
                          warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
                                                   soft_wrap=True)).run()
     return summary
@@ -147,6 +148,7 @@ def bench_kind(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray://HEAD:10001 or auto)"),
     option: Optional[list[str]] = typer.Option(None, "--option", "-o", help="A pipeline option KEY=VALUE (e.g. edit_format=search_replace); repeat"),
     plugin: Optional[list[str]] = typer.Option(None, "--plugin", help="A module to import first (registers a kind)"),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="Run tasks that ended in error or timeout again"),
     sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
     price: Optional[str] = typer.Option(None, "--price", help="IN,OUT dollars per million tokens"),
@@ -173,7 +175,7 @@ def bench_kind(
             "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
     summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout, address=address,
-                      as_json=as_json, label=kind)
+                      as_json=as_json, label=kind, retry_errors=retry_errors)
     summary["per_task"] = per_task(out)
     if as_json:
         emit_json(summary)

@@ -69,7 +69,9 @@ def check_arms(arms: list[Arm]) -> list[Any]:
 
 class Runner:
     def __init__(self, kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: Any,
-                 on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None):
+                 on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None,
+                 retry_errors: bool = False):
+        self.retry_errors = retry_errors
         self.kind, self.fragments, self.arms, self.out = kind, fragments, arms, Path(out)
         self.executor = executor
         self.on_event = on_event or (lambda e: None)
@@ -114,6 +116,12 @@ class Runner:
                 raise ConfigError(f"{self.out} already holds arm {arm.arm_id!r} with other settings; rerun the same "
                                   "command to continue it, or give another --out")
             store.add_arm(arm.record())
+            if self.retry_errors:  # run the arm's error and timeout tasks again (each resumes its checkpoint)
+                from agents.bench.cell import ROW_FILE
+
+                for _, run_dir in store.forget(arm.arm_id):
+                    if run_dir:
+                        (Path(run_dir) / ROW_FILE).unlink(missing_ok=True)
         t0 = time.monotonic()
         run_no = store.start_run(self.kind, self.executor.name, {"arms": [a.arm_id for a in self.arms],
                                                                  "tasks": len(self.fragments)})

@@ -141,6 +141,22 @@ class Store:
             raise
         return True
 
+    def forget(self, arm_id: str, statuses: tuple[str, ...] = ("error", "timeout")) -> list[tuple[str, str]]:
+        """Drop an arm's rows with these statuses (to run those tasks again); returns their run dirs' keys."""
+        marks = ",".join("?" * len(statuses))
+        gone = [(r[0], r[1]) for r in self.db.execute(
+            f"SELECT task_id, run_dir FROM tasks WHERE arm_id=? AND status IN ({marks})", (arm_id, *statuses))]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for task_id, _ in gone:
+                for table in ("tasks", "steps", "verdicts", "stage_spend", "tool_spend"):
+                    self.db.execute(f"DELETE FROM {table} WHERE arm_id=? AND task_id=?", (arm_id, task_id))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return gone
+
     # reading -----------------------------------------------------------------------------------
     def _dicts(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
         cur = self.db.execute(sql, args)

@@ -75,3 +75,19 @@ def test_bad_runner_input_is_one_line(tmp_path, argv, needle):
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_retry_errors_runs_only_the_error_and_timeout_tasks_again(tmp_path):
+    from agents.bench.runner import Runner, make_executor, plan_tasks
+
+    out = tmp_path / "out"
+    spec = {"n": 3, "crash": ["t1"]}
+    run_bench(KIND, spec, arms(), out=out)
+    before = {r["task_id"]: r for r in rows(out)}
+    assert before["t1"]["status"] == "error"
+    ex = make_executor("local", workers=1, timeout=None)
+    s = Runner(KIND, plan_tasks(KIND, {"n": 3}), arms(), out=out, executor=ex, retry_errors=True).run()  # t1 fixed now
+    after = {r["task_id"]: r for r in rows(out)}
+    assert after["t1"]["status"] == "success" and s["arms"]["default"]["succeeded"] == 3
+    assert all(after[t]["finished"] == before[t]["finished"] for t in ("t0", "t2"))  # kept, not run again
+    assert len(after) == 3
