@@ -9,6 +9,7 @@ Usage: the token counts llama reports, summed over the samples (llama reports th
 every sample even when its prefill was reused, so `input_tokens` is an upper bound on the compute);
 `calls` = samples generated; `usd` = 0 (local models cost tokens and seconds, not dollars).
 Seeds: sample i uses `seed + i`, so samples differ and a run is reproducible.
+Prefix reuse across calls (`prefix_cache`, `$SCALEAGENT_PREFIX_CACHE`): see `agents.models.prefix`.
 Timeouts (`GenerationParams.timeout`, derived from a budget's seconds left): the call gives up if
 the model lock is not free by the deadline, prompt evaluation stops between its `n_batch`-token
 batches, generation stops at the next token; then ModelTimeout carries the usage so far (an
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import ModelError, ModelTimeout, PromptTooLong
+from agents.models import prefix
 from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound, meter
 
 _TEMPLATE_ALLOWANCE = 64  # tokens a chat template may add (e.g. Qwen's default system prompt)
@@ -57,7 +59,7 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
                                  "(see ENVIRONMENT.md for the build flags)") from None
             try:
                 llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_batch=512,
-                            verbose=False)
+                            n_ubatch=prefix.BLOCK, verbose=False)  # the default: the same numerics as before
             except Exception as e:  # noqa: BLE001
                 raise ModelError(f"could not load {path}: {e}; pull the model again") from e
             _cache[key] = (llm, threading.Lock())
@@ -90,8 +92,10 @@ def _guard(llm: Any) -> dict[str, Any]:
 
 
 class LocalModel:
-    def __init__(self, name: str, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None):
+    def __init__(self, name: str, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+                 prefix_cache: str | None = None):
         self.name = name
+        self.prefix_cache = prefix.mode(prefix_cache)
         self.path = Path(path)
         self.n_ctx = n_ctx
         # $SCALEAGENT_LLAMA_THREADS overrides: llama's threads spin, so two processes each using
@@ -99,7 +103,7 @@ class LocalModel:
         self.n_threads = n_threads or int(os.environ.get("SCALEAGENT_LLAMA_THREADS") or 0) or os.cpu_count() or 1
 
     def __repr__(self) -> str:
-        return f"LocalModel({self.name!r}, n_ctx={self.n_ctx})"
+        return f"LocalModel({self.name!r}, n_ctx={self.n_ctx}, prefix_cache={self.prefix_cache!r})"
 
     def price(self) -> tuple[float, float]:
         return (0.0, 0.0)
@@ -163,11 +167,13 @@ class LocalModel:
             raise timed_out(0)
         guard = _guard(llm)
         guard["stop"] = should_stop if deadline is not None else None
+        reuse = prefix.install(llm)
+        done = False
         try:
-            # Start every call from an empty KV cache: reusing another call's cache changes the
-            # numerics of the first sample, so the same seed would not give the same text. The n
-            # samples of this call still share one prompt prefill.
-            llm.reset()
+            # The first sample keeps what the last call left in the KV cache that this prompt shares
+            # (whole blocks only in `exact` mode: see agents.models.prefix); the n samples of this
+            # call share one prompt prefill.
+            reuse.begin(self.prefix_cache)
             for i in range(params.n):
                 if cancel.is_set():  # the caller is gone: nobody reads the remaining samples
                     raise ModelError(f"model {self.name}: call cancelled")
@@ -198,13 +204,17 @@ class LocalModel:
                 c = resp["choices"][0]
                 choices.append(Choice(text=c["message"].get("content") or "",
                                       finish_reason=c.get("finish_reason"), index=i))
+            done = True
         finally:
+            reuse.end(done)  # an interrupted call leaves a KV cache no later call may trust
+            reused, prefilled = reuse.reused, reuse.prefilled
             guard["stop"] = None
             lock.release()
         return Completion(model=self.name, choices=choices,
                           usage=Usage(input_tokens=pin, output_tokens=pout, calls=params.n,
                                       seconds=time.monotonic() - t0, usd=0.0),
-                          raw={"prompt_tokens_per_sample": pin // max(1, params.n)})
+                          raw={"prompt_tokens_per_sample": pin // max(1, params.n), "reused_tokens": reused,
+                               "prefilled_tokens": prefilled})
 
 
 def _stopper(llm: Any, should_stop: Any) -> Any:

@@ -1,0 +1,118 @@
+"""Prompt-prefix reuse of the local (llama.cpp) backend: K samples of one long prompt, then a follow-up.
+
+1. K samples of one ~1,000-token prompt (a fresh cache): wall time, prompt-processing time.
+2. One sample of the same prompt from an empty cache (`prefix_cache="off"`): the time of one
+   prefill and the decode time per token.
+3. A follow-up that shares the prompt (the prompt, the first sample as the assistant's answer, and a
+   judge question), in the mode under test.
+
+Prints one JSON line with
+  followup_prefill_ratio = prompt-processing time of 3 / that of 1        (goal <= 0.10)
+  k_sample_ratio = wall of 1 / (one prefill + decode time of 1's tokens)  (goal <= 1.1)
+Prompt-processing time is the time llama spends in multi-token batches (a wrapper on its decode).
+
+    SCALEAGENT_LLAMA_THREADS=2 python benchmarks/prefix.py --json [--model local/qwen2.5-coder-0.5b]
+        [--k 8] [--prompt-tokens 1000] [--mode exact|full|off]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agents.models import get_model  # noqa: E402
+from agents.models.base import GenerationParams  # noqa: E402
+from agents.models.local import _load  # noqa: E402
+
+CODE = "".join(f"def step_{i}(values, scale={i % 7 + 1}):\n    \"\"\"Scale the {i}-th window.\"\"\"\n"
+               f"    return [v * scale + {i} for v in values[{i}:{i} + 8]]\n\n" for i in range(200))
+
+
+class PrefillClock:
+    """Time spent in llama's multi-token (prompt) batches and in one-token (decode) batches."""
+
+    def __init__(self, llm: Any):
+        self.prompt_s = self.decode_s = 0.0
+        ctx, inner = llm._ctx, llm._ctx.decode
+
+        def decode(batch: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return inner(batch)
+            finally:
+                took = time.perf_counter() - t0
+                if getattr(getattr(batch, "batch", None), "n_tokens", 1) > 1:
+                    self.prompt_s += took
+                else:
+                    self.decode_s += took
+
+        ctx.decode = decode
+
+    def lap(self) -> tuple[float, float]:
+        out = (self.prompt_s, self.decode_s)
+        self.prompt_s = self.decode_s = 0.0
+        return out
+
+
+def prompt(model: Any, tokens: int) -> list[dict[str, str]]:
+    """A code-review prompt cut to about `tokens` tokens of the model's tokenizer."""
+    llm, _ = _load(model.path, model.n_ctx, model.n_threads)
+    ids = llm.tokenize(CODE.encode(), add_bos=False)[: max(1, tokens - 40)]
+    code = llm.detokenize(ids).decode(errors="ignore")
+    return [{"role": "system", "content": "You are a careful Python reviewer."},
+            {"role": "user", "content": f"```python\n{code}\n```\nWhich function has a bug? Answer briefly."}]
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    model = get_model(args.model, prefix_cache=args.mode)
+    cold = get_model(args.model, prefix_cache="off")
+    msgs = prompt(model, args.prompt_tokens)
+    llm, _ = _load(model.path, model.n_ctx, model.n_threads)
+    clock = PrefillClock(llm)
+    params = GenerationParams(n=args.k, max_tokens=args.max_tokens, temperature=0.8, seed=1)
+    t0 = time.perf_counter()
+    first = await cold.complete(msgs, params)  # 1: K samples from an empty cache
+    wall_k = time.perf_counter() - t0
+    prefill_k, _ = clock.lap()
+    one = await cold.complete(msgs, params.model_copy(update={"n": 1}))  # 2: one prefill, one decode
+    prefill_1, decode_1 = clock.lap()
+    per_token = decode_1 / max(1, one.usage.output_tokens)
+    follow = [*msgs, {"role": "assistant", "content": first.texts[0]},
+              {"role": "user", "content": "Judge that answer: is it right? Reply yes or no, then one reason."}]
+    out = await model.complete(follow, params.model_copy(update={"n": 1}))  # 3: the follow-up
+    prefill_f, _ = clock.lap()
+    return {
+        "model": args.model, "mode": args.mode, "k": args.k,
+        "prompt_tokens": first.raw["prompt_tokens_per_sample"], "followup_prompt_tokens": out.usage.input_tokens,
+        "followup_reused_tokens": out.raw["reused_tokens"],
+        "first_prefill_s": round(prefill_k, 3), "followup_prefill_s": round(prefill_f, 3),
+        "followup_prefill_ratio": round(prefill_f / prefill_k, 4),
+        "k_wall_s": round(wall_k, 3), "one_prefill_s": round(prefill_1, 3),
+        "k_output_tokens": first.usage.output_tokens, "decode_s_per_token": round(per_token, 5),
+        "k_sample_ratio": round(wall_k / (prefill_1 + per_token * first.usage.output_tokens), 4),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="local/qwen2.5-coder-0.5b")
+    ap.add_argument("--k", type=int, default=8)
+    ap.add_argument("--prompt-tokens", type=int, default=1000)
+    ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--mode", default="exact", choices=("exact", "full", "off"))
+    ap.add_argument("--json", action="store_true", help="one JSON line (the default output too)")
+    args = ap.parse_args()
+    if not args.model.startswith("local/"):
+        sys.exit("benchmarks/prefix.py: error: --model must be a local/... model")
+    print(json.dumps(asyncio.run(main_async(args))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
