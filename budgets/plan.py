@@ -8,7 +8,7 @@ the plan in run.json.
 
     stages:
       localize: {share: 0.1, k: 2, model: local/qwen2.5-coder-0.5b}
-      patch:    {share: 0.6, k: 4, temperature: 0.7}
+      patch:    {share: 0.6, k: 4, temperature: 0.7, settings: {focus: 2.0}}
     provenance: {method: agentts, dev: [lrukit-1, unitconv-1], trials: 8, score: 2.0}
 
 `apply(pipeline)` sets those values on the pipeline's stages (duck-typed: any object with a
@@ -39,6 +39,7 @@ class StagePlan(BaseModel):
     k: int | None = Field(default=None, ge=0, le=64)             # samples per step
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     model: str | None = None                                     # None: the run's model
+    settings: dict[str, bool | int | float | str] | None = None  # the stage's own settings (e.g. patch: focus)
 
     def values(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
@@ -118,8 +119,15 @@ class Plan(BaseModel):
             raise PlanError(f"the plan names stage(s) {', '.join(missing)} that the pipeline does not have "
                             f"(it has {', '.join(by_name)})")
         for name, sp in self.stages.items():
-            for key, value in sp.values().items():
-                setattr(by_name[name], key, value)
+            stage = by_name[name]
+            own = sp.settings or {}
+            bad = [k for k in own if k.startswith("_") or k in SETTINGS or not hasattr(type(stage), k)
+                   or callable(getattr(type(stage), k))]
+            if bad:
+                raise PlanError(f"stage {name} has no setting {bad[0]!r} a plan can set")
+            for key, value in {**sp.values(), **own}.items():
+                if key != "settings":
+                    setattr(stage, key, value)
         return pipeline
 
     def models(self) -> set[str]:

@@ -43,7 +43,8 @@ class Patch(Stage):
     spread = 2                # how many (file, function) targets the K samples are split over
     greedy_first = True       # first round: one sample per target is the plain greedy attempt
     ablate = 0                # smaller versions of the best patch that breaks existing tests, per step
-    settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate")
+    focus = 0.0               # > 0: localization this sure (top file's votes ≥ focus × the runner-up's): no hedge
+    settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus")
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -64,8 +65,16 @@ class Patch(Stage):
         if not files:
             raise EditError("localization found no file to edit")
         fns = loc.get("functions") or {}
-        # one target per file (its best function): the K samples also hedge the file choice
-        return [(f, (fns.get(f) or [None])[0]) for f in files[: max(1, min(self.spread, self.k))]]
+        # one target per file (its best function): the K samples also hedge the file choice, unless
+        # the localization votes agree (an easy localization): then hedging halves the samples on
+        # the file that needs the fix (lrukit-1: 3 of 3 votes for cache.py, 1 sample of 4 sampled it)
+        return [(f, (fns.get(f) or [None])[0]) for f in files[: max(1, min(self._spread(loc), self.k))]]
+
+    def _spread(self, loc: dict[str, Any]) -> int:
+        votes = sorted((loc.get("votes") or {}).values(), reverse=True)
+        if self.focus > 0 and len(votes) >= 2 and votes[1] > 0 and votes[0] >= self.focus * votes[1]:
+            return 1
+        return self.spread
 
     def _format(self, source: str, function: str | None) -> str:
         if self.edit_format != "auto":

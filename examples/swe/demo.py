@@ -29,7 +29,8 @@ from budgets.plan import Plan
 HERE = Path(__file__).resolve().parent
 # lrukit-1: `cache_clear()` keeps the hit/miss counters. The 1.5B model's one greedy attempt adds an
 # unused `reset_info()` instead of fixing `clear()`; sampled patches checked against its own
-# reproduction tests and the repository's tests find the fix (README, "What the demo shows").
+# reproduction tests and the repository's tests find the fix; demo_plan.yaml sends all four patch
+# samples to the file the localization votes agree on.
 DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=16k,run_tests=16,seconds=7m",
                 mode="best_of_n", k=4)
 
@@ -42,7 +43,8 @@ def main() -> int:
     ap.add_argument("--mode", default=DEFAULTS["mode"], choices=["single", "best_of_n", "scaled"],
                     help="the scaled arm's mode (single: only one attempt)")
     ap.add_argument("--k", type=int, default=DEFAULTS["k"])
-    ap.add_argument("--plan", type=Path, default=None, help="allocation plan YAML for the scaled arm")
+    ap.add_argument("--plan", type=Path, default=HERE / "demo_plan.yaml",
+                    help="allocation plan YAML for the scaled arm (default: demo_plan.yaml, the patch stage's focus rule)")
     ap.add_argument("--seed", type=int, default=0, help="base seed of the sampled calls (greedy ones ignore it)")
     ap.add_argument("--no-single", action="store_true", help="skip the one-attempt baseline")
     # its own directory: `build.py --only` writes an instances file holding only that instance

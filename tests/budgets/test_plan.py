@@ -61,3 +61,23 @@ def test_bad_files(tmp_path):
     bad.write_text("stages: {patch: [\n")
     with pytest.raises(PlanError, match="invalid YAML at line"):
         Plan.load(bad)
+
+
+class _Stage:
+    k, share, temperature, model = 4, None, 0.8, None
+    focus = 0.0
+
+    def __init__(self, name):
+        self.name = name
+
+    def prompt(self):
+        return []
+
+
+def test_settings_set_a_stages_own_attributes_and_nothing_else():
+    pipe = SimpleNamespace(stages=[_Stage("patch")])
+    Plan.from_data({"stages": {"patch": {"k": 2, "settings": {"focus": 2.0}}}}).apply(pipe)
+    assert pipe.stages[0].focus == 2.0 and pipe.stages[0].k == 2
+    for bad in ("nope", "k", "prompt", "_private"):
+        with pytest.raises(PlanError, match=f"no setting '{bad}'"):
+            Plan.from_data({"stages": {"patch": {"settings": {bad: 1}}}}).apply(SimpleNamespace(stages=[_Stage("patch")]))

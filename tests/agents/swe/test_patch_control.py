@@ -3,7 +3,7 @@ malformed replies is sampled again on the same targets (not re-localized), and i
 that agree on an edit that verifies as far as the tests tell end the stage early."""
 import json
 
-from swe_scripted import scripted, wrap_model  # noqa: F401
+from swe_scripted import ROOT, scripted, wrap_model  # noqa: F401
 
 from agents.swe import solve_instance
 
@@ -48,3 +48,24 @@ async def test_agreeing_first_samples_that_verify_end_the_stage(wraptext, tmp_pa
     d = patch_steps[0]["decision"]
     assert d["action"] == "accept" and "the first candidates agree" in d["reason"], d
     assert "current_len + needed > width" in res.model_patch
+
+
+async def test_focus_sends_every_sample_to_the_file_the_localization_agrees_on(wraptext, tmp_path):
+    """With the plan setting `focus` (examples/swe/demo_plan.yaml), unanimous localization votes put
+    all K patch samples on wrap.py; without it, half of them hedge on the runner-up file."""
+    from budgets.plan import Plan
+
+    inst, src = wraptext
+    fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
+    targets = {}
+    for name, plan in (("hedge", None), ("focus", Plan.load(ROOT / "examples/swe/demo_plan.yaml"))):
+        model = wrap_model(REPRO_OK, lambda p: fixed)
+        await solve_instance(inst, model=model, run_dir=tmp_path / name, mode="best_of_n", k=4, plan=plan)
+        steps = _steps(tmp_path / name)
+        patch = next(s for s in steps if s["stage"] == "patch")
+        targets[name] = sorted(c["content"]["file"] for c in patch["candidates"] if c.get("content"))
+        run = json.loads((tmp_path / name / "run.json").read_text())
+        assert next(s for s in run["config"]["pipeline_config"]["stages"]
+                    if s["name"] == "patch")["focus"] == (2.0 if plan else 0.0)
+    assert targets["focus"] == ["wraptext/wrap.py"] * 4
+    assert targets["hedge"].count("wraptext/wrap.py") == 2
