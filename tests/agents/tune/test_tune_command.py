@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 from swe_scripted import ROOT, scripted  # noqa: F401
 
@@ -63,3 +64,18 @@ def test_bad_tune_input_is_one_line(wraptext, tmp_path):
                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (args, r.stderr)
         assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.slow
+def test_tune_on_the_embedded_model(wraptext, tmp_path):
+    """One AgentTTS trial with smollm2 as both the tuner and the agent, under a small budget: the
+    tuner's reply (JSON or not) becomes a valid plan, the trial runs and is graded, the plan is written."""
+    inst, _ = wraptext
+    out = tmp_path / "plan.yaml"
+    summary = tune_command(pipeline="swe", dev=_dev_file(inst, tmp_path), ids=None, trials=1, method="agentts",
+                           model="local/smollm2-135m", budget="tokens=1000,run_tests=2", budget_file=None,
+                           tuner_model=None, stage_models=None, mode="best_of_n", k=2, out=out,
+                           run_dir=tmp_path / "runs", seed=0, sandbox="bwrap", price=None, as_json=True)
+    assert summary["methods"]["agentts"]["trials"] == 1 and summary["methods"]["agentts"]["tuner_tokens"] > 0
+    plan = Plan.load(out)
+    assert set(plan.stages) == {"localize", "reproduce", "patch", "select"} and plan.provenance.method == "agentts"
