@@ -41,7 +41,10 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGTERM, on_term)
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()  # signal handlers live in the main thread
+    old = signal.signal(signal.SIGTERM, on_term) if main else None
     try:
         if options.get("searx") is None:
             def progress(i: int, n: int) -> None:
@@ -61,7 +64,8 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
         yield env
     finally:
         close_all()
-        signal.signal(signal.SIGTERM, old)
+        if main:
+            signal.signal(signal.SIGTERM, old)
 
 
 def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],

@@ -143,7 +143,7 @@ def plot(out: Path, png: Path) -> Path | None:
     ax.set_ylabel("accuracy")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("web QA: accuracy vs unified cost")
-    ax.legend()
+    ax.legend(loc="lower right")
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=100)
