@@ -22,8 +22,10 @@ def ray_instance():
 
 
 def test_ray_rows_match_a_local_run(ray_instance, tmp_path):
-    local = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "local", workers=2, timeout=8)
-    remote = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "ray", executor="ray", workers=2, timeout=8)
+    # warm both executors' workers (imports take seconds on a loaded machine; a cell's timeout counts them)
+    run_bench(KIND, {"n": 2}, arms(steps=2), out=tmp_path / "warm", executor="ray", workers=2)
+    local = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "local", workers=2, timeout=15)
+    remote = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "ray", executor="ray", workers=2, timeout=15)
     assert remote["executor"] == "ray" and local["executor"] == "local"
     by_local = {r["task_id"]: r for r in rows(tmp_path / "local")}
     by_ray = {r["task_id"]: r for r in rows(tmp_path / "ray")}
@@ -33,5 +35,5 @@ def test_ray_rows_match_a_local_run(ray_instance, tmp_path):
     assert by_ray["t3"]["status"] == "timeout" and "cancelled" in by_ray["t3"]["error"]
     assert remote["arms"]["default"]["tasks"] == 4
     # the run directories are the local layout: a rerun over the Ray output runs nothing again
-    again = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "ray", executor="ray", workers=2, timeout=8)
+    again = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "ray", executor="ray", workers=2, timeout=15)
     assert again["totals"] == remote["totals"] and len(rows(tmp_path / "ray")) == 4
