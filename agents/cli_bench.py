@@ -60,8 +60,10 @@ def _ints(items: list[str], what: str) -> list[int]:
         raise ConfigError(f"bad {what} {','.join(items)!r}: give whole numbers, e.g. 0,1,2") from None
 
 
-def default_workers(models: list[str], executor: str) -> int:
-    if executor == "local" and any(m.startswith("local/") for m in models):
+def default_workers(models: list[str], executor: str) -> int | None:
+    if executor == "ray":
+        return None  # the cluster's CPUs
+    if any(m.startswith("local/") for m in models):
         return 1  # a local model uses every core and serves one request at a time
     return os.cpu_count() or 1
 
