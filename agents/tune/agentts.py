@@ -26,7 +26,9 @@ INSIGHTS = """Insights on test-time scaling of multi-stage tasks (AgentTTS):
 2. More samples help a stage up to a point, then saturate: past it, extra budget is wasted; find
    each stage's knee instead of raising K everywhere.
 3. Stages depend on each other: budget spent on an early stage (localization, reproduction tests)
-   pays only if the later stages can use it; starving the patch stage loses everything."""
+   pays only if the later stages can use it; starving the patch stage loses everything.
+   (patch settings.focus 2.0: when the localization votes agree, every patch sample goes to the
+   top file instead of hedging half of them on the runner-up.)"""
 
 
 class AgentTTSProposer:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from budgets.plan import Plan, StagePlan
 
 SHARES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
+TUNABLE = {"focus": (0.0, 2.0)}   # stage settings searched where a stage has them (the patch stage's focus)
 
 
 class StageSpace(BaseModel):
@@ -19,6 +20,7 @@ class StageSpace(BaseModel):
     default_k: int = 4
     default_temperature: float = 0.8
     default_share: float | None = None
+    settings: dict[str, tuple] = {}          # the stage's own settings to search (patch: focus)
 
 
 class SearchSpace(BaseModel):
@@ -36,7 +38,8 @@ class SearchSpace(BaseModel):
             out.append(StageSpace(name=s.name, ks=ks if sampled else (), default_k=getattr(s, "k", 0),
                                   temperatures=(0.4, 0.8, 1.0) if sampled else (),
                                   default_temperature=getattr(s, "temperature", 0.8),
-                                  default_share=getattr(s, "share", None)))
+                                  default_share=getattr(s, "share", None),
+                                  settings={k: v for k, v in TUNABLE.items() if hasattr(type(s), k)}))
         return cls(stages=out, models=tuple(models))
 
     def names(self) -> list[str]:
@@ -62,6 +65,8 @@ class SearchSpace(BaseModel):
                 sp["k"], sp["temperature"] = rng.choice(s.ks), rng.choice(s.temperatures)
             if len(self.models) > 1:
                 sp["model"] = rng.choice(self.models)
+            if s.settings:
+                sp["settings"] = {k: rng.choice(v) for k, v in s.settings.items()}
             stages[s.name] = StagePlan(**sp)
         return Plan(stages=stages)
 
@@ -80,18 +85,24 @@ class SearchSpace(BaseModel):
                 sp["temperature"] = _nearest(_num(r.get("temperature"), s.default_temperature), s.temperatures)
             if self.models and r.get("model") in self.models and r.get("model") != self.models[0]:
                 sp["model"] = r["model"]
+            given = r.get("settings") if isinstance(r.get("settings"), dict) else {}
+            chosen = {k: _nearest(_num(given[k], v[0]), v) for k, v in s.settings.items() if k in given}
+            if chosen:
+                sp["settings"] = chosen
             stages[s.name] = StagePlan(**sp)
         return Plan(stages=stages)
 
     def key(self, plan: Plan) -> str:
         """Identity of a plan on the grid (to skip re-evaluating the same plan)."""
-        return "|".join(f"{n}:{s.share}:{s.k}:{s.temperature}:{s.model}" for n, s in sorted(plan.stages.items()))
+        return "|".join(f"{n}:{s.share}:{s.k}:{s.temperature}:{s.model}:{sorted((s.settings or {}).items())}"
+                        for n, s in sorted(plan.stages.items()))
 
     def describe(self) -> str:
         lines = []
         for s in self.stages:
             opts = f"k in {list(s.ks)}, temperature in {list(s.temperatures)}" if s.ks else "no sampling (k fixed)"
-            lines.append(f"- {s.name}: share (fraction of the run budget), {opts}")
+            extra = "".join(f", settings.{k} in {list(v)}" for k, v in s.settings.items())
+            lines.append(f"- {s.name}: share (fraction of the run budget), {opts}{extra}")
         if self.models:
             lines.append(f"- model per stage, one of {list(self.models)} (first = default)")
         return "\n".join(lines)

@@ -72,3 +72,18 @@ async def test_agentts_follows_the_model_and_the_feedback_at_equal_tuning_cost()
 def test_parse_reply_finds_the_plan_object():
     assert parse_reply('noise {"a": 1} then {"stages": {"patch": {"k": 2}}} end') == {"stages": {"patch": {"k": 2}}}
     assert parse_reply("{broken") is None and parse_reply("") is None
+
+
+def test_the_swe_space_searches_the_patch_stages_focus():
+    import random
+
+    from agents.swe.pipeline import swe_pipeline
+
+    space = SearchSpace.of(swe_pipeline("best_of_n", k=4))
+    patch = next(s for s in space.stages if s.name == "patch")
+    assert patch.settings == {"focus": (0.0, 2.0)} and "settings.focus in [0.0, 2.0]" in space.describe()
+    plan = space.clamp({"stages": {"patch": {"k": 4, "settings": {"focus": 1.7, "spread": 9}}}})
+    assert plan.stages["patch"].settings == {"focus": 2.0}                  # snapped; unknown settings dropped
+    seen = {(space.random(random.Random(i)).stages["patch"].settings or {}).get("focus") for i in range(20)}
+    assert seen == {0.0, 2.0}
+    plan.apply(swe_pipeline("best_of_n", k=4))                               # a valid plan for the pipeline
