@@ -59,8 +59,9 @@ def run(n: int, workers: int, executor: str, marks: tuple[int, ...] = ()) -> tup
             if seen[0] in marks:
                 at[seen[0]] = _peak_mb(getattr(ex, "pids", []))
 
+    arms = _arms()
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
-        runner = Runner("bench-scripted", plan_tasks("bench-scripted", {"n": n}), _arms(), out=Path(tmp) / "out",
+        runner = Runner("bench-scripted", plan_tasks("bench-scripted", {"n": n}), arms, out=Path(tmp) / "out",
                         executor=ex, on_event=on_event)
         t0 = time.perf_counter()
         s = runner.run()
