@@ -212,7 +212,9 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
         s |= {"passed": s["succeeded"], "pass_rate": s["success_rate"], "tokens": s["input_tokens"] + s["output_tokens"],
               "error": sum(t["status"] == "error" for t in tasks),
               "error_ids": [t["task_id"] for t in tasks if t["status"] == "error"], "per_task": tasks}
-    result = summary | {"benchmark": "humaneval", "model": model, "k": k, "budget": arms[0].budget}
+    ks = sorted({a.k for a in arms})
+    result = summary | {"benchmark": "humaneval", "model": model, "k": ks[0] if len(ks) == 1 else ks,
+                        "budget": arms[0].budget}
 
     write_atomic(out / "summary.json", json.dumps(result, indent=2))
     if as_json:
