@@ -105,6 +105,8 @@ class Runner:
         store = Store.open(self.out, warn=self.warn)
         try:
             return self._run(store, kinds)
+        except sqlite3.Error as exc:  # before the tasks (arms, the run record) or after them (the summary)
+            raise StoreWriteFailed(f"cannot use the results store {store.path}: {exc}") from None
         finally:
             store.close()
 
