@@ -66,3 +66,11 @@ def test_a_full_disk_under_the_store_is_one_clear_error_and_the_run_goes_on(tiny
     assert len(final) == len({x["task_id"] for x in final}) == n
     assert all(x["status"] == "success" for x in final)
     assert summary_of(r.stdout)["totals"]["model_calls"] == sum(x["model_calls"] for x in final) == n
+
+
+def test_a_disk_full_before_the_first_task_is_one_clear_error(tiny_disk):
+    (tiny_disk / "filler").write_bytes(b"\0" * (192 * 1024 - 4096))
+    r = run_cli(tiny_disk, 2, "--workers", "1")
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert len(lines) == 1 and "results store" in lines[0] and "full" in lines[0], r.stderr
