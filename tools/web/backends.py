@@ -105,10 +105,25 @@ def parse_results(body: bytes, limit: int) -> list[Hit]:
     return hits
 
 
+class LocalIndexBackend(SearxngBackend):
+    """The local index's server: its pages are addressed by path and the port changes with every
+    process, so a page URL of an earlier server (in a resumed run's evidence) is read from this one."""
+
+    name = "local"
+
+    def fetch(self, url: str) -> Page:
+        parts = urlsplit(url)
+        if parts.hostname == "127.0.0.1" and parts.path.startswith("/doc/"):
+            here = f"{self.base_url}{parts.path}"
+            page = super().fetch(here)
+            return Page(url=url, title=page.title, text=page.text)
+        return super().fetch(url)
+
+
 @contextmanager
 def local_index(index_path: Path, **kw: Any) -> Iterator[SearxngBackend]:
     """The embedded default: serve `index_path` on loopback for the duration of the block."""
     from tools.web.server import IndexServer
 
     with IndexServer(index_path) as server:
-        yield SearxngBackend(server.url, **kw)
+        yield LocalIndexBackend(server.url, **kw)
