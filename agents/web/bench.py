@@ -138,7 +138,8 @@ def plot(out: Path, png: Path) -> Path | None:
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label="budget tracker" if arm else "no tracker")
             for x, y, b in pts:
-                ax.annotate(b.split(",")[0], (x, y), fontsize=7, textcoords="offset points", xytext=(3, 3))
+                label = ",".join(p for p in b.split(",") if p.split("=")[0] in ("search", "open", "find")) or b
+                ax.annotate(label, (x, y), fontsize=7, textcoords="offset points", xytext=(3, 3))
     ax.set_xlabel("unified cost per question ($)")
     ax.set_ylabel("accuracy")
     ax.set_ylim(-0.02, 1.02)
