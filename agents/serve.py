@@ -124,11 +124,9 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
 
 
 def last_lines(path: Path, n: int = 6) -> str:
-    try:
-        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
-    except OSError:
-        return "(no log)"
-    return " | ".join(lines[-n:]) or "(empty log)"
+    with contextlib.suppress(OSError):
+        return " | ".join(ln.strip() for ln in path.read_text(errors="replace").splitlines()[-n:] if ln.strip())
+    return "(no log)"
 
 
 class VLLMServer:
@@ -204,6 +202,8 @@ def terminate(pid: int, poll: Callable[[], int | None], grace: float = STOP_GRAC
         while time.monotonic() < end:
             code = poll()
             if code is not None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)  # engine workers the server left behind hold GPU memory
                 return code
             time.sleep(0.1)
     return poll()

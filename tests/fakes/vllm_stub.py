@@ -7,6 +7,7 @@ until `$FAKE_VLLM_START_S` (default 1.5) seconds have passed (vLLM loads the mod
 serves OpenAI chat completions through `tests.fakes.openai_server` (n honoured unless
 `$FAKE_VLLM_NO_N=1`) and `/metrics` with vLLM's prefix-cache counters. A model whose name starts
 with `broken/` fails to load: log lines, exit 1. SIGTERM or SIGINT: "Shutting down", exit 0.
+`$FAKE_VLLM_WORKER=1`: also start an "engine worker" that ignores SIGTERM (logs its pid).
 Every request is appended as one JSON line to `$FAKE_VLLM_RECORD` when set.
 """
 from __future__ import annotations
@@ -101,6 +102,12 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if os.environ.get("FAKE_VLLM_WORKER") == "1":  # an engine worker that ignores SIGTERM and outlives us
+        import subprocess
+
+        code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+        worker = subprocess.Popen([sys.executable, "-c", code])
+        log(f"engine worker pid {worker.pid}")
     log(f"Starting vLLM API server on http://{args.host}:{args.port}")
     httpd.serve_forever(poll_interval=0.05)
     httpd.server_close()

@@ -164,3 +164,18 @@ async def test_vllm_budget_is_one_request_for_n_or_reserved_top_ups(env, monkeyp
     assert len(out.choices) == 8 and sent[0]["n"] == 8
     assert tracker.spent.model_calls == len(sent) == (1 if honours_n else 8)
     assert model.supports_n is honours_n and tracker.overruns == 0 and tracker.reserved.is_zero()
+
+
+def test_stop_leaves_no_engine_worker_behind(env, monkeypatch) -> None:
+    monkeypatch.setenv("FAKE_VLLM_WORKER", "1")
+    with sv.serving(MODEL, None, True, say=lambda _m: None):
+        log = Path(sv.recorded()[0]["log"])
+        deadline = time.monotonic() + 10
+        while "engine worker pid" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = int(log.read_text().split("engine worker pid ")[1].split()[0])
+        assert alive(worker)
+    deadline = time.monotonic() + 10
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker)
