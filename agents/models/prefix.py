@@ -13,7 +13,7 @@ of a local call's time on a CPU. Three modes (`LocalModel(prefix_cache=...)`, el
   (A smaller physical batch would keep more, but 64-token batches made prompts ~3x slower here.)
 - `full`: llama-cpp-python's own matching: every shared token is kept, including generated ones.
   Fastest, but the suffix is then evaluated in other batch shapes, and for the K-quant Qwen models
-  the logits differ slightly (0.26 at most, measured) from a fresh process: a seeded sample may
+  the logits differ slightly (by 0.26 and 0.35 at two cuts measured) from a fresh process: a seeded sample may
   change with what ran before it (a resumed run, a call made alone). Reproducible only for the same
   sequence of calls in one process.
 - `off`: every call starts from an empty cache (the n samples of one call still share the prefill).
