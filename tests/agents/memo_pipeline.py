@@ -4,7 +4,9 @@ subprocess by test_engine_v2_resume.py (killed with SIGKILL, then resumed).
 Every prompt (and so every candidate, echoed back) carries the memo's token, the step and whether
 the verdicts of earlier steps came back as their own `Details` subclass.
 
-usage: python memo_pipeline.py RUN_DIR [--resume]
+usage: python memo_pipeline.py RUN_DIR [--resume] [--die-before-checkpoint N]
+  --die-before-checkpoint N: the process exits (as if SIGKILLed) right after the writes of the step
+  that makes the step count N are saved, before their checkpoint
 """
 import asyncio
 import json
@@ -58,5 +60,24 @@ async def main(run_dir, resume):
                       "calls": len(model.calls)}))
 
 
+def die_before_checkpoint(n: int) -> None:
+    """Exit (like SIGKILL: no cleanup) right after LangGraph saved the writes of the step that brings
+    the state's step count to n, before the checkpoint that would hold them."""
+    import os
+
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    original = AsyncSqliteSaver.aput_writes
+
+    async def aput_writes(self, config, writes, task_id, task_path=""):
+        await original(self, config, writes, task_id, task_path)
+        if any(channel == "steps" and value == n for channel, value in writes):
+            os._exit(9)
+
+    AsyncSqliteSaver.aput_writes = aput_writes
+
+
 if __name__ == "__main__":
+    if "--die-before-checkpoint" in sys.argv:
+        die_before_checkpoint(int(sys.argv[sys.argv.index("--die-before-checkpoint") + 1]))
     asyncio.run(main(sys.argv[1], "--resume" in sys.argv))

@@ -36,3 +36,18 @@ def test_memo_survives_sigkill_and_resume(tmp_path):
     assert all(c[2] == "True" for c in after), "earlier verdicts came back without their Details subclass"
     assert resumed["memo"] == {"token": token, "steps": list(range(STEPS))}  # a killed step's writes not kept twice
     assert resumed["answer"].startswith(token)
+
+
+def test_a_step_killed_between_its_writes_and_its_checkpoint_is_kept_once(tmp_path):
+    """The step's writes are on disk (LangGraph's pending writes) but its checkpoint is not: the resume
+    continues from the last checkpoint (that step runs again) and goes on to the end, each step once in
+    the trajectory. It used to re-route from that checkpoint as if the step had run with no writes, and
+    end the run as finished after one step (seen about 1 kill in 5 in the benchmark runner)."""
+    victim = launch(tmp_path / "run", "--die-before-checkpoint", "1")  # after the first step's writes
+    assert victim.wait(timeout=120) == 9
+    traj = tmp_path / "run" / "trajectory.jsonl"
+    assert len(traj.read_text().splitlines()) == 1
+    resumed = finish(launch(tmp_path / "run", "--resume"))
+    assert resumed["steps"] == STEPS
+    assert resumed["calls"] <= STEPS
+    assert [int(c[1]) for c in contents(traj)] == list(range(STEPS))
