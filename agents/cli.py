@@ -32,7 +32,8 @@ PlanOpt = typer.Option(None, "--plan", help="Allocation plan YAML (per-stage sha
 
 
 @app.command()
-def run(pipeline: str = typer.Argument(..., help="A registered pipeline: humaneval | humaneval-single | swe"),
+def run(pipeline: str = typer.Argument(..., help="A registered pipeline (see `scaleagent bench --help`): humaneval, "
+                                                 "humaneval-single, swe, web, gui, ..."),
         problem: Optional[str] = typer.Option(None, "--problem", "-p",
                                               help="The task: a HumanEval id (0 or HumanEval/0), or an instance "
                                                    "id of --instance"),
@@ -188,14 +189,15 @@ def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of proble
           executor: str = typer.Option("local", "--executor", help="local | ray"),
           address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address"),
           out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: finished tasks are kept)"),
-          api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
+          api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, plan: Optional[Path] = PlanOpt,
+          serve: bool = ServeOpt, as_json: bool = JsonOpt) -> None:
     """HumanEval: one sample vs. the scaled pipeline (or any sweep), with pass rate, cost and time."""
     from agents.cli_bench import bench_humaneval
 
     bench_humaneval(limit=limit, offset=offset, ids=ids.split(",") if ids else None, mode=mode, model=model,
                     budgets=budget, budget_file=budget_file, k=k, sandbox=sandbox, out=out or Path("runs") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}",
                     api_base=api_base, price=price, as_json=as_json, workers=workers, timeout=timeout,
-                    executor=executor, address=address)
+                    executor=executor, address=address, plan=plan, serve=serve)
 
 
 @models_app.command("list")

@@ -21,8 +21,9 @@ from agents.trajectory import write_atomic
 
 def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | None, budget_file: Path | None,
           models: list[str], sandbox: str, api_base: str | None, price: str | None, options: dict | None = None,
-          pipeline_for=None) -> list:
-    """The arms of a sweep; every input is checked here, before anything is written."""
+          pipeline_for=None, plan: Path | None = None) -> list:
+    """The arms of a sweep; every input is checked here, before anything is written. An allocation plan
+    (`--plan FILE`) goes into every arm's run config (pipelines.execute applies it; run.json keeps it)."""
     from agents.bench import make_arms
     from agents.bench.cell import provided_models
 
@@ -35,8 +36,29 @@ def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | No
         buds = [(str(budget_file), load_budget(None, budget_file))] + [(b, load_budget(b, None)) for b in budgets or []]
     else:
         buds = [(b, load_budget(b, None)) for b in budgets] if budgets else [("", Budget())]
-    return make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
-                     base={"sandbox": sandbox, "api_base": api_base, "price": price})
+    base: dict[str, Any] = {"sandbox": sandbox, "api_base": api_base, "price": price}
+    if plan is not None:
+        from agents.cli_solve import load_plan
+
+        base["plan"] = load_plan(plan).model_dump(exclude_none=True)
+    arms = make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
+                     base=base)
+    if plan is not None:  # a plan for another pipeline is refused here, not as every task's error
+        from agents import pipelines
+        from budgets.plan import apply_plan
+
+        for arm in arms:
+            apply_plan(pipelines.build(arm.config["pipeline"], arm.config["options"]), base["plan"])
+    return arms
+
+
+def serving_one(models: list[str], api_base: str | None, serve: bool):
+    """`--serve` on a bench: one vLLM server for the run's one model (agents.serve.serving)."""
+    from agents.serve import serving
+
+    if serve and len(models) != 1:
+        raise ConfigError(f"--serve starts one server: give one --model (got {len(models)})")
+    return serving(models[0] if models else DEFAULT_MODEL, api_base, serve)
 
 
 def parse_options(items: list[str] | None) -> dict[str, Any]:
@@ -155,6 +177,8 @@ def bench_kind(
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
     price: Optional[str] = typer.Option(None, "--price", help="IN,OUT dollars per million tokens"),
     out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same command)"),
+    plan: Optional[Path] = typer.Option(None, "--plan", help="Allocation plan YAML for every arm (per-stage share, k, temperature, model)"),
+    serve: bool = typer.Option(False, "--serve", help="Start a vLLM server for the (one, hosted_vllm/…) model and stop it after"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)"),
 ) -> None:
     """Benchmark any registered pipeline: every --mode × --k × --budget × --model is an arm; results go to
@@ -170,14 +194,16 @@ def bench_kind(
     if kind not in pipelines.names():
         raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
     models = split_list(model, "--model") or [DEFAULT_MODEL]
-    arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,
-                 models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option))
     spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
             "offset": offset, "timeout": timeout, "tasks": split_list(tasks, "--tasks") or None,
             "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
-    summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout, address=address,
-                      as_json=as_json, label=kind, retry_errors=retry_errors)
+    with serving_one(models, api_base, serve) as api_base:
+        arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,
+                     models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option),
+                     plan=plan)
+        summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
+                          address=address, as_json=as_json, label=kind, retry_errors=retry_errors)
     summary["per_task"] = per_task(out)
     if as_json:
         emit_json(summary)
@@ -188,7 +214,8 @@ def bench_kind(
 def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str, model: str,
                     budgets: list[str] | None, budget_file: Path | None = None, k: str, sandbox: str, out: Path, api_base: str | None,
                     price: str | None, as_json: bool, workers: int | None = None, timeout: float | None = None,
-                    executor: str = "local", address: str | None = None) -> None:
+                    executor: str = "local", address: str | None = None, plan: Path | None = None,
+                    serve: bool = False) -> None:
     """HumanEval through the runner; the summary keeps the fields `bench humaneval` always had (per arm:
     tasks, passed, pass_rate, cost_usd, tokens, model_calls, wall_s, error, error_ids, per_task)."""
     from agents.bench import parse_ks, split_list
@@ -198,11 +225,12 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
         if m not in ("single", "best_of_n", "scaled"):
             raise ConfigError(f"bad --mode {m!r}: choose single, best_of_n, scaled (a list) or both")
     models = split_list(model, "--model")
-    arms = sweep("humaneval", modes=modes, ks=parse_ks(k), budgets=budgets, budget_file=budget_file, models=models,
-                 sandbox=sandbox, api_base=api_base, price=price)
     spec = {"ids": ids, "limit": None if ids else limit, "offset": offset}
-    summary = execute("humaneval", spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
-                      address=address, as_json=as_json, label="humaneval")
+    with serving_one(models, api_base, serve) as api_base:
+        arms = sweep("humaneval", modes=modes, ks=parse_ks(k), budgets=budgets, budget_file=budget_file, models=models,
+                     sandbox=sandbox, api_base=api_base, price=price, plan=plan)
+        summary = execute("humaneval", spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
+                          address=address, as_json=as_json, label="humaneval")
     rows = per_task(out)
     for arm_id, s in summary["arms"].items():
         tasks = [{"task_id": t["task_id"], "passed": t["success"], "cost_usd": t["cost_usd"], "tokens": t["tokens"],
