@@ -138,7 +138,7 @@ def report(run_dir: Path = typer.Argument(..., help="A run directory, or a bench
     from agents.trajectory import RunFiles
 
     if (run_dir / "results.sqlite").is_file() or html is not None:
-        from agents.bench.report import report_command
+        from agents.cli_report import report_command
 
         report_command(run_dir, html, as_json)
         return

@@ -18,14 +18,10 @@ def build_all(instances_file: Path, ids: list[str] | None = None, on_done=None) 
     from sandboxes.pyenv import BUILDS, EnvError, environment_for, plan_for
 
     from agents.errors import ConfigError
-    from agents.swe.instances import load_instances, materialize_repo
+    from agents.swe.bench import load_selected
+    from agents.swe.instances import materialize_repo
 
-    insts = load_instances(instances_file)
-    if ids:
-        unknown = sorted(set(ids) - {i.instance_id for i in insts})
-        if unknown:
-            raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {instances_file}")
-        insts = [i for i in insts if i.instance_id in set(ids)]
+    insts = load_selected(instances_file, ids)
     rows = []
     for inst in insts:
         row: dict[str, Any] = {"instance_id": inst.instance_id, "status": "error", "key": None, "python": None,

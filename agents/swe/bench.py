@@ -184,12 +184,8 @@ class _Bench:
         return list(await asyncio.gather(*(tracked(i) for i in instances)))
 
 
-def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path,
-                   workers: int | None = None, sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None,
-                   mode: str = "scaled", k: int = 4, edit_format: str = "auto", api_base: str | None = None,
-                   price: str | None = None, ids: list[str] | None = None, timeout: float = 900,
-                   solve: Callable | None = None) -> dict[str, Any]:
-    """Validate every input (raises ConfigError & co. before anything runs or is written); returns the plan."""
+def load_selected(instances_file: Path, ids: list[str] | None) -> list:
+    """The instances of a file, or only those `--ids` names (an id the file lacks is a ConfigError)."""
     from agents.swe.instances import load_instances
 
     insts = load_instances(instances_file)
@@ -198,6 +194,16 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
         if unknown:
             raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {instances_file}")
         insts = [i for i in insts if i.instance_id in set(ids)]
+    return insts
+
+
+def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None, out: Path,
+                   workers: int | None = None, sandbox: str = "bwrap", model: str = DEFAULT_MODEL, budget: Any = None,
+                   mode: str = "scaled", k: int = 4, edit_format: str = "auto", api_base: str | None = None,
+                   price: str | None = None, ids: list[str] | None = None, timeout: float = 900,
+                   solve: Callable | None = None) -> dict[str, Any]:
+    """Validate every input (raises ConfigError & co. before anything runs or is written); returns the plan."""
+    insts = load_selected(instances_file, ids)
     check_sandbox(sandbox)
     from agents.swe.patch import FORMATS
 

@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
+from pydantic import ConfigDict, PrivateAttr, ValidationError, field_validator
 
 from sandboxes.pyenv import Overrides, register
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from budgets import Budget
 
