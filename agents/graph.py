@@ -208,9 +208,10 @@ async def run(pipeline: Pipeline, task: Task, runtime: Runtime, *, run_dir: str 
             # their actual spend, calls a kill left open at their reserved worst case
             runtime.tracker.restore(values.get("ledger") or {}, journal=journal)
             if values:
-                if snap.tasks:  # killed after a step's writes were saved but before its checkpoint: continue
-                    pass        # from that checkpoint (the step runs again; re-routing would drop its writes)
-                elif not snap.next and values.get("status") == "running" and (values.get("cursor") or {}).get("stage"):
+                # pending tasks (killed after a step's writes were saved, before its checkpoint): continue
+                # from that checkpoint as it is; re-routing would drop those writes
+                if (not snap.tasks and not snap.next and values.get("status") == "running"
+                        and (values.get("cursor") or {}).get("stage")):
                     # killed between a step's write and its routing: route again from the stage that ran last
                     last = log.records[-1].stage if log.records else pipeline.stages[0].name
                     await app.aupdate_state(cfg, {}, as_node=last)
