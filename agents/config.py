@@ -95,4 +95,13 @@ def build_runtime(cfg: dict[str, Any], on_event=None, models: dict | None = None
             raise ConfigError(f"the run config has no {key!r}; it cannot be run or resumed")
     opts = {"api_base": cfg["api_base"]} if cfg.get("api_base") else {}
     return Runtime(model=cfg["model"], budget=budget_of(cfg), cost_model=cost_model(cfg["model"], cfg.get("price")),
-                   sandbox=cfg["sandbox"], model_options=opts, on_event=on_event, models=models)
+                   sandbox=cfg["sandbox"], model_options=opts, on_event=on_event, models=models,
+                   seed=_seed(cfg))
+
+
+def _seed(cfg: dict[str, Any]) -> int:
+    """The run's base seed (run.json `seed`; 0 when absent, as a fresh run's default)."""
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"the run config's seed {seed!r} is not a whole number; fix or remove it in run.json")
+    return seed
