@@ -61,6 +61,17 @@ def serving_one(models: list[str], api_base: str | None, serve: bool):
     return serving(models[0] if models else DEFAULT_MODEL, api_base, serve)
 
 
+def import_plugins(modules: list[str] | None) -> list[str]:
+    """Import each --plugin module here (it registers a kind or provides a model); the runner's workers
+    import them too (the returned list)."""
+    for mod in modules or []:
+        try:
+            importlib.import_module(mod)
+        except ImportError as exc:
+            raise ConfigError(f"cannot import --plugin {mod}: {exc}") from None
+    return list(modules or [])
+
+
 def parse_options(items: list[str] | None) -> dict[str, Any]:
     """KEY=VALUE pipeline options; a value that reads as JSON (3, 0.5, true) is that value, else the text."""
     out: dict[str, Any] = {}
@@ -186,11 +197,7 @@ def bench_kind(
     from agents import pipelines
     from agents.bench import parse_ks, split_list
 
-    for mod in plugin or []:
-        try:
-            importlib.import_module(mod)
-        except ImportError as exc:
-            raise ConfigError(f"cannot import --plugin {mod}: {exc}") from None
+    import_plugins(plugin)
     if kind not in pipelines.names():
         raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
     models = split_list(model, "--model") or [DEFAULT_MODEL]

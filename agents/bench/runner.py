@@ -70,8 +70,11 @@ def check_arms(arms: list[Arm]) -> list[Any]:
 class Runner:
     def __init__(self, kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: Any,
                  on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None,
-                 retry_errors: bool = False):
+                 retry_errors: bool = False, preload: list[str] | None = None,
+                 run_dir_for: Callable[[Arm, str], Path] | None = None):
+        self.run_dir_for = run_dir_for  # a command's own layout (bench web/gui: OUT/<arm>/<task>)
         self.retry_errors = retry_errors
+        self.preload = list(preload or [])  # more modules every worker imports first (a --plugin)
         self.kind, self.fragments, self.arms, self.out = kind, fragments, arms, Path(out)
         self.executor = executor
         self.on_event = on_event or (lambda e: None)
@@ -81,6 +84,8 @@ class Runner:
         self.store_error: str | None = None
 
     def run_dir(self, arm: Arm, task_id: str) -> Path:
+        if self.run_dir_for is not None:
+            return self.run_dir_for(arm, task_id)
         return id_path(id_path(self.out / "arms", arm.arm_id), task_id)
 
     def _record(self, row: dict[str, Any], store: Store) -> None:
@@ -128,7 +133,7 @@ class Runner:
         run_no = store.start_run(self.kind, self.executor.name, {"arms": [a.arm_id for a in self.arms],
                                                                  "tasks": len(self.fragments)})
         done = store.done()
-        specs, preload = [], _preload_modules(kinds)
+        specs, preload = [], self.preload + [m for m in _preload_modules(kinds) if m not in self.preload]
         for arm in self.arms:
             for frag in self.fragments:
                 key = (arm.arm_id, frag["task_id"])
@@ -207,7 +212,12 @@ def _spent(store: Store) -> dict[str, float]:
     return out
 
 
-def make_executor(name: str, *, workers: int, timeout: float | None, address: str | None = None) -> Any:
+def make_executor(name: str, *, workers: int, timeout: float | None, address: str | None = None,
+                  models: dict[str, Any] | None = None) -> Any:
+    if models:  # model objects of this process: the cells run here (agents.bench.inline)
+        from agents.bench.inline import InlineExecutor
+
+        return InlineExecutor(models)
     if name == "local":
         if address:
             raise ConfigError("--address is for --executor ray")

@@ -1,0 +1,71 @@
+"""Run planned tasks over arms through the runner, with the live progress bar, for the commands that
+plan their own tasks and arms (`bench web`, `bench gui`):
+
+    summary = drive("gui", fragments, arms, out=OUT, workers=2, timeout=600, label="gui")
+
+`models` (model objects of this process: a scripted model in a test) runs the cells in this process
+(agents.bench.inline); otherwise local worker processes or Ray (`executor`). `preload` names modules
+every worker imports first (a `--plugin` that provides a model). `layout="by_arm"` puts a task's run
+directory at OUT/<arm>/<task> (OUT/<task> when there is one arm and `flat_single`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from agents.bench.arms import Arm
+
+
+def arm_layout(out: Path, arms: list[Arm], flat_single: bool = False) -> Callable[[Arm, str], Path]:
+    from agents.paths import id_path
+
+    if flat_single and len(arms) == 1:
+        return lambda arm, task_id: id_path(Path(out), task_id)
+    return lambda arm, task_id: id_path(id_path(Path(out), arm.arm_id), task_id)
+
+
+def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: str = "local",
+          workers: int | None = None, timeout: float | None = None, address: str | None = None,
+          models: dict[str, Any] | None = None, after_cell: Callable[[], None] | None = None,
+          preload: list[str] | None = None, run_dir_for: Callable[[Arm, str], Path] | None = None,
+          label: str | None = None, quiet: bool = False, retry_errors: bool = False,
+          on_row: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    from agents.bench.progress import BenchProgress
+    from agents.bench.runner import Runner, check_arms, make_executor
+    from agents.paths import ensure_dir
+    from agents.redact import redact
+
+    if models:
+        from agents.bench import cell
+
+        cell._MODELS.update(models)  # by the names the caller gives them
+    check_arms(arms)  # every error a user can fix is one line before anything is written
+    if models:
+        from agents.bench.inline import InlineExecutor
+
+        ex: Any = InlineExecutor(models, after_cell)
+    else:
+        from agents.cli_bench import default_workers
+
+        ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor) or 0,
+                           timeout=timeout, address=address)
+    ensure_dir(out, "--out")
+    con = Console(stderr=True)
+    bar: Any = BenchProgress(con, label, transient=quiet) if label else nullcontext(None)
+
+    with bar as progress:
+        def on_event(e: dict[str, Any]) -> None:
+            if progress is not None:
+                progress(e)
+            if on_row is not None and e["event"] == "row":
+                on_row(e["row"])
+
+        return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, retry_errors=retry_errors,
+                      preload=preload, run_dir_for=run_dir_for,
+                      warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
+                                               soft_wrap=True)).run()
+
