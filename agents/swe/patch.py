@@ -158,10 +158,12 @@ class Patch(Stage):
         elif ctx.mode == "pivot":
             ask += "\n\nEarlier fixes in other places did not work; look at this code afresh."
         # the budget line is for samples that can act on it; the plain attempt is the same whatever
-        # the budget (small models' greedy output changes with any prompt change)
-        system = "You fix bugs in Python code." + ("" if plain else " Budget left: " + ctx.budget_text())
-        return [{"role": "system", "content": system},
-                {"role": "user", "content": f"Issue:\n{issue}{test_note}\n\n{ask}"}]
+        # the budget (small models' greedy output changes with any prompt change). It comes last,
+        # after any refinement feedback: what changes between calls goes at the end, so consecutive
+        # prompts share the system message, issue and code as a prefix the model's KV cache reuses.
+        budget = "" if plain else f"\n\nBudget left: {ctx.budget_text()}"
+        return [{"role": "system", "content": "You fix bugs in Python code."},
+                {"role": "user", "content": f"Issue:\n{issue}{test_note}\n\n{ask}{budget}"}]
 
     def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> dict[str, Any]:
         plan = request.plan
