@@ -158,7 +158,7 @@ async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
 
     def record(messages, params):
         if "which line causes the issue" in messages[-1]["content"]:
-            prompts.append((params.temperature, messages[0]["content"]))
+            prompts.append((params.temperature, messages[0]["content"] + "\n" + messages[-1]["content"]))
         return respond(messages, params)
 
     await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "scaled",
@@ -166,6 +166,9 @@ async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
     greedy = [system for t, system in prompts if t == 0.0]
     assert greedy and all("Budget left" not in s for s in greedy)
     assert any("Budget left" in s for t, s in prompts if t > 0)
+    # the budget line is the prompt's last line: the system message and the issue stay a shared prefix
+    assert all(s.splitlines()[-1].startswith("Budget left") and "Budget left" not in s.splitlines()[0]
+               for t, s in prompts if t > 0)
     prompts.clear()
     await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "single", mode="single")
     assert [s for _, s in prompts] == greedy[:1]
