@@ -10,7 +10,8 @@ no-new-privileges, uid 65534, the workspace's `.git` bound read-only over it (th
 would trust it); the engine's default seccomp profile refuses new user namespaces. A container
 per command makes a timeout a plain `kill` of the whole tree and makes OOM detection exact
 (State.OOMKilled). Images cannot be pulled here: build one with scripts/docker_setup.sh
-(default image below, override with SCALEAGENT_SANDBOX_IMAGE).
+(default image below, override with SCALEAGENT_SANDBOX_IMAGE). A repository's test environment
+runs in its own image made from that one (sandboxes/pyenv/image.py, `use_image`).
 """
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ class DockerSandbox:
         self.workspace = Path(workspace).resolve()
         self.workspace.mkdir(parents=True, exist_ok=True)
         self.limits = limits or Limits()
-        self.image = image or sandbox_image()
+        self.image = self.base_image = image or sandbox_image()
         self.user = user
         self.tmp_size_mb = tmp_size_mb
         self.workdir = WORKDIR
@@ -123,6 +124,10 @@ class DockerSandbox:
             raise SandboxUnavailable(f"no Docker/Podman engine answers ({type(exc).__name__}): {_HOW}") from exc
         self._stdin_dir = Path(tempfile.mkdtemp(prefix="sandbox-stdin-"))
         os.chmod(self._stdin_dir, 0o755)
+
+    def use_image(self, image: str) -> None:
+        """Run later commands in `image` (a test environment's, built from `base_image`: sandboxes.pyenv.image)."""
+        self.image = image
 
     def _create(self, argv: list[str], env: dict[str, str], lim: Limits, cwd: str):
         from docker.types import LogConfig, Ulimit

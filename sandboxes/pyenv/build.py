@@ -219,14 +219,18 @@ def _drop_installed_copy(root: Path, tree: Path) -> None:
 
 
 def use_environment(sb, env: Environment, run_env: dict[str, str], python: str | None) -> tuple[str | None, list[str]]:
-    """Prepare sandbox `sb` for a run in `env`: bind its folders read-only (bwrap), put the worktree's
-    import roots first on PYTHONPATH (in `run_env`). Returns (interpreter, extra pytest args)."""
+    """Prepare sandbox `sb` for a run in `env`: bind its folders read-only (bwrap) or switch to its
+    image (docker, built when missing: image.py), put the worktree's import roots first on PYTHONPATH
+    (in `run_env`). Returns (interpreter, extra pytest args). Raises EnvError."""
     import posixpath
 
-    if env.ro_paths and sb.backend == "docker":
-        raise EnvError("the docker backend has no image per environment yet; use --sandbox bwrap or local")
-    if env.ro_paths and hasattr(sb, "bind_ro"):
-        sb.bind_ro(env.ro_paths)
     roots = [posixpath.normpath(posixpath.join(sb.workdir, p)) for p in env.import_paths]
     run_env["PYTHONPATH"] = ":".join(dict.fromkeys(roots))
+    if env.root and sb.backend == "docker":  # the environment's image (image.py), its venv's interpreter
+        from .image import ENV_DIR, ensure_image
+
+        sb.use_image(ensure_image(sb.client, env, sb.base_image))
+        return f"{ENV_DIR}/bin/python", list(env.pytest_args)
+    if env.ro_paths and hasattr(sb, "bind_ro"):
+        sb.bind_ro(env.ro_paths)
     return env.python or python, list(env.pytest_args)
