@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import subprocess
 import sys
 import time
@@ -51,6 +53,9 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / "build" / "demo"))
     a = ap.parse_args()
     con = Console()
+    threads = _llama_threads()
+    con.print(f"llama threads: {threads} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+              highlight=False)
     budget, plan = Budget.parse(a.budget), Plan.load(a.plan) if a.plan else None
     subprocess.run([sys.executable, str(HERE / "build.py"), "--out", a.out, "--only", a.id], check=True,
                    stdout=subprocess.DEVNULL)
@@ -72,6 +77,7 @@ def main() -> int:
             con.print(line)
         colour = {"resolved": "green", "unresolved": "red"}.get(report.status, "yellow")
         con.print(f"hidden tests: [{colour}]{report.status}[/] {report.reason or ''}")
+        con.print(f"time by stage: {_stage_times(run_dir)}", highlight=False)
         rows.append((label, report.status, res, run_dir))
     _summary(con, rows, a.model)
     return 0
@@ -103,6 +109,27 @@ def _summary(con: Console, rows: list, model: str) -> None:
         con.print(f"[green]Resolved[/] with {scaled}.")
     for label, _, _, run_dir in rows:
         con.print(f"{label}: `scaleagent report {run_dir}` shows every decision", highlight=False)
+
+
+def _llama_threads() -> int:
+    """Threads for the local model, unless $SCALEAGENT_LLAMA_THREADS says: the cores other work leaves
+    free (llama's threads spin-wait for each other, so on a busy machine one thread per core it does
+    not get makes every token wait for a descheduled thread: the single arm once took 500 s instead
+    of ~65 s for 1,747 tokens beside another model run)."""
+    if not os.environ.get("SCALEAGENT_LLAMA_THREADS"):
+        cores = os.cpu_count() or 1
+        os.environ["SCALEAGENT_LLAMA_THREADS"] = str(max(1, min(cores, cores - round(os.getloadavg()[0]))))
+    return int(os.environ["SCALEAGENT_LLAMA_THREADS"])
+
+
+def _stage_times(run_dir: Path) -> str:
+    """Seconds per stage (all its steps), from the run's trajectory: where the arm's time went."""
+    total: dict[str, float] = {}
+    path = Path(run_dir) / "trajectory.jsonl"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        step = json.loads(line)
+        total[step["stage"]] = total.get(step["stage"], 0.0) + float(step.get("duration_s") or 0.0)
+    return ", ".join(f"{stage} {sec:.0f}s" for stage, sec in total.items()) or "(no trajectory)"
 
 
 def _tokens(row) -> str:

@@ -1,6 +1,7 @@
 """The demo's closing lines say honestly what scaling bought: the lift when one attempt failed and
 the scaled run resolved, nothing when both resolved, a loss when only the single attempt did."""
 import importlib.util
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,3 +39,29 @@ def test_the_summary_names_the_lift_or_its_absence():
     assert "One attempt resolved it and the scaled run did not" in loss
     none = _say([_row("single", "unresolved", 1747), _row("best_of_n", "unresolved", 9000)])
     assert "Unresolved" in none and "another --seed" in none
+
+
+def test_llama_threads_leave_the_cores_other_work_uses(monkeypatch):
+    """The demo's single arm took 500 s instead of ~65 s when two spinning llama threads shared two
+    cores with another model run: unless the user chose, the demo uses the cores the load leaves."""
+    demo = _demo()
+    monkeypatch.setattr(demo.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS", raising=False)
+    monkeypatch.setattr(demo.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert demo._llama_threads() == 2
+    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS")
+    monkeypatch.setattr(demo.os, "getloadavg", lambda: (1.1, 0.0, 0.0))
+    assert demo._llama_threads() == 1
+    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS")
+    monkeypatch.setattr(demo.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert demo._llama_threads() == 1
+    monkeypatch.setenv("SCALEAGENT_LLAMA_THREADS", "2")
+    assert demo._llama_threads() == 2
+
+
+def test_time_by_stage_sums_each_stages_steps(tmp_path):
+    steps = [{"stage": "localize", "duration_s": 6.7}, {"stage": "patch", "duration_s": 100.2},
+             {"stage": "patch", "duration_s": 89.0}, {"stage": "select", "duration_s": 0.0}]
+    (tmp_path / "trajectory.jsonl").write_text("\n".join(json.dumps(s) for s in steps) + "\n")
+    assert _demo()._stage_times(tmp_path) == "localize 7s, patch 189s, select 0s"
+    assert _demo()._stage_times(tmp_path / "missing") == "(no trajectory)"
