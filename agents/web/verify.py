@@ -1,7 +1,8 @@
 """Verification of proposed answers against the opened evidence, and selection.
 
-An answer cites one opened page and quotes it. Checks: the quote occurs in that page's text
-(exact match after normalizing case, punctuation and whitespace; at least 3 words), the answer
+An answer cites one opened page and quotes it. Checks: the quote comes from that page's text
+(after normalizing case, punctuation and whitespace; parts split by an ellipsis found in order, a
+word cut short at the end allowed, or the span around the answer; see `agents.web.quotes`), the answer
 occurs in the quote or the page, and, when the quote was found, a judge model says whether the
 quote supports the answer (one short greedy call; skipped when the budget cannot pay for it).
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -9,7 +10,6 @@ Tool-call candidates score 0, so the stage's best-so-far is always the best answ
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import Counter
 from typing import Any, ClassVar
 
@@ -21,18 +21,10 @@ from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
+from agents.web.quotes import answer_in, contains, normalize, quote_on_page
 from tools.web.client import ToolError
 
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def normalize(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", str(text).lower()).split())
-
-
-def contains(haystack: str, needle: str) -> bool:
-    n = normalize(needle)
-    return bool(n) and f" {n} " in f" {normalize(haystack)} "
+__all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]
 
 
 class EvidenceVerifier(BaseModel):
@@ -57,16 +49,18 @@ class EvidenceVerifier(BaseModel):
                 text = (await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])).text
             except ToolError as e:
                 ctx.errors.append(f"verify: {e}")
-        quote_found = len(normalize(a["quote"]).split()) >= 3 and contains(text, a["quote"])
-        in_evidence = contains(a["quote"], a["answer"]) or contains(text, a["answer"])
+        found = quote_on_page(text, a["quote"], a["answer"])
+        quote_found = bool(found)
+        in_quote = answer_in(found or a["quote"], a["answer"])
+        in_evidence = in_quote or answer_in(text, a["answer"])
         verdict = None
-        if self.judge and quote_found:
+        if self.judge and quote_found and in_quote:
             key = (normalize(a["answer"]), normalize(a["quote"]))
             if key not in judged:
                 judged[key] = await self._judge(ctx, a)
             verdict = judged[key]
-        score = 0.1 + 0.35 * quote_found + 0.25 * in_evidence + (0.3 if verdict else 0.0)
-        passed = quote_found and in_evidence and verdict is not False
+        score = 0.1 + 0.35 * quote_found + 0.15 * in_quote + 0.1 * in_evidence + (0.3 if verdict else 0.0)
+        passed = quote_found and in_quote and verdict is not False
         why = []
         if not a.get("source"):
             why.append("it cites no opened page")
@@ -74,6 +68,8 @@ class EvidenceVerifier(BaseModel):
             why.append("its quote is not on the cited page")
         if not in_evidence:
             why.append("the answer is not in the evidence")
+        elif not in_quote:
+            why.append("its quote does not contain the answer")
         if verdict is False:
             why.append("the judge says the quote does not support it")
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")

@@ -1,0 +1,105 @@
+"""Does a quoted span come from the page it cites? Matching that accepts what a small model really
+copies out of the evidence it was shown, and rejects what it makes up.
+
+Both sides are normalized (case, punctuation and whitespace ignored; see `normalize`). A quote is
+accepted when either
+- all of it is on the page: split at ellipses ("…" or "..."; the evidence shows the parts of a page
+  joined by " … ", and models copy across that join), every part is found on the page, in order;
+  a part's last word may be cut short (the prompt truncates the evidence, or the answer ran past
+  its token limit), and a last part of fewer than `MIN_WORDS` words is such a cut tail and ignored;
+- or, when the whole quote is not found but it contains the answer, a span of the quote around
+  the answer (up to `AROUND` words each side, at least `MIN_SPAN` words in all) is on the page.
+Every part needs `MIN_WORDS` words, so a made-up sentence that shares a few words with the page
+fails, and a quote needs at least `MIN_WORDS` words at all.
+"""
+from __future__ import annotations
+
+import re
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_ELLIPSIS = re.compile(r"…|\.\.\.+")
+MIN_WORDS = 3
+AROUND = 5
+MIN_SPAN = 6
+
+
+def normalize(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", str(text).lower()).split())
+
+
+def contains(haystack: str, needle: str) -> bool:
+    n = normalize(needle)
+    return bool(n) and f" {n} " in f" {normalize(haystack)} "
+
+
+_LEAD = {"python", "version", "in", "the", "module"}
+
+
+def answer_in(text: str, answer: str) -> bool:
+    """The answer occurs in `text` as whole words, also without leading filler ("Python 3.9" in
+    "New in version 3.9")."""
+    words = normalize(answer).split()
+    while len(words) > 1 and words[0] in _LEAD:
+        words = words[1:]
+    return bool(words) and f" {' '.join(words)} " in f" {normalize(text)} "
+
+
+def _find(page: str, words: list[str], start: int) -> int:
+    """End offset in `page` (normalized, space-padded) of `words` found from `start`, the last word
+    allowed to be cut short; -1 when absent."""
+    pattern = " " + " ".join(map(re.escape, words)) + "[0-9a-z]* "
+    m = re.compile(pattern).search(page, start)
+    return m.end() - 1 if m else -1
+
+
+def _parts(quote: str) -> list[list[str]]:
+    parts = [normalize(p).split() for p in _ELLIPSIS.split(str(quote))]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and len(parts[-1]) < MIN_WORDS:
+        parts.pop()  # a tail cut off after an ellipsis
+    return parts
+
+
+def whole_quote_found(page: str, quote: str) -> str:
+    """The quote's parts (normalized, a cut tail left out) when all are on the page in order, else ""."""
+    parts = _parts(quote)
+    if not parts or any(len(p) < MIN_WORDS for p in parts):
+        return ""
+    padded, at = f" {normalize(page)} ", 0
+    for p in parts:
+        at = _find(padded, p, at)
+        if at < 0:
+            return ""
+    return " … ".join(" ".join(p) for p in parts)
+
+
+def span_around_answer(page: str, quote: str, answer: str) -> str:
+    """Some span of the quote around the answer (where it first occurs; up to `AROUND` words each
+    side, `MIN_SPAN` words at least) is on the page: the model copied the words next to the answer
+    and changed the rest."""
+    q, a = normalize(quote).split(), normalize(answer).split()
+    while len(a) > 1 and a[0] in _LEAD:
+        a = a[1:]
+    at = next((i for i in range(len(q) - len(a) + 1) if a and q[i:i + len(a)] == a), None)
+    if at is None:
+        return ""
+    padded = f" {normalize(page)} "
+    for before in range(min(AROUND, at), -1, -1):
+        for after in range(min(AROUND, len(q) - at - len(a)), -1, -1):
+            span = q[at - before:at + len(a) + after]
+            if len(span) < MIN_SPAN:
+                continue
+            if at + len(a) + after == len(q):  # ends where the quote ends: its last word may be cut
+                if _find(padded, span, 0) >= 0:
+                    return " ".join(span)
+            elif f" {' '.join(span)} " in padded:
+                return " ".join(span)
+    return ""
+
+
+def quote_on_page(page: str, quote: str, answer: str = "") -> str:
+    """The part of the quote found on the page (normalized; "" when none): check the answer against
+    this, not the raw quote, so an answer in a dropped tail does not count."""
+    if not page or len(normalize(quote).split()) < MIN_WORDS:
+        return ""
+    return whole_quote_found(page, quote) or span_around_answer(page, quote, answer)
