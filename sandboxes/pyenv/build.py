@@ -5,7 +5,8 @@
 
 Where: `$SCALEAGENT_CACHE/envs/<key>` (default ~/.cache/scaleagent/envs). One build per key across
 threads and processes (a file lock; the `.ready` marker is written last, so a crashed build is
-redone). A failed build is remembered for the rest of the process, so K candidates pay it once.
+redone). A failed build is remembered on disk with its one-line reason (failures.py), so K
+candidates, every instance of a bench and later processes pay it once, until `env build --retry`.
 
 How (host side, the only step that reaches the package registry):
   1. `git archive` of the base commit into a scratch folder: the build never sees candidate code;
@@ -31,19 +32,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel
 
+from . import failures
 from .detect import Plan
 from .wheelhouse import harness_pin, harness_wheelhouse
 
 BUILDS: Counter = Counter()   # key -> builds this process ran (tests assert one build for K candidates)
-_FAILED: dict[str, str] = {}  # env folder -> one-line reason, for the rest of the process
-_MEMO_LOCK = threading.Lock()
 BUILD_TIMEOUT = float(os.environ.get("SCALEAGENT_ENV_TIMEOUT", "1200"))
 
 
@@ -91,23 +90,24 @@ def ensure(repo: Path, commit: str, plan: Plan) -> Environment:
     key = plan.key()
     base = cache_root()
     root = base / key
-    with _MEMO_LOCK:
-        if str(root) in _FAILED:
-            raise EnvError(_FAILED[str(root)])
+    _raise_remembered(base, key)
     base.mkdir(parents=True, exist_ok=True)
     with open(base / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # threads and processes: one build per key
-        with _MEMO_LOCK:
-            if str(root) in _FAILED:
-                raise EnvError(_FAILED[str(root)])
+        _raise_remembered(base, key)
         if not (root / ".ready").is_file():
             try:
                 _build(repo, commit, plan, root)
             except EnvError as exc:
-                with _MEMO_LOCK:
-                    _FAILED[str(root)] = str(exc)
+                failures.remember(base, key, str(exc))
                 raise
     return _loaded(plan, root)
+
+
+def _raise_remembered(base: Path, key: str) -> None:
+    why = failures.remembered(base, key)
+    if why is not None:
+        raise EnvError(f"{why} ({failures.RETRY_HINT})")
 
 
 def _run(cmd: list[str] | str, cwd: Path, env: dict[str, str], what: str) -> str:

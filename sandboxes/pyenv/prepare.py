@@ -1,0 +1,65 @@
+"""Build a repository state's environment before any test run, outside the test-run slots, and say
+what it cost as its own `env_build` line.
+
+    line = prepare(repo, base_commit, backend="docker")
+    # {"status": "built" | "cached" | "not needed" | "error", "seconds": 12.3, "key": ..., "reason": ""}
+
+Charging rule (README "Real repositories"): building an environment is setup, not work the model
+or the budget asked for: it is never charged to a run's budget (no tokens, no dollars, no
+`run_tests` call, not the run's wall seconds when it happens before the run starts, which `bench
+swe` and `solve` do) and is reported next to the spend as `env_build` with its seconds. It holds no
+test-run slot (`sandboxes.execution.SLOTS`): callers prepare first, then take a slot to run tests,
+which then find the environment cached (or its failure remembered, failures.py) at once.
+Never raises: a failure is the line's status "error" with its one-line reason (the test runs that
+follow report the same reason per test).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .build import BUILDS, EnvError
+from .lookup import environment_for, plan_for
+
+
+def prepare(repo: Path | str | Callable[[], Path], commit: str, backend: str = "bwrap") -> dict[str, Any]:
+    """The `env_build` line for (repo, commit); `repo` may be a callable that materializes it."""
+    t0 = time.monotonic()
+    line: dict[str, Any] = {"status": "error", "seconds": 0.0, "key": None, "reason": ""}
+    try:
+        path = Path(repo() if callable(repo) else repo)
+        key = plan_for(path, commit).key()
+        line["key"] = key
+        before = BUILDS[key]
+        env = environment_for(path, commit)
+        line["status"] = "not needed" if env.python is None else "built" if BUILDS[key] > before else "cached"
+        if backend == "docker" and env.root and _image(env):
+            line["status"] = "built"
+    except EnvError as exc:
+        line["reason"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - e.g. the repository could not be materialized: one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        line["reason"] = f"{type(exc).__name__}: {first}"[:300]
+    line["seconds"] = round(time.monotonic() - t0, 3)
+    return line
+
+
+def _image(env) -> bool:
+    """Make the environment's docker image when an engine answers; True when one was committed now.
+    No engine: nothing to do here (the test run reports the backend as unavailable)."""
+    from sandboxes.docker_engine import _client, sandbox_image
+
+    from .image import COMMITS, ensure_image
+
+    try:
+        client = _client()
+        client.ping()
+    except Exception:  # noqa: BLE001 - no engine, no SDK
+        return False
+    try:
+        before = sum(COMMITS.values())
+        ensure_image(client, env, sandbox_image())
+        return sum(COMMITS.values()) > before
+    finally:
+        client.close()
