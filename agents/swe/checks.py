@@ -38,8 +38,11 @@ def run_checks(repo: Path, commit: str, *, patch: str = "", files: dict[str, str
     (refunded when the patch does not apply); `BudgetExceeded` propagates when it cannot pay."""
     from sandboxes.execution import ExecJob, execute
 
+    from sandboxes.pyenv import prepare
+
     from agents.swe.testrun import run_tests
 
+    prepare(repo, commit, sandbox)  # the environment is built (once) before a test-run slot is taken
     started = time.time()
     left = tracker.seconds_left() if tracker is not None else None
     if left is not None:  # the tests never outlast the budget's wall-time cap (by more than a second)
