@@ -48,7 +48,32 @@ def plan_prompt(question: str, block: str | None, n: int) -> list[dict[str, str]
     budget = f"\n{block}\nPlan only as many searches as the budget allows." if block else ""
     return [{"role": "system", "content": SYSTEM},
             {"role": "user", "content": f"Question: {question}{budget}\nWrite up to {n} short search queries "
-             'for this question, the most promising first, as {"queries": ["...", "..."]}.'}]
+             "for this question, the most promising first, made of the names and words the question uses "
+             '(never a guessed answer), as {"queries": ["...", "..."]}.'}]
+
+
+def budget_advice(left: dict[str, int | None], evidence: int, unopened: int) -> str:
+    """The tracker's decision hint from what is left (BATS: dig deeper while calls remain, answer
+    before they run out): e.g. `Advice: 1 open call left and 2 unopened results: open the best one.`"""
+    searches, opens = left.get("search"), left.get("open")
+    can_open, can_search = opens is None or opens > 0, searches is None or searches > 0
+    if not evidence:
+        if unopened and can_open:
+            return f"Advice: no page opened yet and {_calls(opens, 'open')} left: open the best result now."
+        if can_search:
+            return f"Advice: nothing to open: search ({_calls(searches, 'search')} left)."
+        return "Advice: no calls left to find evidence: answer with your best guess."
+    if not can_open and not can_search:
+        return "Advice: no search or open call left: answer from the evidence now."
+    if (opens is not None and opens <= 1) or (searches is not None and searches <= 1):
+        return ("Advice: few calls left: if the evidence shows the answer, answer now; otherwise "
+                + ("open the best unopened result." if unopened and can_open else "search once more."))
+    return (f"Advice: {_calls(searches, 'search')} and {_calls(opens, 'open')} left: answer if the evidence "
+            "shows the answer, else dig deeper (open another result) or try a different search.")
+
+
+def _calls(n: int | None, tool: str) -> str:
+    return f"unlimited {tool} calls" if n is None else f"{n} {tool} call{'' if n == 1 else 's'}"
 
 
 def _evidence_lines(evidence: list[dict[str, Any]], chars: int) -> list[str]:
@@ -75,7 +100,6 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
         lines.append("The last line of search did not give a verified answer: search for something different.")
     if block:
         lines.append(block)
-        lines.append("Spend the budget wisely: when few calls are left, open the best result or answer.")
     lines.append('Next step, one of: {"tool": "search", "input": "<query>"}, {"tool": "open", "input": "<number '
                  'or url>"}, {"tool": "find", "input": "<text>", "url": "<url>"}, {"tool": "answer", "input": '
                  '"<short answer>"} when the evidence shows the answer.')

@@ -17,7 +17,7 @@ from agents.state import Candidate, SampleRequest
 from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fallback_answer, norm_query, parse_action,
                                 parse_answer)
 from agents.web.control import BatsController, tokens_left, tools_left
-from agents.web.prompts import act_prompt, answer_prompt, budget_block
+from agents.web.prompts import act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
 
 
@@ -73,8 +73,13 @@ class ResearchStage(Stage):
                                  self._block(ctx))
         last = ctx.observation or {}
         last_text = last.get("error") or last.get("note") or ""
+        block = self._block(ctx)
+        if block:
+            opened = set(memo.get("opened") or [])
+            unopened = sum(1 for r in memo.get("results") or [] if r["url"] not in opened)
+            block += "\n" + budget_advice(tools_left(ctx), len(memo.get("evidence") or []), unopened)
         return act_prompt(q, memo.get("checklist") or [], memo.get("searched") or [], memo.get("results") or [],
-                          memo.get("evidence") or [], last_text, self._block(ctx), ctx.mode == "pivot")
+                          memo.get("evidence") or [], last_text, block, ctx.mode == "pivot")
 
     def parse(self, ctx, request: SampleRequest, text: str) -> dict[str, Any]:
         if request.plan["kind"] == "answer":

@@ -1,0 +1,28 @@
+"""The tracker's advice line: what to do next from the calls left (only the tracker arm sees it)."""
+import pytest
+
+from agents.web.prompts import act_prompt, budget_advice, plan_prompt
+
+
+@pytest.mark.parametrize("left, evidence, unopened, says", [
+    ({"search": 0, "open": 1}, 0, 2, "open the best result now"),
+    ({"search": 2, "open": 0}, 0, 2, "search (2 search calls left)"),
+    ({"search": 0, "open": 0}, 0, 0, "answer with your best guess"),
+    ({"search": 0, "open": 0}, 1, 3, "answer from the evidence now"),
+    ({"search": 1, "open": 3}, 1, 2, "few calls left"),
+    ({"search": 3, "open": 1}, 1, 0, "search once more"),
+    ({"search": 4, "open": None}, 1, 2, "4 search calls and unlimited open calls left"),
+])
+def test_advice_follows_what_is_left(left, evidence, unopened, says):
+    assert says in budget_advice(left, evidence, unopened)
+
+
+def test_only_the_tracker_arm_sees_the_advice():
+    block = "Budget: search 0 used, 1 left\n" + budget_advice({"search": 1, "open": 1}, 0, 2)
+    with_tracker = act_prompt("Q?", [], [], [{"title": "t", "url": "u"}], [], "", block, False)[-1]["content"]
+    without = act_prompt("Q?", [], [], [{"title": "t", "url": "u"}], [], "", None, False)[-1]["content"]
+    assert "Advice:" in with_tracker and "Advice:" not in without and "Budget:" not in without
+
+
+def test_the_plan_asks_for_queries_without_a_guessed_answer():
+    assert "never a guessed answer" in plan_prompt("In which version was zoneinfo added?", None, 3)[-1]["content"]
