@@ -70,8 +70,11 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
 
 def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
           price: Optional[str]) -> dict[str, Any]:
+    from agents.bench.cell import provided_models
+
     parse_price(price)
-    check_model(model, api_base)
+    if model not in provided_models():  # a --plugin's model object needs no provider check
+        check_model(model, api_base)
     if index is not None and searx:
         raise ConfigError("give either --index or --searx, not both")
     if index is not None and not index.is_file():
@@ -161,41 +164,46 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
               both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
               model: str = ModelOpt, k: int = KOpt, max_steps: int = StepsOpt,
               limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
-              out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable; the plot covers "
-                                                 "every cell in it)"),
+              out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same "
+                                                 "command; the plot covers every cell in it)"),
+              workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent questions "
+                                                    "(default: CPUs; 1 for local/ models)"),
+              timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one question may run "
+                                                      "(then it is stopped: timeout)"),
+              executor: str = typer.Option("local", "--executor", help="local (worker processes) | ray"),
+              address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray://HEAD:10001 or auto)"),
+              retry_errors: bool = typer.Option(False, "--retry-errors", help="Run questions that ended in error or "
+                                                "timeout again"),
+              plugin: Optional[list[str]] = typer.Option(None, "--plugin", help="A module every worker imports first "
+                                                         "(e.g. one that provides a model)"),
               api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
-    """Accuracy and unified cost on a questions file; writes summary.json per cell and a PNG plot."""
-    from agents import pipelines
-    from agents.web.bench import plot, run_bench
+    """Accuracy and unified cost on a questions file through the benchmark runner (OUT/results.sqlite,
+    `scaleagent report OUT --html`): each budget × tracker cell is an arm; summary.json per cell and a PNG plot."""
+    from agents.cli_bench import import_plugins
+    from agents.bench.runner import check_arms
+    from agents.web.bench import make_arms, plot, run_bench
     from agents.web.questions import load_questions
 
+    preload = import_plugins(plugin)
     rows = load_questions(questions)[:limit]
     budgets = [check_caps(load_budget(b, None)) for b in (budget or [DEFAULT_BUDGET])]
     arms = [True, False] if both else [not no_tracker]
     base = _base(model, k, max_steps, True, index, searx, api_base, price)
-    kind = pipelines.get("web")
-    for b in budgets:
-        pipelines.check_budget(kind.build(base["options"]), build_runtime(base | {"budget": b.model_dump()}), kind.tools)
+    check_arms(make_arms(base, budgets, arms))  # a bad budget is one line before the index is built
     out = out or Path("runs") / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
-    from agents.models import get_model
-
-    models = {model: get_model(model, **({"api_base": api_base} if api_base else {}))}
-
-    def on_row(r: dict[str, Any]) -> None:
-        typer.echo(f"{r['cell']} {r['id']}: {'correct' if r['correct'] else 'wrong'} ({r['answer'][:60]!r}) "
-                   f"${r['spend']['cost_usd']:.4f} {r['wall_s']:.0f}s", err=True)
-
-    with serving(base["options"], quiet=as_json):
-        cells = run_bench(rows, base, budgets, arms, out, models, on_row)
+    with serving(base["options"], quiet=True):  # checks the index (builds the default one) before any worker starts
+        cells = run_bench(rows, base, budgets, arms, out, executor=executor, workers=workers, timeout=timeout,
+                          address=address, preload=preload, label="web", quiet=as_json, retry_errors=retry_errors)
     png = plot(out, out / "accuracy_vs_cost.png")
+    where = {"plot": str(png), "out": str(out), "store": str(out / "results.sqlite")}
     if as_json:
-        emit_json(cells[0] | {"plot": str(png), "out": str(out)} if len(cells) == 1
-                  else {"cells": cells, "plot": str(png), "out": str(out)})
+        emit_json(cells[0] | where if len(cells) == 1 else {"cells": cells} | where)
     else:
         for c in cells:
             typer.echo(f"{'tracker' if c['tracker'] else 'no tracker'} {c['budget']}: {c['correct']}/{c['total']} "
-                       f"correct, ${c['spend']['cost_usd_per_question']:.4f} per question")
-        typer.echo(f"plot: {png}\nout: {out}")
+                       f"correct, ${c['spend']['cost_usd_per_question']:.4f} per question"
+                       + (f", {c['error']} error/timeout" if c["error"] else ""))
+        typer.echo(f"plot: {png}\nout: {out}\n`scaleagent report {out} --html report.html` draws every cell")
 
 
 def register(app: typer.Typer, bench_app: typer.Typer) -> None:

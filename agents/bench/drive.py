@@ -29,7 +29,7 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
           models: dict[str, Any] | None = None, after_cell: Callable[[], None] | None = None,
           preload: list[str] | None = None, run_dir_for: Callable[[Arm, str], Path] | None = None,
           label: str | None = None, quiet: bool = False, retry_errors: bool = False,
-          on_row: Callable[[dict], None] | None = None) -> dict[str, Any]:
+          on_row: Callable[[dict], None] | None = None, task_major: bool = False) -> dict[str, Any]:
     from contextlib import nullcontext
 
     from rich.console import Console
@@ -65,7 +65,7 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
                 on_row(e["row"])
 
         return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, retry_errors=retry_errors,
-                      preload=preload, run_dir_for=run_dir_for,
+                      preload=preload, run_dir_for=run_dir_for, task_major=task_major,
                       warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
                                                soft_wrap=True)).run()
 

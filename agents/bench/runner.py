@@ -71,7 +71,8 @@ class Runner:
     def __init__(self, kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: Any,
                  on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None,
                  retry_errors: bool = False, preload: list[str] | None = None,
-                 run_dir_for: Callable[[Arm, str], Path] | None = None):
+                 run_dir_for: Callable[[Arm, str], Path] | None = None, task_major: bool = False):
+        self.task_major = task_major
         self.run_dir_for = run_dir_for  # a command's own layout (bench web/gui: OUT/<arm>/<task>)
         self.retry_errors = retry_errors
         self.preload = list(preload or [])  # more modules every worker imports first (a --plugin)
@@ -134,18 +135,20 @@ class Runner:
                                                                  "tasks": len(self.fragments)})
         done = store.done()
         specs, preload = [], self.preload + [m for m in _preload_modules(kinds) if m not in self.preload]
-        for arm in self.arms:
-            for frag in self.fragments:
-                key = (arm.arm_id, frag["task_id"])
-                if key in done:
-                    continue
-                run_dir = self.run_dir(arm, frag["task_id"])
-                row = read_row(run_dir)
-                if row is not None and (row["arm_id"], row["task_id"]) == key:
-                    self._record(row, store)   # finished before a kill or a store failure
-                    continue
-                specs.append({"arm_id": arm.arm_id, "task_id": frag["task_id"], "cfg": arm.task_config(frag),
-                              "run_dir": str(run_dir), "preload": preload})
+        cells = [(arm, frag) for arm in self.arms for frag in self.fragments]
+        if self.task_major:  # every arm of a task before the next task: a run stopped early has comparable arms
+            cells = [(arm, frag) for frag in self.fragments for arm in self.arms]
+        for arm, frag in cells:
+            key = (arm.arm_id, frag["task_id"])
+            if key in done:
+                continue
+            run_dir = self.run_dir(arm, frag["task_id"])
+            row = read_row(run_dir)
+            if row is not None and (row["arm_id"], row["task_id"]) == key:
+                self._record(row, store)   # finished before a kill or a store failure
+                continue
+            specs.append({"arm_id": arm.arm_id, "task_id": frag["task_id"], "cfg": arm.task_config(frag),
+                          "run_dir": str(run_dir), "preload": preload})
         total = len(self.arms) * len(self.fragments)
         self.on_event({"event": "start", "total": total, "done": total - len(specs), "arms": self.arms,
                        "spent": _spent(store), "executor": self.executor.name})

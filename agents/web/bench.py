@@ -1,14 +1,15 @@
-"""`scaleagent bench web`: every question of a file through the web pipeline, for each (budget, arm)
-cell; a summary per cell and a plot of accuracy against unified cost over every cell under --out.
+"""`scaleagent bench web`: every question of a file through the web pipeline, for each (budget,
+tracker on/off) cell; a summary per cell and a plot of accuracy against unified cost over every cell
+under --out.
 
-A cell is OUT/<arm>-<budget>/: one run directory per question, rows.jsonl (one line per finished
-question: a killed bench continues where it stopped) and summary.json (rewritten after every
-question, over the questions finished so far):
+The questions run through the one benchmark runner (agents.bench): each cell is an arm of
+OUT/results.sqlite (so `scaleagent report OUT --html` draws them), each question a task with its run
+directory OUT/<cell>/<question id>/; a killed bench continues where it stopped (rerun the same
+command). OUT/<cell>/summary.json, from the store:
 {"total", "correct", "accuracy", "spend": {...}, "per_question": [{"id", "correct", "answer"}], ...}.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -16,7 +17,6 @@ from typing import Any
 
 from budgets import Budget
 
-from agents.paths import id_path
 
 SPEND_KEYS = ("cost_usd", "token_usd", "tool_usd", "input_tokens", "output_tokens", "model_calls")
 
@@ -26,54 +26,56 @@ def cell_name(budget: Budget, tracker: bool) -> str:
     return f"{'tracker' if tracker else 'no-tracker'}-{slug}"
 
 
-def _rows(path: Path) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                row = json.loads(line)
-                rows[str(row["id"])] = row
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line cut by a kill: that question runs again
-    return rows
+def make_arms(base: dict[str, Any], budgets: list[Budget], trackers: list[bool]) -> list[Any]:
+    """One runner arm per (budget, tracker) cell, named like its directory (cell_name)."""
+    from agents.bench.arms import Arm
+
+    arms = []
+    for b in budgets:
+        for t in trackers:
+            cfg = base | {"budget": b.model_dump(), "options": {**base["options"], "tracker": t}}
+            arms.append(Arm(arm_id=cell_name(b, t), kind="web", mode="tracker" if t else "no-tracker",
+                            k=int(base["options"].get("k", 1)), budget=b.describe(), model=str(base["model"]),
+                            config=cfg))
+    return arms
 
 
-async def run_question(q: dict[str, Any], base: dict[str, Any], budget: Budget, tracker: bool, out: Path,
-                       models: dict[str, Any]) -> dict[str, Any] | None:
-    """Run one question in one cell unless its row is already there; returns the new row."""
-    from agents import pipelines
-    from agents.config import build_runtime
-
-    cell = out / cell_name(budget, tracker)
-    cell.mkdir(parents=True, exist_ok=True)
-    if q["id"] in _rows(cell / "rows.jsonl"):
-        return None
-    cfg = {**base, "budget": budget.model_dump(), "options": {**base["options"], "tracker": tracker},
-           "task_id": q["id"], "question": q["question"], "answers": q["answers"]}
-    run_dir = id_path(cell, q["id"])
-    if run_dir.exists():  # a run killed before its row was written: start it again
-        import shutil
-
-        shutil.rmtree(run_dir)
-    rt = build_runtime(cfg, models=models)
-    result, extra = await pipelines.execute(cfg, run_dir, rt)
-    row = {"id": q["id"], "correct": bool(extra.get("correct")), "answer": extra.get("answer", ""),
-           "verified": bool(extra.get("verified")), "sources": extra.get("sources", []),
-           "reason": extra.get("reason", ""), "status": result.status, "wall_s": result.wall_s,
-           "spend": result.spend}
-    with (cell / "rows.jsonl").open("a") as f:
-        f.write(json.dumps(row) + "\n")
-    return row
+def fragments(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"task_id": q["id"], "question": q["question"], "answers": q["answers"]} for q in questions]
 
 
-def cell_summary(questions: list[dict[str, Any]], budget: Budget, tracker: bool, out: Path) -> dict[str, Any]:
-    """The summary of the questions of `questions` this cell has finished (also written to summary.json)."""
-    cell = out / cell_name(budget, tracker)
-    done = _rows(cell / "rows.jsonl")
-    summary = summarize([done[q["id"]] for q in questions if q["id"] in done], budget, tracker)
-    cell.mkdir(parents=True, exist_ok=True)
-    (cell / "summary.json").write_text(json.dumps(summary, indent=2))
-    return summary
+def _row(t: dict[str, Any]) -> dict[str, Any]:
+    """A question's row from its store row (token_usd / tool_usd from the task's own row file)."""
+    from agents.bench.cell import read_row
+
+    spend = {k: t.get(k, 0) for k in ("cost_usd", "input_tokens", "output_tokens", "model_calls")}
+    kept = (read_row(Path(t["run_dir"])) or {}).get("spend") or {} if t.get("run_dir") else {}
+    spend |= {k: kept.get(k, 0) for k in ("token_usd", "tool_usd")} | {"tool_calls": t.get("tool_calls") or {}}
+    score = t.get("score") or {}
+    return {"id": t["task_id"], "correct": bool(t["success"]), "answer": score.get("answer", ""),
+            "verified": bool(score.get("verified")), "status": t["status"], "error": t.get("error"),
+            "wall_s": t.get("wall_s") or 0.0, "spend": spend}
+
+
+def cell_summaries(questions: list[dict[str, Any]], arms: list[Any], out: Path) -> list[dict[str, Any]]:
+    """Each cell's summary from the store (its finished questions, in file order), also written to
+    OUT/<cell>/summary.json."""
+    from agents.bench.store import open_existing
+    from agents.trajectory import write_atomic
+
+    store = open_existing(out)
+    try:
+        cells = []
+        for arm in arms:
+            done = {t["task_id"]: _row(t) for t in store.tasks(arm.arm_id)}
+            tracker = arm.mode == "tracker"
+            summary = summarize([done[q["id"]] for q in questions if q["id"] in done],
+                                Budget(**arm.config["budget"]), tracker)
+            write_atomic(out / arm.arm_id / "summary.json", json.dumps(summary, indent=2))
+            cells.append(summary)
+        return cells
+    finally:
+        store.close()
 
 
 def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict[str, Any]:
@@ -93,27 +95,32 @@ def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict
     return {"total": total, "correct": correct, "accuracy": round(correct / total, 4) if total else 0.0,
             "spend": spend, "per_question": [{"id": r["id"], "correct": r["correct"], "answer": r["answer"]}
                                              for r in rows],
-            "budget": budget.describe(), "tracker": tracker, "verified": sum(1 for r in rows if r.get("verified"))}
+            "budget": budget.describe(), "tracker": tracker, "verified": sum(1 for r in rows if r.get("verified")),
+            "error": sum(1 for r in rows if r.get("status") in ("error", "timeout"))}
 
 
 def run_bench(questions: list[dict[str, Any]], base: dict[str, Any], budgets: list[Budget], arms: list[bool],
-              out: Path, models: dict[str, Any], on_row=None) -> list[dict[str, Any]]:
-    """Question by question, every cell in turn (so a bench stopped early has comparable cells);
-    the summaries and the plot are rewritten after each question."""
-    cells = [(b, t) for b in budgets for t in arms]
+              out: Path, models: dict[str, Any] | None = None, on_row=None, **runner: Any) -> list[dict[str, Any]]:
+    """Every question in every (budget, tracker) cell through the benchmark runner, question by question
+    (every cell of a question before the next: a bench stopped early has comparable cells); returns the
+    cell summaries and writes them and the plot. `models` (model objects of this process) run the
+    questions here; otherwise in worker processes or on Ray (`runner`: executor, workers, timeout,
+    address, preload, label, quiet, retry_errors; see agents.bench.drive)."""
+    from agents.bench.drive import arm_layout, drive
 
-    async def all_questions() -> None:
-        for q in questions:
-            for b, t in cells:
-                row = await run_question(q, base, b, t, out, models)
-                if row is not None and on_row:
-                    on_row(row | {"cell": cell_name(b, t)})
-            for b, t in cells:
-                cell_summary(questions, b, t, out)
-            plot(out, out / "accuracy_vs_cost.png")
+    cells = make_arms(base, budgets, arms)
 
-    asyncio.run(all_questions())
-    return [cell_summary(questions, b, t, out) for b, t in cells]
+    def row_event(row: dict[str, Any]) -> None:
+        if on_row:
+            on_row({"cell": row["arm_id"], "id": row["task_id"], "correct": bool(row["success"]),
+                    "answer": (row.get("score") or {}).get("answer", ""), "spend": row.get("spend") or {},
+                    "wall_s": row.get("wall_s") or 0.0, "status": row["status"]})
+
+    drive("web", fragments(questions), cells, out=out, models=models, run_dir_for=arm_layout(out, cells),
+          on_row=row_event, task_major=True, **runner)
+    summaries = cell_summaries(questions, cells, out)
+    plot(out, out / "accuracy_vs_cost.png")
+    return summaries
 
 
 def plot(out: Path, png: Path) -> Path | None:
