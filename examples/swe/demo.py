@@ -32,8 +32,10 @@ HERE = Path(__file__).resolve().parent
 # lrukit-1: `cache_clear()` keeps the hit/miss counters. The 1.5B model's one greedy attempt adds an
 # unused `reset_info()` instead of fixing `clear()`; sampled patches checked against its own
 # reproduction tests and the repository's tests find the fix; demo_plan.yaml sends all four patch
-# samples to the file the localization votes agree on.
-DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=16k,run_tests=16,seconds=7m",
+# samples to the file the localization votes agree on. No `seconds` cap by default: a budget's caps
+# are split over the stages by share, so 7 minutes left localization 42 s, which a busy machine
+# cannot meet (the run then had nothing to patch); the token cap bounds the time instead.
+DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=16k,run_tests=16",
                 mode="best_of_n", k=4)
 
 
