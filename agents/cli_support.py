@@ -22,6 +22,21 @@ def die(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+INTERRUPTED = ("interrupted; continue a run with `scaleagent resume RUN_DIR`, a bench by running the same command "
+               "again (finished tasks are kept)")
+
+
+def _interrupted(e: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
 def run_cli(app: typer.Typer, argv: list[str]) -> None:
     """Run the typer app; every known error becomes one line on stderr and a non-zero exit code."""
     from sandboxes import SandboxUnavailable
@@ -31,7 +46,11 @@ def run_cli(app: typer.Typer, argv: list[str]) -> None:
     except (ScaleAgentError, BudgetError, BudgetExceeded, SandboxUnavailable) as e:
         die(str(e).splitlines()[0] if str(e) else type(e).__name__, getattr(e, "exit_code", 2))
     except KeyboardInterrupt:
-        die("interrupted; a run with a run directory can be continued with `scaleagent resume RUN_DIR`", 130)
+        die(INTERRUPTED, 130)
+    except SystemExit as e:  # typer turns Ctrl-C into a silent exit 130: say what to do next
+        if e.code == 130 and _interrupted(e):
+            die(INTERRUPTED, 130)
+        raise
     except OSError as e:  # a full or read-only disk mid-run, a path that turned into a file
         where = f": {e.filename}" if getattr(e, "filename", None) else ""
         die(f"{e.strerror or type(e).__name__}{where}", 2)
