@@ -84,7 +84,7 @@ def bench_gui(
 
     from agents import pipelines
     from agents.bench import parse_ks
-    from agents.bench.drive import arm_layout, drive
+    from agents.bench.drive import arm_dir, arm_layout, drive
     from agents.bench.gui import arm_results, gui_arm
     from agents.cli_bench import import_plugins
     from agents.config import runtime_config
@@ -112,7 +112,7 @@ def bench_gui(
           retry_errors=retry_errors)
     results = arm_results(out, arms, cfgs)
     for arm, summary, rows in results:
-        where = out if len(arms) == 1 else out / arm.arm_id
+        where = out if len(arms) == 1 else arm_dir(out, arm.arm_id)
         write_atomic(where / "summary.json", json.dumps(summary, indent=2))
         write_atomic(where / "episodes.json", json.dumps(rows, indent=2))
     if as_json:

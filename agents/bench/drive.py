@@ -10,10 +10,20 @@ directory at OUT/<arm>/<task> (OUT/<task> when there is one arm and `flat_single
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 from agents.bench.arms import Arm
+
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=,+-]{0,120}")
+
+
+def arm_dir(out: Path, arm_id: str) -> Path:
+    """OUT/<arm>: the arm's name as it is when it is a plain file name (arm names are), else made safe."""
+    from agents.paths import id_path
+
+    return Path(out) / arm_id if _PLAIN.fullmatch(arm_id) else id_path(Path(out), arm_id)
 
 
 def arm_layout(out: Path, arms: list[Arm], flat_single: bool = False) -> Callable[[Arm, str], Path]:
@@ -21,7 +31,7 @@ def arm_layout(out: Path, arms: list[Arm], flat_single: bool = False) -> Callabl
 
     if flat_single and len(arms) == 1:
         return lambda arm, task_id: id_path(Path(out), task_id)
-    return lambda arm, task_id: id_path(id_path(Path(out), arm.arm_id), task_id)
+    return lambda arm, task_id: id_path(arm_dir(out, arm.arm_id), task_id)
 
 
 def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: str = "local",

@@ -60,6 +60,7 @@ def _row(t: dict[str, Any]) -> dict[str, Any]:
 def cell_summaries(questions: list[dict[str, Any]], arms: list[Any], out: Path) -> list[dict[str, Any]]:
     """Each cell's summary from the store (its finished questions, in file order), also written to
     OUT/<cell>/summary.json."""
+    from agents.bench.drive import arm_dir
     from agents.bench.store import open_existing
     from agents.trajectory import write_atomic
 
@@ -71,7 +72,7 @@ def cell_summaries(questions: list[dict[str, Any]], arms: list[Any], out: Path) 
             tracker = arm.mode == "tracker"
             summary = summarize([done[q["id"]] for q in questions if q["id"] in done],
                                 Budget(**arm.config["budget"]), tracker)
-            write_atomic(out / arm.arm_id / "summary.json", json.dumps(summary, indent=2))
+            write_atomic(arm_dir(out, arm.arm_id) / "summary.json", json.dumps(summary, indent=2))
             cells.append(summary)
         return cells
     finally:
