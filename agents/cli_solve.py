@@ -98,4 +98,7 @@ def _print(result: Any) -> None:
     con.print(f"{result.instance_id}: {result.status} in {result.steps} steps, {result.wall_s:.1f}s; unified cost "
               f"${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, {s['model_calls']} model "
               f"calls, tools {s['tool_calls']}")
+    eb = getattr(result, "env_build", None) or {}
+    if eb.get("status") in ("built", "cached", "error"):  # the test environment, built before the run: not charged
+        con.print(f"env_build (not charged): {eb['status']} in {eb['seconds']:.1f}s" + (f": {eb['reason']}" if eb["reason"] else ""))
     con.print(f"run directory: {result.run_dir} (patch.diff, predictions.jsonl, trajectory.jsonl)")

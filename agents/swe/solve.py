@@ -2,6 +2,7 @@
 the SWE-bench prediction line, the trajectory and the spend into the run directory."""
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +27,7 @@ class SolveResult(BaseModel):
     run_dir: str
     checks: dict[str, Any] = {}   # what verification said of the patch (see `final_checks`)
     error: str | None = None      # status "failed": the first error (no model call succeeded)
+    env_build: dict[str, Any] = {}  # the test environment's build before the run (sandboxes.pyenv.prepare): not charged
 
     def prediction(self, model: str) -> dict[str, str]:
         return {"instance_id": self.instance_id, "model_name_or_path": model, "model_patch": self.model_patch}
@@ -78,7 +80,13 @@ async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget |
     from agents import pipelines
     from agents.swe.register import record
 
+    from sandboxes.pyenv import prepare
+
+    from agents.swe.instances import materialize_repo
+
     run_dir = Path(run_dir)
+    # built before the run's clock starts and outside any test-run slot: reported, never charged
+    env_build = await asyncio.to_thread(prepare, lambda: materialize_repo(inst), inst.base_commit, sandbox)
     started = time.time()
     rt = Runtime(model=model, budget=budget, cost_model=cost_model, sandbox=sandbox, models=models,
                  on_event=on_event, model_options=model_options, seed=seed)
@@ -94,4 +102,5 @@ async def solve_instance(inst: Instance, *, model: str | Model, budget: Budget |
         models.update(rt._models)
     return SolveResult(instance_id=inst.instance_id, model_patch=extra["patch"], status=result.status,
                        spend=result.spend, wall_s=round(time.time() - started, 2), steps=result.steps,
-                       run_dir=str(run_dir), checks=extra["checks"], error=pipelines.failure(result))
+                       run_dir=str(run_dir), checks=extra["checks"], error=pipelines.failure(result),
+                       env_build=env_build)

@@ -63,3 +63,12 @@ def _image(env) -> bool:
         return sum(COMMITS.values()) > before
     finally:
         client.close()
+
+
+def total(lines: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """A run's `env_build` summary from its instances' lines: seconds spent building, and counts per status."""
+    seen = [ln for ln in lines if isinstance(ln, dict)]
+    out: dict[str, Any] = {"seconds": round(sum(float(ln.get("seconds") or 0) for ln in seen), 3)}
+    for status in ("built", "cached", "not needed", "error"):
+        out[status] = sum(1 for ln in seen if ln.get("status") == status)
+    return out
