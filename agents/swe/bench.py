@@ -66,11 +66,21 @@ def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
         for k in SPEND_KEYS:
             spend[k] += (r.get("solve") or {}).get("spend", {}).get(k, 0) or 0
     spend["cost_usd"] = round(spend["cost_usd"], 6)
+    from sandboxes.pyenv.prepare import total as env_build_total
     n = len(reports)
     return {"total": n, "resolved": len(ids["resolved"]), "unresolved": len(ids["unresolved"]),
             "error": len(ids["error"]), "resolve_rate": round(len(ids["resolved"]) / n, 4) if n else 0.0,
             "resolved_ids": ids["resolved"], "unresolved_ids": ids["unresolved"], "error_ids": ids["error"],
-            "spend": spend}
+            "spend": spend, "env_build": env_build_total([r.get("env_build") for r in reports])}
+
+
+def prepare_env(inst: Any, sandbox: str) -> dict[str, Any]:
+    """The instance's `env_build` line (sandboxes.pyenv.prepare): its environment built ahead of the run."""
+    from sandboxes.pyenv import prepare
+
+    from agents.swe.instances import materialize_repo
+
+    return prepare(lambda: materialize_repo(inst), inst.base_commit, sandbox)
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -149,7 +159,9 @@ class _Bench:
             except json.JSONDecodeError:
                 pass  # damaged: redo
         idir.mkdir(parents=True, exist_ok=True)
-        solve_info = None
+        solve_info = env_build = None
+        if self.predictions is None or self.predictions.get(inst.instance_id) is not None:
+            env_build = await asyncio.to_thread(prepare_env, inst, self.sandbox)  # before any slot; not charged
         if self.predictions is not None:
             pred = self.predictions.get(inst.instance_id)
             patch = None if pred is None else (pred.get("model_patch") or "")
@@ -169,7 +181,7 @@ class _Bench:
         else:
             async with self.grade_slots:
                 rep = await asyncio.to_thread(grade, inst, patch, sandbox=self.sandbox, timeout=self.timeout)
-        data = rep.model_dump() | {"model_name_or_path": model_name, "solve": solve_info}
+        data = rep.model_dump() | {"model_name_or_path": model_name, "solve": solve_info, "env_build": env_build}
         write_atomic(report_file, json.dumps(data, indent=2))
         return data
 
