@@ -10,6 +10,10 @@
 # tarball cache, default ~/.cache/scaleagent), SCALEAGENT_SANDBOX_IMAGE (image tag).
 # Needs root to install docker.io / start dockerd, and the Debian mirror for debootstrap
 # (images cannot be pulled in this environment, so the image is built from a debootstrap rootfs).
+# Repositories' test environments get their own images on top of this one, made on first use
+# (sandboxes/pyenv/image.py, tags scaleagent-env:<key>-<base id>, label scaleagent.env); rebuilding
+# this image makes new ones. Remove them with:
+#   docker images -q --filter label=scaleagent.env | xargs -r docker rmi
 set -euo pipefail
 
 IMAGE="${SCALEAGENT_SANDBOX_IMAGE:-scaleagent-sandbox:py311}"
