@@ -11,14 +11,22 @@ SYSTEM = (
     "Reply with exactly one JSON action:\n"
     '{"action": "click", "id": N}\n'
     '{"action": "type", "id": N, "text": "..."}   (fills a text field)\n'
-    '{"action": "select", "id": N, "text": "option"}\n'
+    '{"action": "choose", "id": N, "text": "option"}   (only for a dropdown: a select element)\n'
     '{"action": "press", "text": "enter"}\n'
     '{"action": "scroll", "text": "down"}\n'
-    '{"action": "done"}   (only when the task is complete)')
+    '{"action": "done"}   (only when the task is complete)\n'
+    "Click buttons, links, checkboxes, radio buttons and tabs; type only into input or textarea fields.")
 
 JUDGE_SYSTEM = "You are a careful judge of web actions. Answer with JSON only."
-JUDGE_SCHEMA = {"type": "object", "properties": {"best": {"type": "integer"}, "reason": {"type": "string"},
-                                                 "lost": {"type": "boolean"}}, "required": ["best", "reason"]}
+LETTERS = tuple("ABCDEFGHIJKL")
+
+
+def judge_schema(n: int) -> dict[str, Any]:
+    """The judge's answer: its reason first (so it reasons before it chooses), then a letter, then lost."""
+    return {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 160},
+                                             "best": {"type": "string", "enum": list(LETTERS[:n])},
+                                             "lost": {"type": "boolean"}},
+            "required": ["reason", "best", "lost"]}
 
 
 def history_lines(episode: list[tuple[Any, dict[str, Any] | None]]) -> list[str]:
@@ -63,10 +71,11 @@ def element_line(obs: dict[str, Any], action: dict[str, Any]) -> str:
 
 def judge_messages(obs: dict[str, Any], episode: list, options: list[tuple[dict[str, Any], int]]) -> list[dict[str, str]]:
     done = "\n".join(history_lines(episode)) or "- nothing yet"
-    listing = "\n".join(f"{i}: {render_action(a)}  {element_line(obs, a)}  ({n} vote{'s' if n != 1 else ''})"
-                        for i, (a, n) in enumerate(options))
+    listing = "\n".join(f"{LETTERS[i]}: {render_action(a)}  on {element_line(obs, a) or 'the page'}  "
+                        f"({n} vote{'s' if n != 1 else ''})" for i, (a, n) in enumerate(options))
     return [{"role": "system", "content": JUDGE_SYSTEM},
             {"role": "user", "content": f"{page_block(obs)}\nActions so far:\n{done}\n\nCandidate next actions:\n"
-                                        f"{listing}\n\nWhich candidate best moves the task toward completion? "
+                                        f"{listing}\n\nWhich candidate does what the task asks next? Reason in one short sentence "
+                                        "about the task and the element, then give its letter. "
                                         'Set "lost" to true only if the actions so far already ruined the task. '
-                                        'Reply as JSON: {"best": <number>, "reason": "<short>", "lost": false}'}]
+                                        'Reply as JSON: {"reason": "<short>", "best": "<letter>", "lost": false}'}]

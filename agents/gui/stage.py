@@ -1,10 +1,13 @@
-"""The GUI step stage: sample K action proposals → a vote over identical actions, the judge on ties
-(or the judge always, `select="judge"`) → execute in the browser → observe.
+"""The GUI step stage: sample K action proposals (the first greedy, the others at a temperature) →
+check each against the page (`agents.gui.details`: typed verdicts) → a vote over identical actions
+among those that fit, the judge on ties (or the judge always, `select="judge"`) → execute in the
+browser → observe.
 
 One step is one action. `GuiController` (an `EpisodeController`) accepts when the task ends with a
 positive reward, stops on the action limit, the budget or a failed browser, and pivots — resets the
 episode (same task, same seed) and tries a different plan, told what failed — when the page's reward
-says the episode failed, after repeated failed actions, or when the judge says the episode is lost.
+says the episode failed, after repeated failed actions, or when the judge says the episode is lost
+(with no pivot left, the judge's "lost" stops the episode).
 Each action has its own budget (`step_budget`), the stage's slice is the episode's.
 """
 from __future__ import annotations
@@ -16,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from agents.controllers import EpisodeController
-from agents.gui import envs
-from agents.gui.judge import ActionJudge
+from agents.gui import details, envs
+from agents.gui.judge import GuiVote
 from agents.gui.prompts import act_messages
-from agents.state import Decision, Selection, StepRecord, Verdict
+from agents.state import Decision, SampleRequest, Selection, StepRecord, Verdict
 from agents.stage import Stage
-from agents.strategies import MajorityVote, TieBreak
 from tools.browser import BrowserError, UnknownTask, check, render
 from tools.browser.actions import SCHEMA
 
@@ -36,9 +38,11 @@ class GuiController(EpisodeController):
         obs = ctx.current_observation or {}
         if obs.get("fatal"):
             return Decision(action="stop", reason=f"episode ended: {obs.get('error')}")
-        lost = ctx.memo.get("judge_lost_step") == ctx.step and not obs.get("done")
-        if lost and ctx.result.pivots < self.max_pivots and ctx.step + 1 < self.max_steps:
-            return Decision(action="pivot", reason="the judge says the episode is lost: reset and try a different plan")
+        won = next((details.of(v) for v in getattr(ctx, "gui_verdicts", []) if v.candidate_id == selection.winner), None)
+        if won is not None and won.lost and not obs.get("done"):
+            if ctx.result.pivots < self.max_pivots and ctx.step + 1 < self.max_steps:
+                return Decision(action="pivot", reason="the judge says the episode is lost: reset and try a different plan")
+            return Decision(action="stop", reason="the judge says the episode is lost and no pivots are left")
         return await super().decide(ctx, selection, best)
 
 
@@ -55,7 +59,8 @@ class GuiStep(Stage):
         select = kw.get("select", type(self).select)
         if select not in ("vote", "judge"):
             raise ValueError(f"select must be vote or judge, not {select!r}")
-        kw.setdefault("strategy", ActionJudge() if select == "judge" else TieBreak(MajorityVote(), ActionJudge()))
+        kw.setdefault("strategy", GuiVote(judge_always=select == "judge"))
+        kw.setdefault("verifier", PageFit())
         kw.setdefault("controller", GuiController(max_steps=10, max_pivots=1, lost_after=2))
         super().__init__(**kw)
 
@@ -123,6 +128,15 @@ class GuiStep(Stage):
     def params(self, ctx, n: int | None = None, **update: Any):
         return super().params(ctx, n, json_schema=SCHEMA, **update)
 
+    def requests(self, ctx) -> list[SampleRequest]:
+        """K > 1: one greedy proposal (what K=1 would do) and K-1 sampled ones; the model reuses the
+        prompt's cache for the second call."""
+        if self.k <= 1:
+            return super().requests(ctx)
+        greedy = self.params(ctx, 1).model_copy(update={"temperature": 0.0})
+        return [SampleRequest(messages=self.prompt(ctx), params=greedy, model=self.model),
+                SampleRequest(messages=[], params=self.params(ctx, self.k - 1), model=self.model)]
+
     def parse(self, ctx, request, text: str) -> dict[str, Any]:
         return check(json.loads(text))
 
@@ -144,6 +158,28 @@ class GuiStep(Stage):
                     and last.content == winner.content):  # a loop: the same action, again nothing changed
                 obs["error"] = f"{render(winner.content)} again changed nothing on the page: try another action"
         return slim(obs)
+
+
+class PageFit:
+    """The verifier: each valid proposal checked against the page it acts on (`details.verdicts`)."""
+
+    async def verify(self, ctx, candidates) -> list[Verdict]:
+        stage = ctx.stage
+        page = str(stage.current_page(ctx).get("page", ""))
+        episode = ctx.episode()
+        previous = episode[-1][0].content if episode and episode[-1][0] is not None else None
+        last = (episode[-1][1] or {}) if episode else {}
+        unchanged = bool(episode) and (bool(last.get("error")) or _page_before(ctx, episode) == page)
+        ctx.gui_verdicts = details.verdicts(candidates, page, previous, unchanged)  # the controller reads "lost"
+        return ctx.gui_verdicts
+
+
+def _page_before(ctx, episode: list) -> str:
+    """The page the episode's last action acted on."""
+    for _, obs in reversed(episode[:-1]):
+        if obs and "page" in obs:
+            return str(obs["page"])
+    return str((ctx.memo.get("start") or {}).get("page", ""))
 
 
 def slim(obs: dict[str, Any]) -> dict[str, Any]:

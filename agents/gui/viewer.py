@@ -50,10 +50,13 @@ def _step(run_dir: Path, r: dict[str, Any]) -> str:
     sel = r.get("selection") or {}
     winner = sel.get("winner")
     cands = []
+    checks = {v.get("candidate_id"): v.get("details") or {} for v in r.get("verdicts") or []}
     for c in r.get("candidates") or []:
         label = e(str(c.get("key") or c.get("error") or c.get("text", ""))[:160])
-        cls = "win" if c.get("id") == winner else ("bad" if c.get("error") else "")
-        cands.append(f'<li class="{cls}">{label}</li>')
+        d = checks.get(c.get("id")) or {}
+        note = (f' — does not fit: {e(str(d["problem"]))}' if d.get("problem") else "") + (" — judge's pick" if d.get("judged") else "")
+        cls = "win" if c.get("id") == winner else ("bad" if c.get("error") or d.get("problem") else "")
+        cands.append(f'<li class="{cls}">{label}{note}</li>')
     obs = r.get("observation") or {}
     dec = r.get("decision") or {}
     said = obs.get("error") or obs.get("summary") or ("ok" if obs else "no action taken")

@@ -43,8 +43,8 @@ def test_a_missing_element_is_an_error_the_model_sees_not_a_crash(env):
     env.reset(seed=0)
     obs = env.act(check({"action": "click", "id": 99}))
     assert "no element [99]" in obs["error"] and obs["done"] is False and "[1] input" in obs["page"]
-    obs = env.act(check({"action": "select", "id": 1, "text": "x"}))
-    assert "not a select" in obs["error"]
+    obs = env.act(check({"action": "choose", "id": 1, "text": "x"}))
+    assert "not a dropdown" in obs["error"]
     assert env.act(check({"action": "click", "id": 2}))["done"], "the page still works after the errors"
 
 

@@ -78,4 +78,4 @@ def test_options_reach_the_stage():
     stage = pipe.stages[0]
     assert stage.k == 1 and stage.temperature == 0.0 and stage.step_budget.tokens == 2000
     assert stage.controller.max_steps == 4 and stage.controller.max_pivots == 2
-    assert type(stage.strategy).__name__ == "ActionJudge"
+    assert type(stage.strategy).__name__ == "GuiVote" and stage.strategy.judge_always is True

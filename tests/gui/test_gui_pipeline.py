@@ -84,16 +84,44 @@ def test_a_page_that_never_loads_ends_the_episode_and_the_bench_goes_on(tmp_path
 
 
 def test_k4_votes_and_the_judge_breaks_a_tie_with_its_reason(tmp_path):
-    judge = json.dumps({"best": 1, "reason": "the button is what the task names", "lost": False})
-    model = actions({"action": "click", "id": 9}, CLICK_ME, {"action": "click", "id": 9}, CLICK_ME, lambda: judge)
+    judge = json.dumps({"reason": "the button is what the task names", "best": "B", "lost": False})
+    done = {"action": "done"}
+    model = actions(done, CLICK_ME, done, CLICK_ME, lambda: judge)
     model._responses[-1] = lambda m, p: judge
     summary, rows = _bench(tmp_path, model, ["click-test"], k=4)
     assert summary["per_episode"][0]["success"] is True
     step = json.loads((tmp_path / "out" / "click-test-s0" / "trajectory.jsonl").read_text().splitlines()[0])
     assert "judge picked click(1)" in step["selection"]["reason"] and "the button is" in step["selection"]["reason"]
-    judge_prompt = model.calls[1]["messages"][-1]["content"]
-    assert '[1] button "Click Me!"' in judge_prompt and "(2 votes)" in judge_prompt
+    judged = [v["details"] for v in step["verdicts"] if v["details"]["judged"]]
+    assert {d["action"] for d in judged} == {"click(1)"} and judged[0]["kind"] == "gui.action"
+    judge_prompt = model.calls[-1]["messages"][-1]["content"]
+    assert 'B: click(1)  on [1] button "Click Me!"  (2 votes)' in judge_prompt and "A: done" in judge_prompt
     assert "the button is what the task names" in (tmp_path / "out" / "click-test-s0" / "viewer.html").read_text()
+
+
+def test_k4_proposals_that_do_not_fit_the_page_do_not_vote(tmp_path):
+    model = actions({"action": "type", "id": 1, "text": "x"}, {"action": "type", "id": 1, "text": "x"},
+                    {"action": "click", "id": 7}, CLICK_ME)
+    summary, rows = _bench(tmp_path, model, ["click-test"], k=4)
+    assert summary["per_episode"][0]["success"] is True and len(model.calls) == 2  # no judge call
+    step = json.loads((tmp_path / "out" / "click-test-s0" / "trajectory.jsonl").read_text().splitlines()[0])
+    problems = sorted(v["details"]["problem"] or "" for v in step["verdicts"])
+    assert problems == ["", "element [1] is a button, not a text field", "element [1] is a button, not a text field",
+                        "there is no element [7] on the page"]
+    viewer = (tmp_path / "out" / "click-test-s0" / "viewer.html").read_text()
+    assert "does not fit: there is no element [7] on the page" in viewer
+
+
+def test_the_judge_saying_lost_with_no_pivot_left_stops_the_episode(tmp_path):
+    judge = json.dumps({"reason": "the form is already wrong", "best": "A", "lost": True})
+    focus, submit = {"action": "click", "id": 1}, {"action": "click", "id": 2}
+    model = actions(focus, submit, focus, submit)
+    model._responses.append(lambda m, p: judge)
+    summary, rows = _bench(tmp_path, model, ["enter-text"], k=4)
+    steps = [json.loads(x) for x in (tmp_path / "out" / "enter-text-s0" / "trajectory.jsonl").read_text().splitlines()]
+    assert len(steps) == 1 and steps[0]["decision"]["action"] == "stop"
+    assert "lost and no pivots are left" in steps[0]["decision"]["reason"]
+    assert browser_leftovers() == []
 
 
 def test_a_terminated_bench_leaves_no_browser(tmp_path):

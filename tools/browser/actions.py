@@ -1,5 +1,6 @@
-"""The agent's actions on a page: click(id), type(id, text), press(key), select(id, option),
-scroll(direction), done. An action is a dict {"action": ..., "id": N, "text": "..."}; `check`
+"""The agent's actions on a page: click(id), type(id, text), press(key), choose(id, option),
+scroll(direction), done. (`choose` picks an option of a dropdown; it is not called `select` because
+MiniWoB++ instructions say "Select X" for clicking radio buttons and checkboxes.) An action is a dict {"action": ..., "id": N, "text": "..."}; `check`
 normalizes one (or says what is wrong with it) and `perform` executes it on a Selenium driver.
 
 An action that names an element the page does not have is an `ActionError` (shown to the model as
@@ -11,7 +12,7 @@ from typing import Any
 
 from tools.browser.driver import BrowserError, _first_line
 
-ACTIONS = ("click", "type", "press", "select", "scroll", "done")
+ACTIONS = ("click", "type", "press", "choose", "scroll", "done")
 KEYS = {"enter": "ENTER", "tab": "TAB", "backspace": "BACKSPACE", "escape": "ESCAPE", "space": "SPACE",
         "delete": "DELETE", "up": "ARROW_UP", "down": "ARROW_DOWN", "left": "ARROW_LEFT", "right": "ARROW_RIGHT",
         "home": "HOME", "end": "END", "pageup": "PAGE_UP", "pagedown": "PAGE_DOWN"}
@@ -34,12 +35,12 @@ def check(data: Any) -> dict[str, Any]:
     if name not in ACTIONS:
         raise ValueError(f"unknown action {name!r}: one of {', '.join(ACTIONS)}")
     out: dict[str, Any] = {"action": name}
-    if name in ("click", "type", "select"):
+    if name in ("click", "type", "choose"):
         try:
             out["id"] = int(data.get("id"))
         except (TypeError, ValueError):
             raise ValueError(f"{name} needs the element's number as id") from None
-    if name in ("type", "select", "press", "scroll"):
+    if name in ("type", "choose", "press", "scroll"):
         text = data.get("text")
         if not isinstance(text, str) or (not text and name != "type"):
             raise ValueError(f"{name} needs text")
@@ -56,7 +57,7 @@ def render(action: dict[str, Any]) -> str:
     name = action["action"]
     if name in ("click",):
         return f"click({action['id']})"
-    if name in ("type", "select"):
+    if name in ("type", "choose"):
         return f"{name}({action['id']}, {action['text']!r})"
     if name in ("press", "scroll"):
         return f"{name}({action['text']})"
@@ -102,9 +103,9 @@ def perform(driver: Any, action: dict[str, Any]) -> None:
             el.click()
             el.clear()
             el.send_keys(action["text"])
-        elif name == "select":
+        elif name == "choose":
             if el.tag_name.lower() != "select":
-                raise ActionError(f"element [{action['id']}] is a {el.tag_name}, not a select")
+                raise ActionError(f"element [{action['id']}] is a {el.tag_name}, not a dropdown (select): click it instead")
             options = [o.text.strip() for o in Select(el).options]
             match = next((o for o in options if o.lower() == action["text"].strip().lower()), None)
             if match is None:

@@ -4,7 +4,8 @@ Never a browser or driver download: both paths are given explicitly and Selenium
 is offline (`SE_OFFLINE=true`). Every command to the driver has a deadline (`command_timeout`), so a
 browser that hangs becomes an error, not a stuck run. `close()` quits the session and then kills the
 driver and every browser process it started (found under the driver's pid in /proc), so nothing is
-left behind whatever state the browser was in.
+left behind whatever state the browser was in. The driver runs in a session of its own, watched by
+`reaper.Watch`: if this process is killed outright (SIGKILL), the watchdog kills that session.
 """
 from __future__ import annotations
 
@@ -75,14 +76,19 @@ class Browser:
         options.binary_location = CHROMIUM
         for flag in FLAGS:
             options.add_argument(flag)
-        self.service = Service(executable_path=CHROMEDRIVER)
+        from tools.browser.reaper import Watch
+
+        self.service = Service(executable_path=CHROMEDRIVER, popen_kw={"start_new_session": True})
         self.driver = None
+        self.watch: Watch | None = None
         self._known: list[int] = []
         try:
             self.driver = webdriver.Chrome(service=self.service, options=options)
         except WebDriverException as e:
             self.close()
             raise BrowserError(f"Chromium did not start: {_first_line(e)}") from None
+        if self.driver_pid is not None:
+            self.watch = Watch(self.driver_pid)
         self.driver.command_executor._client_config.timeout = command_timeout
         self.driver.set_page_load_timeout(page_timeout)
         self.driver.set_script_timeout(command_timeout)
@@ -133,6 +139,9 @@ class Browser:
         deadline = time.time() + 5
         while time.time() < deadline and any(alive(p) for p in self._known):
             time.sleep(0.05)
+        if self.watch is not None:
+            self.watch.stop()  # also sweeps the driver's session (a process that left its parent)
+            self.watch = None
 
 
 def _first_line(e: BaseException) -> str:
