@@ -97,9 +97,18 @@ def span_around_answer(page: str, quote: str, answer: str) -> str:
     return ""
 
 
-def quote_on_page(page: str, quote: str, answer: str = "") -> str:
-    """The part of the quote found on the page (normalized; "" when none): check the answer against
-    this, not the raw quote, so an answer in a dropped tail does not count."""
+def match_quote(page: str, quote: str, answer: str = "") -> tuple[str, str]:
+    """(how, found): how is "whole", "span" or "" (not on the page); found is the part of the quote
+    found on the page (normalized): check the answer against it, not the raw quote, so an answer in
+    a dropped tail does not count."""
     if not page or len(normalize(quote).split()) < MIN_WORDS:
-        return ""
-    return whole_quote_found(page, quote) or span_around_answer(page, quote, answer)
+        return "", ""
+    whole = whole_quote_found(page, quote)
+    if whole:
+        return "whole", whole
+    span = span_around_answer(page, quote, answer)
+    return ("span", span) if span else ("", "")
+
+
+def quote_on_page(page: str, quote: str, answer: str = "") -> str:
+    return match_quote(page, quote, answer)[1]

@@ -3,8 +3,10 @@
 An answer cites one opened page and quotes it. Checks: the quote comes from that page's text
 (after normalizing case, punctuation and whitespace; parts split by an ellipsis found in order, a
 word cut short at the end allowed, or the span around the answer; see `agents.web.quotes`), the answer
-occurs in the quote or the page, and, when the quote was found, a judge model says whether the
-quote supports the answer (one short greedy call; skipped when the budget cannot pay for it).
+occurs in the part of the quote found, and, when only the span around the answer was found (the
+model changed the rest of its quote), a judge model says whether that quote supports the answer (one
+short greedy call; skipped when the budget cannot pay for it). A whole quote found on the page is
+not judged: the local 0.5B judge said "no" to every quote we tried, right or wrong (dev examples).
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
-from agents.web.quotes import answer_in, contains, normalize, quote_on_page
+from agents.web.quotes import answer_in, contains, match_quote, normalize
 from tools.web.client import ToolError
 
 __all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]
@@ -49,17 +51,17 @@ class EvidenceVerifier(BaseModel):
                 text = (await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])).text
             except ToolError as e:
                 ctx.errors.append(f"verify: {e}")
-        found = quote_on_page(text, a["quote"], a["answer"])
+        how, found = match_quote(text, a["quote"], a["answer"])
         quote_found = bool(found)
         in_quote = answer_in(found or a["quote"], a["answer"])
         in_evidence = in_quote or answer_in(text, a["answer"])
         verdict = None
-        if self.judge and quote_found and in_quote:
+        if self.judge and how == "span" and in_quote:
             key = (normalize(a["answer"]), normalize(a["quote"]))
             if key not in judged:
                 judged[key] = await self._judge(ctx, a)
             verdict = judged[key]
-        score = 0.1 + 0.35 * quote_found + 0.15 * in_quote + 0.1 * in_evidence + (0.3 if verdict else 0.0)
+        score = 0.1 + 0.35 * quote_found + 0.15 * in_quote + 0.1 * in_evidence + (0.3 if verdict or how == "whole" else 0.0)
         passed = quote_found and in_quote and verdict is not False
         why = []
         if not a.get("source"):

@@ -40,15 +40,27 @@ def user_prompts(model):
 
 def test_a_verified_answer_cites_the_page_it_quotes(web_index):
     result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
-                         '{"tool": "answer", "input": "3.9"}', GOOD, "yes"], "search=3,open=3,find=3",
+                         '{"tool": "answer", "input": "3.9"}', GOOD], "search=3,open=3,find=3",
                         index=str(web_index))
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
     assert result.answer["sources"][0].endswith("/doc/zoneinfo.html")
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
     assert result.spend["tool_usd"] == pytest.approx(0.005 + 0.001)
     assert "answer verified" in reason(result)
-    assert "Evidence" in model.calls[-1]["messages"][-1]["content"]  # the judge saw the quote
+    assert len(model.calls) == 5  # plan, search, open, answer-act, answer: a whole quote found is not judged
     assert "zoneinfo" in user_prompts(model)[4]  # the answer step showed the opened page
+
+
+ALTERED = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module was a big success"}'
+
+
+@pytest.mark.parametrize("judge, verified", [("yes", True), ("no", False)])
+def test_a_quote_only_right_around_the_answer_is_judged(web_index, judge, verified):
+    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+                         '{"tool": "answer", "input": "3.9"}', ALTERED, judge], "search=3,open=3,find=3",
+                        index=str(web_index))
+    assert "Reply yes or no" in model.calls[5]["messages"][-1]["content"]  # the judge saw the altered quote
+    assert result.answer["verified"] is verified
 
 
 def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web_index):
