@@ -24,6 +24,13 @@ def _comm(pid: int) -> str:
         return ""
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def test_a_sigkilled_bench_leaves_no_browser_or_driver():
     p = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, text=True)
     started: list[int] = []
@@ -31,12 +38,17 @@ def test_a_sigkilled_bench_leaves_no_browser_or_driver():
         assert p.stdout.readline().strip() == "ready"
         started = [x for x in descendants(p.pid) if "chrom" in _comm(x)]
         assert any(_comm(x) == "chromedriver" for x in started) and len(started) > 1
+        watchdogs = [x for x in descendants(p.pid) if b"sid = int" in _cmdline(x)]
+        assert len(watchdogs) == 1
         p.send_signal(signal.SIGKILL)
         p.wait(timeout=30)
         deadline = time.time() + 15
         while time.time() < deadline and any(alive(x) for x in started):
             time.sleep(0.1)
         assert [f"{x}:{_comm(x)}" for x in started if alive(x)] == []
+        while time.time() < deadline and alive(watchdogs[0]):
+            time.sleep(0.1)
+        assert not alive(watchdogs[0]), "the watchdog exits once it has swept"
     finally:
         p.kill()
         kill_all(started)  # what a failing run left (the processes this test started)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from agents.gui.details import ActionDetails, problem, verdicts
 from agents.gui.judge import parse
 from agents.state import Candidate, Verdict
@@ -54,3 +56,22 @@ def test_the_judge_answers_with_a_letter_never_an_element_number():
     assert parse(json.dumps({"reason": "r", "best": "D"}), 3)[0] is None
     assert parse(json.dumps({"reason": "r", "best": 1}), 3)[0] is None
     assert parse("not json", 3)[0] is None
+
+
+@pytest.mark.slow
+def test_the_local_model_judges_with_the_letter_schema():
+    """The schema (reason first, a letter from an enum, lost) goes through llama.cpp's grammar: the
+    real local model's answer always parses."""
+    import asyncio
+
+    from agents.gui.prompts import judge_messages, judge_schema
+    from agents.models.base import GenerationParams
+    from agents.models.registry import get_model
+
+    model = get_model("local/smollm2-135m")
+    obs = {"instruction": "Click the button.", "page": PAGE}
+    options = [({"action": "click", "id": 5}, 2), ({"action": "click", "id": 1}, 1), ({"action": "done"}, 1)]
+    out = asyncio.run(model.complete(judge_messages(obs, [], options),
+                                     GenerationParams(n=1, max_tokens=120, temperature=0.0, json_schema=judge_schema(3))))
+    pick, reason, lost = parse(out.choices[0].text, 3)
+    assert pick in (0, 1, 2) and isinstance(lost, bool), out.choices[0].text
