@@ -37,3 +37,15 @@ def test_ray_rows_match_a_local_run(ray_instance, tmp_path):
     # the run directories are the local layout: a rerun over the Ray output runs nothing again
     again = run_bench(KIND, SPEC, arms(steps=2), out=tmp_path / "ray", executor="ray", workers=2, timeout=15)
     assert again["totals"] == remote["totals"] and len(rows(tmp_path / "ray")) == 4
+
+
+def test_ray_progress_gets_the_spend_of_running_tasks(ray_instance, tmp_path):
+    events: list[dict] = []
+    run_bench(KIND, {"n": 2}, arms(steps=3, delay=0.4), out=tmp_path / "live", executor="ray", workers=2,
+              on_event=events.append)
+    spends = [e for e in events if e["event"] == "spend"]
+    assert spends and {tuple(e["key"]) for e in spends} <= {("default", "t0"), ("default", "t1")}
+    assert all(e["spent"]["model_calls"] >= 1 and "cost_usd" in e["spent"] for e in spends)
+    finished = {e["row"]["task_id"]: i for i, e in enumerate(events) if e["event"] == "row"}
+    # each reported while its task ran: before that task's row
+    assert all(events.index(e) < finished[e["key"][1]] for e in spends)
