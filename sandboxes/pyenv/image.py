@@ -12,7 +12,8 @@ downloaded here, so the image step has no network at all.
 
 Cache: the tag holds the environment's key (the venv's cache key: declarations at the base commit,
 Python version, overrides) and the sandbox image's id, so a rebuilt sandbox image gets new
-environment images. One build per tag across threads and processes (a file lock next to the venv).
+environment images; a label records which build of the venv it holds, so a venv rebuilt under the
+same key replaces the image too. One build per tag across threads and processes (a file lock).
 Test runs use the image like any other: `--network none`, read-only root, the candidate worktree
 bind-mounted at /workspace and first on PYTHONPATH (the venv holds no copy of the project).
 """
@@ -58,25 +59,48 @@ def ensure_image(client, env: Environment, base_image: str) -> str:
     if not env.root:
         raise EnvError("this environment has no venv to put in an image")
     tag = image_tag(client, env, base_image)
-    if _exists(client, tag):
+    stamp = venv_stamp(Path(env.root))
+    if _current(client, tag, stamp):
         return tag
     cache_root().mkdir(parents=True, exist_ok=True)
     with open(cache_root() / f"{env.key}.image.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one image per tag, across threads and processes
-        if not _exists(client, tag):
-            _commit(client, env, base_image, tag)
+        if not _current(client, tag, stamp):
+            old = _image_id(client, tag)
+            _commit(client, env, base_image, tag, stamp)
+            if old:  # the image of an earlier build of the venv: untagged now, nothing should keep it
+                try:
+                    client.images.remove(old, noprune=False)
+                except Exception:  # noqa: BLE001, S110 - in use by a running test: docker keeps it, harmless
+                    pass
     return tag
 
 
-def _exists(client, tag: str) -> bool:
+def _image_id(client, tag: str) -> str | None:
     try:
-        client.images.get(tag)
-        return True
+        return client.images.get(tag).id
+    except Exception:  # noqa: BLE001 - ImageNotFound
+        return None
+
+
+def venv_stamp(root: Path) -> str:
+    """Which build of the venv an image holds (its folder and the time its `.ready` was written): a
+    venv rebuilt under the same key (its cache deleted, another SCALEAGENT_CACHE) gets a new image."""
+    try:
+        return f"{root}@{(root / '.ready').stat().st_mtime_ns}"
+    except OSError:
+        raise EnvError(f"the environment {root} is not built (no .ready)") from None
+
+
+def _current(client, tag: str, stamp: str) -> bool:
+    try:
+        labels = client.images.get(tag).attrs.get("Config", {}).get("Labels") or {}
     except Exception:  # noqa: BLE001 - ImageNotFound
         return False
+    return labels.get(f"{LABEL}.venv") == stamp
 
 
-def _commit(client, env: Environment, base_image: str, tag: str) -> None:
+def _commit(client, env: Environment, base_image: str, tag: str, stamp: str) -> None:
     COMMITS[tag] += 1
     root = Path(env.root)
     minor = venv_version(root)
@@ -95,7 +119,8 @@ def _commit(client, env: Environment, base_image: str, tag: str) -> None:
             if not container.put_archive("/", fh):
                 raise EnvError(f"docker refused the environment's files for {tag}")
         repo, _, name = tag.partition(":")
-        container.commit(repository=repo, tag=name, conf={"Labels": {LABEL: env.key}, "WorkingDir": "/workspace"})
+        container.commit(repository=repo, tag=name, conf={"Labels": {LABEL: env.key, f"{LABEL}.venv": stamp},
+                                                       "WorkingDir": "/workspace"})
     except EnvError:
         raise
     except Exception as exc:  # noqa: BLE001 - docker API errors: one line

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sbx_helpers import require_backend
 
 from sandboxes import open_sandbox
 from sandboxes.pyenv import environment_for, use_environment
-from sandboxes.pyenv.image import COMMITS, ENV_DIR
+from sandboxes.pyenv.image import COMMITS, ENV_DIR, ensure_image
 
 pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,17 @@ def test_the_image_runs_the_worktree_offline_as_nobody(tmp_path, docker_ready):
     seen = json.loads(res.stdout.strip().splitlines()[-1])
     assert seen == {"demo": "worktree", "file": "/workspace/src/demo/__init__.py", "prefix": ENV_DIR,
                     "uid": 65534, "net": "offline"}
+    # cached: the same build of the venv is not committed again; a rebuilt venv (same key) gets a new image
+    from sandboxes.docker_engine import _client, sandbox_image
+
+    client = _client()
+    before = sum(COMMITS.values())
+    tag = ensure_image(client, env, sandbox_image())
+    assert sum(COMMITS.values()) == before and tag == sb.image
+    ready = Path(env.root) / ".ready"
+    os.utime(ready, ns=(ready.stat().st_atime_ns, ready.stat().st_mtime_ns + 1_000_000_000))
+    assert ensure_image(client, env, sandbox_image()) == tag and sum(COMMITS.values()) == before + 1
+    client.close()
 
 
 REALWORLD = ROOT / "examples/realworld/build/instances.jsonl"
