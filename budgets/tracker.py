@@ -218,8 +218,9 @@ class BudgetTracker(Persistence):
             out["tools"] = {t: max(0, c - used.tools.get(t, 0)) for t, c in b.tools.items()}
         return out
 
-    def fraction_left(self) -> float:
-        """The smallest fraction left over every capped dimension at every level (1.0 if uncapped)."""
+    def fraction_left(self, tools: bool = True) -> float:
+        """The smallest fraction left over every capped dimension at every level (1.0 if uncapped);
+        `tools=False` leaves the per-tool caps out."""
         fracs = [1.0]
         with self._lock:
             for node in self._chain():
@@ -231,12 +232,13 @@ class BudgetTracker(Persistence):
                         fracs.append(max(0.0, 1 - value / cap) if cap else 0.0)
                 if b.wall_seconds is not None:
                     fracs.append(max(0.0, 1 - node.elapsed() / b.wall_seconds) if b.wall_seconds else 0.0)
-                for t, c in b.tools.items():
+                for t, c in (b.tools.items() if tools else ()):
                     fracs.append(max(0.0, 1 - used.tools.get(t, 0) / c) if c else 0.0)
         return min(fracs)
 
     def exhausted(self) -> bool:
-        return self.fraction_left() <= 0.0
+        """The run itself is spent (a tool at its cap only means that tool is)."""
+        return self.fraction_left(tools=False) <= 0.0
 
     def snapshot(self) -> "Snapshot":
         from budgets.snapshot import Snapshot
