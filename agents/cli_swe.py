@@ -16,7 +16,7 @@ from agents.cli_support import emit_json
 from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, load_budget
 from agents.errors import ConfigError
 from agents.paths import id_path
-from agents.swe.bench import SPEND_KEYS, execute_bench_swe, plan_bench_swe
+from agents.swe.bench import execute_bench_swe, plan_bench_swe
 
 
 def bench_swe(
@@ -34,71 +34,80 @@ def bench_swe(
                                     help="auto (whole file, or function in long files) | file | function | search_replace"),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated instance ids (default: all)"),
     timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds for one instance's test run"),
+    task_timeout: Optional[float] = typer.Option(None, "--task-timeout", min=1, help="Seconds one instance's solve and grade may run (then it is stopped: error)"),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes) | ray"),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray://HEAD:10001 or auto)"),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="Solve instances that ended in error again"),
+    plugin: Optional[list[str]] = typer.Option(None, "--plugin", help="A module every worker imports first (e.g. one that provides a model)"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server"),
     price: Optional[str] = typer.Option(None, "--price", help="IN,OUT dollars per million tokens"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)"),
 ) -> None:
-    """Solve and grade SWE-bench instances (or grade --predictions): resolved / unresolved / error."""
+    """Solve and grade SWE-bench instances (or grade --predictions): resolved / unresolved / error. Solving
+    goes through the benchmark runner (OUT/results.sqlite, workers, resume after a kill, --executor ray)."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agents.redact import redact
 
     if mode not in ("single", "scaled", "best_of_n"):
         raise ConfigError(f"bad --mode {mode!r}: choose single, best_of_n or scaled")
+    from agents.cli_bench import import_plugins
+
+    if predictions is not None and (executor != "local" or task_timeout or retry_errors):
+        raise ConfigError("--executor, --task-timeout and --retry-errors are for solving, not for --predictions")
+    preload = import_plugins(plugin)
     bud = load_budget(budget, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
     plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
                           model=model, budget=bud, mode=mode, k=k, edit_format=edit_format, api_base=api_base,
                           price=price, ids=ids.split(",") if ids else None, timeout=timeout)
+    if predictions is None:  # solving: through the one runner (agents.bench.swe)
+        from agents.bench import swe as swe_runner
+
+        summary = swe_runner.run(plan, budget_text=budget or (str(budget_file) if budget_file else ""), k=k,
+                                 edit_format=edit_format, api_base=api_base, price=price, executor=executor,
+                                 workers=workers, task_timeout=task_timeout, address=address, preload=preload,
+                                 quiet=as_json, retry_errors=retry_errors)
+        _print(summary, out, as_json, solving=True)
+        return
     con = Console(stderr=as_json)
     counts = {"resolved": 0, "unresolved": 0, "error": 0}
-    spend_done = {k_: 0.0 for k_ in SPEND_KEYS}
-    holder: dict[str, Any] = {}
-
     with Progress(TextColumn("[bold]swe[/]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=con, transient=as_json) as bar:
         job = bar.add_task("swe", total=None, info="")
 
-        def on_progress(e: dict) -> None:
-            if e["event"] == "done":
-                r = e["report"]
-                counts[r["status"]] += 1
-                for key in SPEND_KEYS:
-                    spend_done[key] += ((r.get("solve") or {}).get("spend") or {}).get(key, 0) or 0
-                bar.advance(job)
-            bench = holder.get("bench")
-            live = list(bench.live.values()) if bench else []
-            cost = spend_done["cost_usd"] + sum(s.get("cost_usd", 0) for s in live)
-            tok = (spend_done["input_tokens"] + spend_done["output_tokens"]
-                   + sum(s.get("input_tokens", 0) + s.get("output_tokens", 0) for s in live))
-            info = f"resolved {counts['resolved']}  unresolved {counts['unresolved']}  error {counts['error']}"
-            if predictions is None:  # spend against the per-instance caps of every instance
-                n = len(plan["insts"])
-                info += f"  ${cost:.4f}" + (f" of ${bud.usd * n:.2f}" if bud is not None and bud.usd is not None else "")
-                info += f"  {int(tok)} tok" + (f" of {bud.tokens * n}" if bud is not None and bud.tokens is not None else "")
-            bar.update(job, info=info)
-
-        def progress_hook(e: dict) -> None:
+        def progress_hook(e: dict) -> None:  # grading only: no model, no spend
             if e["event"] == "warning":
                 con.print(f"scaleagent: warning: {redact(e['message'])}", highlight=False, markup=False, soft_wrap=True)
             elif e["event"] == "start":
-                holder["bench"] = e["bench"]
                 bar.update(job, total=e["total"])
-            else:
-                on_progress(e)
+            elif e["event"] == "done":
+                counts[e["report"]["status"]] += 1
+                bar.advance(job)
+                bar.update(job, info=f"resolved {counts['resolved']}  unresolved {counts['unresolved']}  "
+                                     f"error {counts['error']}")
 
         summary = execute_bench_swe(plan, on_progress=progress_hook)
+    _print(summary, out, as_json, solving=False)
+
+
+def _print(summary: dict[str, Any], out: Path, as_json: bool, solving: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from agents.redact import redact
+
     if as_json:
         emit_json(summary)
         return
+    con = Console()
     con.print(f"[bold]{summary['resolved']}/{summary['total']} resolved[/] ({summary['unresolved']} unresolved, "
               f"{summary['error']} error) in {summary['wall_s']:.1f}s")
     for iid in summary["error_ids"]:
         rep = json.loads((id_path(out, iid) / "report.json").read_text())
         con.print(f"  [red]error[/] {escape(iid)}: {escape(redact(rep['reason'])[:150])}", highlight=False)
-    if predictions is None:
+    if solving:
         s = summary["spend"]
         con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
                   f"{s['model_calls']} model calls")

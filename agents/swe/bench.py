@@ -226,8 +226,11 @@ def plan_bench_swe(instances_file: Path, *, predictions_file: Path | None = None
     if preds is None:
         if solve is None:
             from agents.swe.solve import solve_instance as solve
+        from agents.bench.cell import provided_models
+
         cost = cost_model(model, price)
-        check_model(model, api_base)
+        if model not in provided_models():  # a --plugin's model object needs no provider check
+            check_model(model, api_base)
         solve_kwargs = {"model": model, "budget": budget, "mode": mode, "k": k, "edit_format": edit_format,
                         "cost_model": cost, "models": {},
                         "model_options": {"api_base": api_base} if api_base else None,

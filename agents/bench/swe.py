@@ -1,0 +1,117 @@
+"""`bench swe INSTANCES` (solving) through the one runner: each instance is a task of the `swe` kind
+(solved, then graded by the kind's `finish`), the arm is the --mode; the command's own files are made
+from the store after the run, as `bench swe` always wrote them:
+
+    OUT/<instance>/run/          the task's run directory (checkpointed: a killed bench resumes it)
+    OUT/<instance>/report.json   status resolved | unresolved | error, reason, the grade, the solve's spend
+    OUT/predictions.jsonl        SWE-bench predictions of every instance whose solve succeeded
+    OUT/summary.json             the summary `--json` prints (agents.swe.bench.summarize + run fields)
+
+Grading given --predictions has no model loop and stays in agents.swe.bench.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from agents.bench.arms import Arm
+
+STATUS = {"success": "resolved", "failure": "unresolved", "error": "error", "timeout": "error"}
+SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
+
+
+def swe_arms(*, mode: str, k: int, budget_text: str, budget: Any, model: str, sandbox: str, api_base: str | None,
+             price: str | None, edit_format: str) -> list[Arm]:
+    from agents.bench.arms import make_arms
+
+    return make_arms("swe", modes=[mode], ks=[k], budgets=[(budget_text, budget)], models=[model],
+                     base={"sandbox": sandbox, "api_base": api_base, "price": price},
+                     options={"edit_format": edit_format})
+
+
+def report_of(row: dict[str, Any], model: str) -> dict[str, Any]:
+    """An instance's report.json from its store row and the grade its run wrote."""
+    run_dir = Path(row["run_dir"])
+    try:
+        grade = json.loads((run_dir / "report.json").read_text())
+    except (OSError, ValueError):
+        grade = {}
+    status = STATUS.get(row["status"], "error")
+    error = row.get("error") or ""
+    if status == "error":
+        reason = error[len("grading: "):] if error.startswith("grading: ") else f"solve failed: {error}"
+    else:
+        reason = grade.get("reason", "")
+    score = row.get("score") or {}
+    solve = {"status": score.get("run_status", row["status"]),
+             "spend": {k: row.get(k, 0) for k in SPEND_KEYS} | {"tool_calls": row.get("tool_calls") or {}},
+             "wall_s": row.get("wall_s") or 0.0, "checks": score.get("checks") or {}}
+    return grade | {"instance_id": row["task_id"], "status": status, "reason": reason, "model_name_or_path": model,
+                    "solve": solve}
+
+
+def write_outputs(out: Path, arm: Arm, instance_ids: list[str],
+                  env_builds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """report.json per finished instance and predictions.jsonl, from the store; the reports in file order."""
+    from agents.bench.store import open_existing
+    from agents.paths import id_path
+    from agents.trajectory import write_atomic
+
+    store = open_existing(out)
+    try:
+        rows = {t["task_id"]: t for t in store.tasks(arm.arm_id)}
+    finally:
+        store.close()
+    reports, preds = [], []
+    for iid in instance_ids:
+        row = rows.get(iid)
+        if row is None:
+            continue
+        rep = report_of(row, arm.model) | {"env_build": (env_builds or {}).get(iid)}
+        write_atomic(id_path(out, iid) / "report.json", json.dumps(rep, indent=2))
+        reports.append(rep)
+        pred = Path(row["run_dir"]) / "predictions.jsonl"
+        if row["status"] != "error" or row.get("error", "").startswith("grading: "):
+            try:
+                line = json.loads(pred.read_text().splitlines()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+            preds.append(json.dumps(line | {"solve": rep["solve"]}))
+    write_atomic(out / "predictions.jsonl", "".join(p + "\n" for p in preds), redacted=False)
+    return reports
+
+
+def run(plan: dict[str, Any], *, budget_text: str, k: int, edit_format: str, api_base: str | None,
+        price: str | None, executor: str = "local", workers: int | None = None, task_timeout: float | None = None,
+        address: str | None = None, preload: list[str] | None = None, quiet: bool = False,
+        retry_errors: bool = False) -> dict[str, Any]:
+    """Solve and grade a `plan_bench_swe` plan (no predictions) through the runner; the summary."""
+    import time
+
+    from agents import pipelines
+    from agents.bench.drive import drive
+    from agents.paths import id_path
+    from agents.swe.bench import summarize
+    from agents.trajectory import write_atomic
+
+    out, ids = plan["out"], [i.instance_id for i in plan["insts"]]
+    arms = swe_arms(mode=plan["mode"], k=k, budget_text=budget_text, budget=plan["solve_kwargs"]["budget"],
+                    model=plan["model"], sandbox=plan["sandbox"], api_base=api_base, price=price,
+                    edit_format=edit_format)
+    fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
+                                                  "timeout": plan["timeout"]})
+    t0 = time.monotonic()
+    from agents.swe.bench import prepare_env
+
+    envs = {i.instance_id: prepare_env(i, plan["sandbox"]) for i in plan["insts"]}  # before any slot; not charged
+    drive("swe", fragments, arms, out=out, executor=executor, workers=workers or plan["solve_workers"],
+          timeout=task_timeout, address=address, preload=preload, label="swe", quiet=quiet,
+          retry_errors=retry_errors, run_dir_for=lambda arm, tid: id_path(out, tid) / "run")
+    reports = write_outputs(out, arms[0], ids, envs)
+    summary = summarize(reports) | {"instances": str(plan["instances_file"]), "predictions": None, "out": str(out),
+                                    "sandbox": plan["sandbox"], "store": str(out / "results.sqlite"),
+                                    "wall_s": round(time.monotonic() - t0, 2), "model": plan["model"],
+                                    "mode": plan["mode"]}
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    return summary

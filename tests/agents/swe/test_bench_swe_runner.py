@@ -1,0 +1,63 @@
+"""`bench swe` (solving) through the one benchmark runner, in a subprocess with a worker process and a
+scripted model (`--plugin`): the store's row, the summary keys `bench swe --json` always had, and the
+files it always wrote (OUT/<id>/report.json, OUT/predictions.jsonl, OUT/summary.json); a rerun over
+the same --out runs nothing again."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+KEYS = {"total", "resolved", "unresolved", "error", "resolve_rate", "resolved_ids", "unresolved_ids", "error_ids",
+        "spend", "env_build", "instances", "predictions", "out", "sandbox", "store", "wall_s", "model", "mode"}
+
+
+@pytest.fixture(scope="module")
+def wraptext_file(tmp_path_factory):
+    out = tmp_path_factory.mktemp("swe")
+    subprocess.run([sys.executable, str(ROOT / "examples/swe/build.py"), "--out", str(out), "--only", "wraptext-1"],
+                   check=True, capture_output=True, timeout=300)
+    return out / "instances.jsonl"
+
+
+def _bench(instances: Path, out: Path) -> subprocess.CompletedProcess:
+    here = Path(__file__).parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, (ROOT, here.parent, here))),
+               LITELLM_LOCAL_MODEL_COST_MAP="True")
+    return subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(instances), "--mode", "single",
+                           "--k", "1", "--model", "scripted/swe", "--plugin", "swe_runner_plugin", "--sandbox", "local",
+                           "--budget", "tokens=100k,run_tests=10", "--workers", "1", "--out", str(out), "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_bench_swe_solves_through_the_runner_and_keeps_its_files_and_summary(wraptext_file, tmp_path):
+    out = tmp_path / "out"
+    r = _bench(wraptext_file, out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert set(summary) == KEYS and summary["resolved_ids"] == ["wraptext-1"] and summary["mode"] == "single"
+    db = sqlite3.connect(str(out / "results.sqlite"))
+    db.row_factory = sqlite3.Row
+    (row,) = [dict(x) for x in db.execute("SELECT * FROM tasks")]
+    (arm,) = [dict(x) for x in db.execute("SELECT * FROM arms")]
+    db.close()
+    assert (row["arm_id"], row["task_id"], row["status"], row["success"]) == ("single", "wraptext-1", "success", 1)
+    assert (arm["kind"], arm["mode"], arm["k"], arm["model"]) == ("swe", "single", 1, "scripted/swe")
+    assert summary["spend"]["model_calls"] == row["model_calls"] >= 1
+    assert row["run_dir"] == str(out / "wraptext-1" / "run") and (out / "wraptext-1" / "run" / "patch.diff").is_file()
+    rep = json.loads((out / "wraptext-1" / "report.json").read_text())
+    assert rep["status"] == "resolved" and rep["solve"]["spend"]["model_calls"] == row["model_calls"]
+    (pred,) = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
+    assert pred["instance_id"] == "wraptext-1" and "needed > width" in pred["model_patch"]
+    assert json.loads((out / "summary.json").read_text()) == summary
+
+    again = _bench(wraptext_file, out)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout)["resolved_ids"] == ["wraptext-1"]
+    db = sqlite3.connect(str(out / "results.sqlite"))
+    assert db.execute("SELECT COUNT(*), MAX(finished) FROM tasks").fetchone() == (1, row["finished"])  # not rerun
+    db.close()
