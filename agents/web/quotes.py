@@ -5,7 +5,7 @@ Both sides are normalized (case, punctuation and whitespace ignored; see `normal
 accepted when either
 - all of it is on the page: split at ellipses ("…" or "..."; the evidence shows the parts of a page
   joined by " … ", and models copy across that join), every part is found on the page, in order;
-  a part's last word may be cut short (the prompt truncates the evidence, or the answer ran past
+  a part's last word may be cut short if it is letters only (the prompt truncates the evidence, or the answer ran past
   its token limit), and a last part of fewer than `MIN_WORDS` words is such a cut tail and ignored;
 - or, when the whole quote is not found but it contains the answer, a span of the quote around
   the answer (up to `AROUND` words each side, at least `MIN_SPAN` words in all) is on the page.
@@ -46,8 +46,9 @@ def answer_in(text: str, answer: str) -> bool:
 
 def _find(page: str, words: list[str], start: int) -> int:
     """End offset in `page` (normalized, space-padded) of `words` found from `start`, the last word
-    allowed to be cut short; -1 when absent."""
-    pattern = " " + " ".join(map(re.escape, words)) + "[0-9a-z]* "
+    allowed to be cut short when it is letters only; -1 when absent."""
+    cut = "[a-z]*" if words[-1].isalpha() else ""  # a cut number could pass for another ("3 1" of "3 11")
+    pattern = " " + " ".join(map(re.escape, words)) + cut + " "
     m = re.compile(pattern).search(page, start)
     return m.end() - 1 if m else -1
 

@@ -43,6 +43,7 @@ def test_real_copies_from_the_evidence_are_accepted(quote, answer):
     ("Changed in version 3.3 … Decorator to wrap a function", "3.3"),  # parts out of page order
     ("Decorator to wrap a function with a memoizing callable … 3.2", "3.2"),  # the answer only in a cut tail
     ("of 128", "128"),                                                # too short to mean anything
+    ("Changed in version 3.1", "3.1"),                                # a number is never a cut word (3.11)
     ("", "3.2"),
 ])
 def test_made_up_quotes_are_rejected(quote, answer):
