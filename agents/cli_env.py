@@ -19,7 +19,7 @@ def build_all(instances_file: Path, ids: list[str] | None = None, on_done=None, 
               backend: str = "bwrap") -> list[dict[str, Any]]:
     """One row per instance: id, status (built | cached | not needed | error), key, python, seconds, reason.
     `retry`: forget remembered failures first (sandboxes.pyenv.failures); `backend` docker: the images too."""
-    from sandboxes.pyenv import cache_root, environment_for, plan_for, prepare
+    from sandboxes.pyenv import EnvError, cache_root, environment_for, plan_for, prepare
     from sandboxes.pyenv.failures import forget
 
     from agents.errors import ConfigError
@@ -38,7 +38,7 @@ def build_all(instances_file: Path, ids: list[str] | None = None, on_done=None, 
             row |= prepare(repo, inst.base_commit, backend)
             if row["status"] in ("built", "cached"):
                 row["python"] = environment_for(repo, inst.base_commit).python
-        except ConfigError as exc:
+        except (ConfigError, EnvError) as exc:
             row["reason"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         rows.append(row)
         if on_done:

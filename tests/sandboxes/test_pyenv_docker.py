@@ -92,6 +92,23 @@ def test_the_image_runs_the_worktree_offline_as_nobody(tmp_path, docker_ready):
     client.close()
 
 
+def test_env_build_sandbox_docker_makes_the_image_once(tmp_path, docker_ready):
+    from typer.testing import CliRunner
+
+    from agents.cli import app
+
+    inst = _instance(tmp_path)
+    (tmp_path / "inst.jsonl").write_text(inst.model_dump_json() + "\n")
+    rows = []
+    for _ in range(2):
+        before = sum(COMMITS.values())
+        res = CliRunner().invoke(app, ["env", "build", str(tmp_path / "inst.jsonl"), "--sandbox", "docker", "--json"])
+        assert res.exit_code == 0, res.output
+        rows.append((json.loads(res.stdout.strip().splitlines()[-1])[0]["status"], sum(COMMITS.values()) - before))
+    assert rows[1] == ("cached", 0)  # the second run finds the venv and its image
+    assert rows[0][0] == "built" and rows[0][1] <= 1  # 0: an earlier test in this session made the same image
+
+
 REALWORLD = ROOT / "examples/realworld/build/instances.jsonl"
 
 
