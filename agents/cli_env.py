@@ -12,7 +12,7 @@ import typer
 
 from agents.cli_support import emit_json
 
-env_app = typer.Typer(no_args_is_help=True, help="Per-repository test environments (cached venvs).")
+env_app = typer.Typer(no_args_is_help=True, help="Per-repository test environments (cached venvs, and their docker images).")
 
 
 def build_all(instances_file: Path, ids: list[str] | None = None, on_done=None, *, retry: bool = False,
