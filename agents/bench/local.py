@@ -1,6 +1,7 @@
 """The local executor: N long-lived worker processes, one cell at a time each.
 
-A worker process keeps what it loaded (a local model is loaded once per worker, not per task). A cell
+A worker process keeps what it loaded (a local model is loaded once per worker, not per task). A
+cell's timeout counts from its start in the worker (after the worker's imports). A cell
 that runs past its timeout, or a worker that dies (a crash in native code, the OOM killer), costs
 only that cell: its process group is killed, the cell gets a `timeout` / `error` row, and a fresh
 worker takes the next cell. Workers die with the runner (PR_SET_PDEATHSIG), so a killed runner
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterable
 from agents.bench.cell import _error_row
 
 SPEND_EVERY_S = 0.5
+STARTUP_S = 120.0  # a worker's imports before a task's --timeout starts counting
 
 
 def _die_with_parent() -> None:
@@ -39,7 +41,7 @@ def _worker_main(fd: int, parent: int) -> None:
         os._exit(0)
     conn = Connection(fd)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from agents.bench.cell import run_cell
+    from agents.bench.cell import _preload, run_cell
 
     while True:
         try:
@@ -48,6 +50,11 @@ def _worker_main(fd: int, parent: int) -> None:
             return
         if spec is None:
             return
+        try:  # the kind's modules, before the task's clock starts (a task's error comes from run_cell)
+            _preload(spec.get("preload") or [])
+        except Exception:  # noqa: BLE001
+            pass
+        conn.send(("start", (spec["arm_id"], spec["task_id"])))
         last = [0.0]
 
         def on_spend(spent: dict, key=(spec["arm_id"], spec["task_id"])) -> None:
@@ -138,7 +145,9 @@ class LocalExecutor:
 
     def _one(self, worker: _Worker, spec: dict[str, Any], on_spend) -> tuple[dict, _Worker | None]:
         started = time.monotonic()
-        deadline = started + self.timeout if self.timeout else None
+        # the clock starts when the worker has imported what the task needs and starts it (a fresh worker
+        # takes seconds on a loaded machine); until then it has STARTUP_S more
+        deadline = started + self.timeout + STARTUP_S if self.timeout else None
         try:
             worker.conn.send(spec)
             while True:
@@ -147,6 +156,9 @@ class LocalExecutor:
                     msg = worker.conn.recv()
                     if msg[0] == "spend":
                         on_spend(msg[1], msg[2])
+                        continue
+                    if msg[0] == "start":
+                        deadline = time.monotonic() + self.timeout if self.timeout else None
                         continue
                     return msg[1], worker
                 if deadline is not None and time.monotonic() >= deadline:
