@@ -35,13 +35,29 @@ def contains(haystack: str, needle: str) -> bool:
 _LEAD = {"python", "version", "in", "the", "module"}
 
 
-def answer_in(text: str, answer: str) -> bool:
-    """The answer occurs in `text` as whole words, also without leading filler ("Python 3.9" in
-    "New in version 3.9")."""
+def answer_forms(answer: str, question: str = "") -> list[list[str]]:
+    """The answer's words without leading filler ("Python 3.9" → "3 9"), then, for an answer written
+    as a sentence ("zoneinfo module added in Python 3.9"), without the words at either end that the
+    question already has: what the answer adds."""
     words = normalize(answer).split()
     while len(words) > 1 and words[0] in _LEAD:
         words = words[1:]
-    return bool(words) and f" {' '.join(words)} " in f" {normalize(text)} "
+    forms = [words] if words else []
+    asked = set(normalize(question).split()) | _LEAD
+    core = list(words)
+    while core and core[0] in asked:
+        core = core[1:]
+    while core and core[-1] in asked:
+        core = core[:-1]
+    if core and core != words:
+        forms.append(core)
+    return forms
+
+
+def answer_in(text: str, answer: str, question: str = "") -> bool:
+    """The answer occurs in `text` as whole words (see `answer_forms`)."""
+    padded = f" {normalize(text)} "
+    return any(f" {' '.join(w)} " in padded for w in answer_forms(answer, question))
 
 
 def _find(page: str, words: list[str], start: int) -> int:
@@ -74,16 +90,15 @@ def whole_quote_found(page: str, quote: str) -> str:
     return " … ".join(" ".join(p) for p in parts)
 
 
-def span_around_answer(page: str, quote: str, answer: str) -> str:
+def span_around_answer(page: str, quote: str, answer: str, question: str = "") -> str:
     """Some span of the quote around the answer (where it first occurs; up to `AROUND` words each
     side, `MIN_SPAN` words at least) is on the page: the model copied the words next to the answer
     and changed the rest."""
-    q, a = normalize(quote).split(), normalize(answer).split()
-    while len(a) > 1 and a[0] in _LEAD:
-        a = a[1:]
-    at = next((i for i in range(len(q) - len(a) + 1) if a and q[i:i + len(a)] == a), None)
-    if at is None:
+    q = normalize(quote).split()
+    found = [(i, a) for a in answer_forms(answer, question) for i in range(len(q) - len(a) + 1) if q[i:i + len(a)] == a]
+    if not found:
         return ""
+    at, a = found[0]
     padded = f" {normalize(page)} "
     for before in range(min(AROUND, at), -1, -1):
         for after in range(min(AROUND, len(q) - at - len(a)), -1, -1):
@@ -98,7 +113,7 @@ def span_around_answer(page: str, quote: str, answer: str) -> str:
     return ""
 
 
-def match_quote(page: str, quote: str, answer: str = "") -> tuple[str, str]:
+def match_quote(page: str, quote: str, answer: str = "", question: str = "") -> tuple[str, str]:
     """(how, found): how is "whole", "span" or "" (not on the page); found is the part of the quote
     found on the page (normalized): check the answer against it, not the raw quote, so an answer in
     a dropped tail does not count."""
@@ -107,9 +122,9 @@ def match_quote(page: str, quote: str, answer: str = "") -> tuple[str, str]:
     whole = whole_quote_found(page, quote)
     if whole:
         return "whole", whole
-    span = span_around_answer(page, quote, answer)
+    span = span_around_answer(page, quote, answer, question)
     return ("span", span) if span else ("", "")
 
 
-def quote_on_page(page: str, quote: str, answer: str = "") -> str:
-    return match_quote(page, quote, answer)[1]
+def quote_on_page(page: str, quote: str, answer: str = "", question: str = "") -> str:
+    return match_quote(page, quote, answer, question)[1]

@@ -51,10 +51,11 @@ class EvidenceVerifier(BaseModel):
                 text = (await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])).text
             except ToolError as e:
                 ctx.errors.append(f"verify: {e}")
-        how, found = match_quote(text, a["quote"], a["answer"])
+        question = ctx.task.input["question"]
+        how, found = match_quote(text, a["quote"], a["answer"], question)
         quote_found = bool(found)
-        in_quote = answer_in(found or a["quote"], a["answer"])
-        in_evidence = in_quote or answer_in(text, a["answer"])
+        in_quote = answer_in(found or a["quote"], a["answer"], question)
+        in_evidence = in_quote or answer_in(text, a["answer"], question)
         verdict = None
         if self.judge and how == "span" and in_quote:
             key = (normalize(a["answer"]), normalize(a["quote"]))
