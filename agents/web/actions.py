@@ -73,6 +73,8 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None]) -
         return {"tool": "find", "input": inp, "url": target}
     if not memo.get("evidence"):
         raise ValueError("no evidence yet: search and open a page first")
+    if memo.get("answered_on") == len(memo["evidence"]):  # dig deeper means new evidence first
+        raise ValueError("this evidence gave no verified answer: open another result or search first")
     if not inp:
         raise ValueError("empty answer")
     return {"tool": "answer", "input": inp[:200], "url": ""}

@@ -111,6 +111,7 @@ class ResearchStage(Stage):
             memo["ready"] = False
             fb = str(winner.meta.get("feedback", ""))
             memo["feedback"] = "" if winner.meta.get("verified") else fb
+            memo["answered_on"] = len(memo.get("evidence") or [])
             return {"kind": "answer", "answer": a["answer"], "source": a["source"],
                     "verified": bool(winner.meta.get("verified")), "feedback": fb}
         if a["tool"] == "answer":

@@ -125,3 +125,15 @@ def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
     steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
     obs = steps[1]["observation"]
     assert obs["tool"] == "search" and obs["results"][0]["url"].endswith("/doc/tomllib.html")
+
+
+def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answering_again(web_index):
+    wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
+    result, model = ask([PLAN3, '{"tool": "search", "input": "time zone module"}', '{"tool": "open", "input": "1"}',
+                         '{"tool": "answer", "input": "3.7"}', wrong,
+                         '{"tool": "answer", "input": "3.7"}',  # same evidence: refused, the fallback digs deeper
+                         '{"tool": "answer", "input": "3.9"}', GOOD],
+                        "search=3,open=3,find=3", index=str(web_index))
+    memo = result.stages["research"].memo
+    assert len(memo["opened"]) == 2  # the refused answer became an open of the next result
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
