@@ -5,13 +5,16 @@
    prefill and the decode time per token.
 3. A follow-up that shares the prompt (the prompt, the first sample as the assistant's answer, and a
    judge question), in the mode under test.
+4. The prompt of 2 again from an empty cache in plain 512-token batches (llama's own way, no
+   canonical segments): `one_prefill_cpu_s / plain_prefill_cpu_s` is what `exact`'s segments cost a
+   cold prompt (CPU seconds: steadier than wall time on a loaded machine).
 
 Prints one JSON line with
   followup_prefill_ratio = prompt-processing time of 3 / that of 1        (goal <= 0.10)
   k_sample_ratio = wall of 1 / (one prefill + decode time of 1's tokens)  (goal <= 1.1)
 Prompt-processing time is the time llama spends in multi-token batches (a wrapper on its decode).
 
-    SCALEAGENT_LLAMA_THREADS=2 python benchmarks/prefix.py --json [--model local/qwen2.5-coder-0.5b]
+    SCALEAGENT_LLAMA_THREADS=1 python benchmarks/prefix.py --json [--model local/qwen2.5-coder-0.5b]
         [--k 8] [--prompt-tokens 1000] [--mode exact|full|off]
 """
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.models import get_model  # noqa: E402
+from agents.models import get_model, prefix  # noqa: E402
 from agents.models.base import GenerationParams  # noqa: E402
 from agents.models.local import _load  # noqa: E402
 
@@ -36,28 +39,43 @@ CODE = "".join(f"def step_{i}(values, scale={i % 7 + 1}):\n    \"\"\"Scale the {
 
 
 class PrefillClock:
-    """Time spent in llama's multi-token (prompt) batches and in one-token (decode) batches."""
+    """Time spent evaluating prompts (every batch of the backend's prompt preparation, and llama's
+    own multi-token batches) and decoding (the other one-token batches)."""
 
     def __init__(self, llm: Any):
-        self.prompt_s = self.decode_s = 0.0
+        self.prompt_s = self.decode_s = self.prompt_cpu_s = 0.0
         ctx, inner = llm._ctx, llm._ctx.decode
+        reuse, prepare = prefix.install(llm), prefix.install(llm)._prepare
+        preparing = [False]
 
         def decode(batch: Any) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return inner(batch)
             finally:
                 took = time.perf_counter() - t0
-                if getattr(getattr(batch, "batch", None), "n_tokens", 1) > 1:
+                if preparing[0] or getattr(getattr(batch, "batch", None), "n_tokens", 1) > 1:
                     self.prompt_s += took
+                    self.prompt_cpu_s += time.process_time() - c0
                 else:
                     self.decode_s += took
 
-        ctx.decode = decode
+        def timed_prepare(tokens: list[int]) -> None:
+            preparing[0] = True
+            try:
+                prepare(tokens)
+            finally:
+                preparing[0] = False
+
+        ctx.decode, reuse._prepare = decode, timed_prepare
 
     def lap(self) -> tuple[float, float]:
         out = (self.prompt_s, self.decode_s)
         self.prompt_s = self.decode_s = 0.0
+        return out
+
+    def cpu_lap(self) -> float:
+        out, self.prompt_cpu_s = self.prompt_cpu_s, 0.0
         return out
 
 
@@ -81,13 +99,21 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     first = await cold.complete(msgs, params)  # 1: K samples from an empty cache
     wall_k = time.perf_counter() - t0
     prefill_k, _ = clock.lap()
+    clock.cpu_lap()
     one = await cold.complete(msgs, params.model_copy(update={"n": 1}))  # 2: one prefill, one decode
     prefill_1, decode_1 = clock.lap()
+    prefill_1_cpu, tokens = clock.cpu_lap(), llm.input_ids[: one.raw["prompt_tokens_per_sample"]].tolist()
     per_token = decode_1 / max(1, one.usage.output_tokens)
     follow = [*msgs, {"role": "assistant", "content": first.texts[0]},
               {"role": "user", "content": "Judge that answer: is it right? Reply yes or no, then one reason."}]
     out = await model.complete(follow, params.model_copy(update={"n": 1}))  # 3: the follow-up
     prefill_f, _ = clock.lap()
+    llm.reset()  # 4: the same prompt in plain 512-token batches (llama's own way): what segments cost
+    prefix.install(llm).trusted = []
+    clock.cpu_lap()
+    llm.eval(tokens)
+    plain_s, _ = clock.lap()
+    plain_cpu = clock.cpu_lap()
     return {
         "model": args.model, "mode": args.mode, "k": args.k,
         "prompt_tokens": first.raw["prompt_tokens_per_sample"], "followup_prompt_tokens": out.usage.input_tokens,
@@ -95,6 +121,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "first_prefill_s": round(prefill_k, 3), "followup_prefill_s": round(prefill_f, 3),
         "followup_prefill_ratio": round(prefill_f / prefill_k, 4),
         "k_wall_s": round(wall_k, 3), "one_prefill_s": round(prefill_1, 3),
+        "plain_prefill_s": round(plain_s, 3), "one_prefill_cpu_s": round(prefill_1_cpu, 3),
+        "plain_prefill_cpu_s": round(plain_cpu, 3),
         "k_output_tokens": first.usage.output_tokens, "decode_s_per_token": round(per_token, 5),
         "k_sample_ratio": round(wall_k / (prefill_1 + per_token * first.usage.output_tokens), 4),
     }

@@ -9,63 +9,97 @@ from agents.models import prefix
 from agents.models.base import GenerationParams
 
 
+START = 7  # the stand-in's message-start token
+
+
 class FakeLlama:
-    """What Reuse touches of a Llama: input_ids, n_tokens, reset, generate (records what it saw)."""
+    """What Reuse touches of a Llama: input_ids, n_tokens, reset, tokenize, eval (records each batch)
+    and generate (matches the cache like llama 0.3.36, then appends five generated tokens)."""
 
     def __init__(self) -> None:
         self.input_ids = np.zeros(4096, dtype=np.intc)
         self.n_tokens = 0
-        self.seen: list[int] = []  # n_tokens at each generate call
+        self.batches: list[tuple[int, int]] = []  # (position, length) of each evaluated batch
 
     def reset(self) -> None:
         self.n_tokens = 0
 
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        return [START] if text == b"<|im_start|>" else [1000 + b for b in text]
+
+    def eval(self, tokens) -> None:
+        self.batches.append((self.n_tokens, len(tokens)))
+        self.input_ids[self.n_tokens: self.n_tokens + len(tokens)] = tokens
+        self.n_tokens += len(tokens)
+
     def generate(self, tokens, **_kw):
-        self.seen.append(self.n_tokens)
         keep = prefix.common_prefix(self.input_ids[: self.n_tokens].tolist(), tokens)
-        self.input_ids[: len(tokens)] = tokens
-        self.input_ids[len(tokens): len(tokens) + 5] = 99  # five generated tokens
-        self.n_tokens = len(tokens) + 5
-        return iter([keep])
+        if not keep == len(tokens) == self.n_tokens:  # else llama samples from the logits it has
+            self.n_tokens = min(keep, len(tokens) - 1)
+            self.eval(tokens[self.n_tokens:])
+        self.input_ids[self.n_tokens: self.n_tokens + 5] = 99  # five generated tokens
+        self.n_tokens += 5
+        return iter([])
 
 
-def call(reuse: prefix.Reuse, mode: str, tokens: list[int], *, completed: bool = True, samples: int = 1) -> None:
+def call(reuse: prefix.Reuse, mode: str, tokens: list[int], *, completed: bool = True,
+         samples: int = 1) -> list[tuple[int, int]]:
+    """The batches the call evaluated."""
+    before = len(reuse.llm.batches)
     reuse.begin(mode)
     for _ in range(samples):
         reuse.llm.generate(tokens)
     reuse.end(completed)
+    return reuse.llm.batches[before:]
 
 
-def test_exact_keeps_whole_prompt_blocks_only() -> None:
+def msg(k: int, length: int) -> list[int]:
+    return [START] + [k] * (length - 1)
+
+
+def test_segments_start_at_messages_every_block_and_for_the_last_token() -> None:
+    tokens = msg(1, 10) + msg(2, 150) + msg(3, 3)
+    assert prefix.segments(tokens, {START}, block=64) == [10, 74, 138, 160, 162, 163]
+    assert prefix.segments(tokens, (), block=64) == [64, 128, 162, 163]  # no chat markers: blocks only
+    assert prefix.segments([5], {START}) == [1] and prefix.segments([], {START}) == []
+
+
+def test_a_follow_up_keeps_the_shared_messages_and_evaluates_what_a_cold_call_evaluates() -> None:
     llm = FakeLlama()
     reuse = prefix.Reuse(llm, block=64)
-    first = list(range(1, 151))
-    call(reuse, "exact", first)
-    assert reuse.reused == 0 and reuse.prefilled == 150
-    call(reuse, "exact", first[:140] + [7] * 60)  # shares 140 tokens: two whole 64-token blocks
-    assert llm.seen[-1] == 128 and reuse.reused == 128 and reuse.prefilled == 72
-    # a prompt that shares the generated tokens too keeps only blocks computed as prompt blocks
-    again = first[:140] + [7] * 60 + [99] * 5 + [3] * 200
-    call(reuse, "exact", again)
-    assert reuse.reused == 192  # (200 - 1) // 64 * 64: the block of the last prompt token is redone
-    call(reuse, "exact", again)  # the same prompt again: its last block is evaluated whole
-    assert reuse.reused == (len(again) - 1) // 64 * 64
+    assert reuse.starts == {START}
+    first = msg(1, 10) + msg(2, 150) + msg(3, 3)  # system, user, the generation prompt
+    call(reuse, "exact", first, samples=2)
+    follow = first[:160] + msg(3, 23) + msg(4, 30) + msg(3, 3)  # + the answer, a judge question
+    warm = call(reuse, "exact", follow)
+    assert reuse.reused == 160 and reuse.prefilled == len(follow) - 160  # all but the old generation prompt
+    cold = call(reuse, "off", follow)
+    assert reuse.reused == 0 and cold[0] == (0, 1)  # from an empty cache
+    assert warm == [b for b in cold if b[0] >= 160]  # the same batches, at the same positions
+    assert warm == [(160 + i, 1) for i in range(56)]  # segments under SMALL tokens go one token at a time
+    assert cold[10:12] == [(10, 64), (74, 64)]  # longer ones as one batch
+    # a prompt that differs inside a message keeps the whole blocks before it
+    inside = follow[:100] + [8] * 20 + follow[120:]
+    call(reuse, "exact", inside)
+    assert reuse.reused == 74
+    call(reuse, "exact", inside)  # the same prompt again: all but its last token
+    assert reuse.reused == len(inside) - 1
 
 
 def test_an_interrupted_or_full_call_leaves_nothing_trusted() -> None:
     llm = FakeLlama()
     reuse = prefix.install(llm)
     assert prefix.install(llm) is reuse and llm.generate == reuse.generate  # installed once
-    tokens = list(range(1, 300))
+    tokens = list(range(10, 300))
     call(reuse, "exact", tokens, completed=False)
     call(reuse, "exact", tokens)
     assert reuse.reused == 0
-    call(reuse, "full", tokens)
-    assert reuse.reused == len(tokens) - 1  # llama's own matching: everything but the last token
+    full = call(reuse, "full", tokens)
+    assert reuse.reused == len(tokens) - 1 and full == [(len(tokens) - 1, 1)]  # llama's own matching
     call(reuse, "exact", tokens)
     assert reuse.reused == 0  # `full` evaluated in other batch shapes: its cache is not exact
     call(reuse, "off", tokens)
-    assert llm.seen[-1] == 0 and reuse.reused == 0
+    assert reuse.reused == 0 and llm.batches[-2:] == [(0, 289), (289, 1)]
 
 
 def test_mode_setting(monkeypatch) -> None:
@@ -94,6 +128,7 @@ async def test_a_follow_up_reuses_the_prefix_and_draws_what_a_fresh_cache_draws(
                       {"role": "user", "content": "Now make it handle negative numbers."}]
     warm = await exact.complete(follow, params)
     fresh = await cold.complete(follow, params)  # `off`: from an empty cache
-    assert warm.raw["reused_tokens"] >= prefix.BLOCK and warm.raw["reused_tokens"] % prefix.BLOCK == 0
+    shared = first.raw["prompt_tokens_per_sample"]
+    assert shared - 8 <= warm.raw["reused_tokens"] < shared  # all but the old generation prompt
     assert warm.raw["prefilled_tokens"] < fresh.raw["prefilled_tokens"] and fresh.raw["reused_tokens"] == 0
     assert warm.texts == fresh.texts  # same seed, same samples, whatever the cache held
