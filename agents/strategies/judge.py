@@ -1,4 +1,14 @@
-"""An LLM judge picks the best candidate (GTA1-style): shows all candidates, asks for an index."""
+"""An LLM judge picks the best candidate (GTA1-style): shows all candidates, asks for an index.
+
+Prompt order, for prompt-prefix reuse (a local model keeps the KV cache of a shared prefix, a vLLM
+server its prefix cache): what stays the same comes first. Without a lead, the system message holds
+the instructions (the same for every call of one judge) and the task; the user message lists the
+candidates in their order, each once, and ends with the short question. So two judge calls on one
+task share everything up to the first candidate that differs. A stage that wants its judge to share
+the prefix of its own generation prompt (the issue, the code) stores those leading messages in
+`ctx.memo[LEAD_MEMO]` (JSON-able, so checkpointed): the judge's prompt then starts with exactly
+them and adds one user message with its instructions, the task-less listing and the question.
+"""
 from __future__ import annotations
 
 import json
@@ -9,6 +19,7 @@ from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 
+LEAD_MEMO = "shared_prompt"  # ctx.memo key: the messages a judge prompt starts with
 _SCHEMA = {"type": "object", "properties": {"best": {"type": "integer"}, "reason": {"type": "string"}},
            "required": ["best"]}
 
@@ -33,12 +44,7 @@ class LLMJudge(StrategyBase):
             f"### Candidate {i}\n{str(c.content)[: self.max_chars]}"
             + (f"\n(verifier: {vm[c.id].feedback[:300]})" if c.id in vm and vm[c.id].feedback else "")
             for i, c in enumerate(valid))
-        messages = [
-            {"role": "system", "content": "You are a strict judge. Answer with JSON only."},
-            {"role": "user", "content": f"Task:\n{ctx.task_text()}\n\n{listing}\n\nWhich candidate is best "
-                                        f"for {self.criteria}? Reply as JSON: "
-                                        '{"best": <candidate number>, "reason": "<short>"}'},
-        ]
+        messages = self.messages(ctx, listing)
         texts = await ctx.generate(messages, GenerationParams(n=self.samples, max_tokens=128, temperature=0.0
                                    if self.samples == 1 else 0.7, json_schema=_SCHEMA), model=self.model,
                                    purpose="judge")
@@ -50,6 +56,20 @@ class LLMJudge(StrategyBase):
             scores[valid[i].id] = scores.get(valid[i].id, 0.0) + 1.0
         return rank_by(candidates, scores, strategy=self.name,
                        reason=f"judge picked candidate {max(set(votes), key=votes.count)} ({len(votes)} judge votes)")
+
+
+    def instructions(self) -> str:
+        return (f"You are a strict judge: you compare candidate answers to a task for {self.criteria} "
+                'and answer with JSON only: {"best": <candidate number>, "reason": "<short>"}.')
+
+    def messages(self, ctx, listing: str) -> list[dict]:
+        """The judge prompt, what stays the same first (see the module's doc)."""
+        question = f"Which candidate is best for {self.criteria}? Reply as JSON."
+        lead = ctx.memo.get(LEAD_MEMO) if ctx is not None and isinstance(ctx.memo, dict) else None
+        if lead:
+            return [*lead, {"role": "user", "content": f"{self.instructions()}\n\n{listing}\n\n{question}"}]
+        return [{"role": "system", "content": f"{self.instructions()}\n\nTask:\n{ctx.task_text()}"},
+                {"role": "user", "content": f"{listing}\n\n{question}"}]
 
 
 def _parse_index(text: str, n: int) -> int | None:
