@@ -22,10 +22,12 @@ from rich.table import Table
 
 from agents.cli_solve import checks_line
 from agents.cli_support import progress_printer
+from agents.errors import ScaleAgentError
+from agents.models.registry import get_model
 from agents.paths import id_path
 from agents.swe import load_instances, solve_instance
 from agents.swe.grading import grade
-from budgets import Budget
+from budgets import Budget, BudgetError
 from budgets.plan import Plan
 
 HERE = Path(__file__).resolve().parent
@@ -58,9 +60,18 @@ def main() -> int:
     threads = _llama_threads()
     con.print(f"llama threads: {threads} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
               highlight=False)
-    budget, plan = Budget.parse(a.budget), Plan.load(a.plan) if a.plan else None
-    subprocess.run([sys.executable, str(HERE / "build.py"), "--out", a.out, "--only", a.id], check=True,
-                   stdout=subprocess.DEVNULL)
+    try:
+        budget, plan = Budget.parse(a.budget), Plan.load(a.plan) if a.plan else None
+    except BudgetError as e:  # PlanError is one too
+        print(f"demo: {e}", file=sys.stderr)
+        return 2
+    if a.model.startswith("local/"):
+        get_model(a.model)  # an unknown or missing model stops here (ModelNotFound), not as stage errors
+    built = subprocess.run([sys.executable, str(HERE / "build.py"), "--out", a.out, "--only", a.id],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if built.returncode:
+        print(f"demo: could not build {a.id}: {(built.stderr.strip().splitlines() or ['?'])[-1]}", file=sys.stderr)
+        return 2
     inst = next(i for i in load_instances(Path(a.out) / "instances.jsonl") if i.instance_id == a.id)
     con.rule(f"[bold]{inst.instance_id}[/]")
     con.print(inst.problem_statement.strip()[:1200])
@@ -140,4 +151,8 @@ def _tokens(row) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except ScaleAgentError as e:  # an unknown model, a model that is not installed: one line, no traceback
+        print(f"demo: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
