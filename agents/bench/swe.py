@@ -105,7 +105,7 @@ def run(plan: dict[str, Any], *, budget_text: str, k: int, edit_format: str, api
     from agents.swe.bench import prepare_env
 
     envs = {i.instance_id: prepare_env(i, plan["sandbox"]) for i in plan["insts"]}  # before any slot; not charged
-    drive("swe", fragments, arms, out=out, executor=executor, workers=workers or plan["solve_workers"],
+    drive("swe", fragments, arms, out=out, executor=executor, workers=workers or (None if executor == "ray" else plan["solve_workers"]),
           timeout=task_timeout, address=address, preload=preload, label="swe", quiet=quiet,
           retry_errors=retry_errors, run_dir_for=lambda arm, tid: id_path(out, tid) / "run")
     reports = write_outputs(out, arms[0], ids, envs)
