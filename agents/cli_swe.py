@@ -1,6 +1,7 @@
 """`scaleagent bench swe INSTANCES.jsonl`: solve (or take --predictions) and grade SWE-bench instances.
 
-The harness itself (planning, resumable solving, grading, summary) lives in `agents.swe.bench`.
+Solving runs through the one benchmark runner (agents.bench.swe: store, workers, resume, Ray);
+grading given --predictions (no model loop) and the input checks live in `agents.swe.bench`.
 """
 from __future__ import annotations
 

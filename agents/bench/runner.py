@@ -3,7 +3,8 @@
 
     summary = run_bench("humaneval", {"limit": 10}, arms, out=Path("runs/b"), workers=2)
 
-OUT/results.sqlite is the store (agents.bench.store); OUT/arms/<arm>/<task>/ the task's run directory.
+OUT/results.sqlite is the store (agents.bench.store); OUT/arms/<arm>/<task>/ the task's run directory
+(a command may give its own layout, `run_dir_for`: `bench web`/`gui`/`swe` keep theirs, agents.bench.drive).
 Rerunning the same command over the same OUT keeps every task in the store, adds the rows the store
 missed (a kill between a task's end and its store write, a full disk), and runs the others: a task a
 kill cut short resumes from its checkpoint. Each task is counted once (the store's primary key).
