@@ -91,15 +91,20 @@ def solve(repo: Optional[str] = typer.Option(None, "--repo", help="Repository: a
 
 @app.command()
 def resume(run_dir: Path = typer.Argument(..., help="A run directory written by `scaleagent run` or `solve`"),
-           as_json: bool = JsonOpt) -> None:
+           as_json: bool = JsonOpt,
+           api_base: Optional[str] = typer.Option(None, "--api-base", help="The model's server now (default: the run's)"),
+           serve: bool = ServeOpt) -> None:
     """Continue a killed run from its last checkpoint (completed steps are not re-run or re-charged)."""
     from agents import pipelines
+    from agents.serve import serving
     from agents.trajectory import RunFiles
 
     cfg = RunFiles(run_dir).config()
     kind = pipelines.get(cfg["pipeline"])
-    rt = build_runtime(cfg, on_event=progress_printer(as_json))
-    result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt, resume=True))
+    with serving(str(cfg.get("model") or ""), api_base, serve) as served:  # a --serve run's server is gone
+        cfg["api_base"] = served or cfg.get("api_base")
+        rt = build_runtime(cfg, on_event=progress_printer(as_json))
+        result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt, resume=True))
     _finish(kind, result, extra, run_dir, as_json)
 
 
