@@ -143,6 +143,35 @@ def test_run_with_serve_is_one_command(env, tmp_path) -> None:
     assert sv.recorded() == []
 
 
+def test_resume_with_serve_finishes_a_killed_run_on_a_new_server(env, tmp_path) -> None:
+    """A run whose server is gone (its `--serve` server stopped with it) resumes with `resume --serve`:
+    a new server on a new port answers the rest, and is stopped after."""
+    from tests.fakes.script_server import ScriptServer
+
+    run = tmp_path / "run"
+    with ScriptServer(lambda _m: "```python\ndef f():\n    return 1\n```", latency=3.0) as first:
+        proc = subprocess.Popen([sys.executable, "-m", "agents.cli", "run", "humaneval", "-p", "0", "--model", MODEL,
+                                 "--api-base", first.url, "--k", "2", "--budget", "calls=2", "--sandbox", "local",
+                                 "--run-dir", str(run), "--json"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while first.received == 0 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert first.received >= 1 and proc.poll() is None, "the run ended before its first answer"
+        proc.kill()  # killed while its first model call waits
+        proc.wait()
+        gone = first.url
+    assert not (run / "result.json").exists()
+    r = cli("resume", str(run), "--serve", "--json", env=env, timeout=180)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["status"] and out["spend"]["model_calls"] >= 1 and "server stopped" in r.stderr
+    sent = [json.loads(ln) for ln in (tmp_path / "requests.jsonl").read_text().splitlines()]
+    assert sent and sent[0]["model"] == "fake/coder-7b"  # the resumed calls went to the new server
+    assert sv.recorded() == []
+    assert "drop --api-base" in one_line_error(cli("resume", str(run), "--serve", "--api-base", gone, env=env))
+
+
 @pytest.mark.parametrize("honours_n", [True, False])
 async def test_vllm_budget_is_one_request_for_n_or_reserved_top_ups(env, monkeypatch, tmp_path, honours_n) -> None:
     """The worst case a hosted_vllm call reserves is one request (one prefill) for its n samples;
