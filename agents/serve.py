@@ -252,8 +252,9 @@ def serving(model: str, api_base: str | None, enabled: bool, *, say: Callable[[s
         except _Terminated:
             raise KeyboardInterrupt from None
         finally:
-            server.stop()
-            say("server stopped")
+            if server.proc is not None:  # (nothing to say when it never started)
+                server.stop()
+                say("server stopped")
 
 
 # ---- servers started by an earlier `scaleagent serve` (state files) ---------------------------------

@@ -34,8 +34,12 @@ COUNTERS = {"generation": "vllm:generation_tokens_total", "prompt": "vllm:prompt
 def metrics(api_base: str) -> dict[str, float]:
     """vLLM's Prometheus counters (summed over labels); missing ones are absent."""
     url = api_base.removesuffix("/v1") + "/metrics"
-    with urllib.request.urlopen(url, timeout=10) as r:  # our own loopback server
-        text = r.read().decode()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:  # our own loopback server
+            text = r.read().decode()
+    except OSError as e:  # (metrics turned off): the check still runs, without the counters
+        print(f"gpu_check: no metrics from {url}: {e}", file=sys.stderr)
+        return {}
     return parse_metrics(text)
 
 
@@ -54,12 +58,14 @@ def main() -> int:
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--budget", default="tokens=60k,run_tests=24")
     ap.add_argument("--sandbox", default="bwrap")
+    ap.add_argument("--timeout", type=float, default=600.0, help="Seconds to wait for the model to load")
     ap.add_argument("--out", type=Path, default=Path("runs") / f"gpu-check-{time.strftime('%Y%m%d-%H%M%S')}")
     args = ap.parse_args()
     model = args.model if args.model.startswith("hosted_vllm/") else f"hosted_vllm/{args.model}"
     say = lambda m: print(f"gpu_check: {m}", file=sys.stderr, flush=True)  # noqa: E731
     try:
-        with serving(model, None, True, say=say, gpu_memory_utilization=0.5, max_model_len=8192) as api_base:
+        with serving(model, None, True, say=say, gpu_memory_utilization=0.5, max_model_len=8192,
+                     ready_timeout=args.timeout) as api_base:
             before, t0, passed = metrics(api_base), time.monotonic(), 0
             for pid in args.problems.split(","):
                 cmd = [sys.executable, "-m", "agents.cli", "run", "humaneval", "-p", pid, "--k", str(args.k),
@@ -74,12 +80,15 @@ def main() -> int:
                 print(f"HumanEval/{pid}: {res['status']}, {res['steps']} steps, {res['wall_s']:.1f}s, "
                       f"{res['spend']['output_tokens']} output tokens, {res['spend']['model_calls']} calls", flush=True)
             wall, after = time.monotonic() - t0, metrics(api_base)
-    except ServeError as e:
+    except ServeError as e:  # no vLLM, no GPU, a port taken, a model that does not load
         print(f"gpu_check: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("gpu_check: interrupted (the server was stopped)", file=sys.stderr)
+        return 130
     delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     queries = delta.get("queries", 0.0)
-    hit_rate = delta["hits"] / queries if queries else after.get("hit_rate_v0")
+    hit_rate = round(delta.get("hits", 0.0) / queries, 4) if queries else after.get("hit_rate_v0")
     print(json.dumps({"model": model, "k": args.k, "problems": args.problems, "passed": passed,
                       "wall_s": round(wall, 1), "generated_tokens": delta.get("generation"),
                       "tokens_per_s": round(delta.get("generation", 0.0) / wall, 1) if wall else None,

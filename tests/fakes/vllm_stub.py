@@ -5,7 +5,7 @@
 dies on bad flags the same way). It listens at once but answers `/health` and `/v1/models` with 503
 until `$FAKE_VLLM_START_S` (default 1.5) seconds have passed (vLLM loads the model first), then
 serves OpenAI chat completions through `tests.fakes.openai_server` (n honoured unless
-`$FAKE_VLLM_NO_N=1`) and `/metrics` with vLLM's prefix-cache counters. A model whose name starts
+`$FAKE_VLLM_NO_N=1`) and `/metrics` with vLLM's prefix-cache and token counters. A model whose name starts
 with `broken/` fails to load: log lines, exit 1. SIGTERM or SIGINT: "Shutting down", exit 0.
 `$FAKE_VLLM_WORKER=1`: also start an "engine worker" that ignores SIGTERM (logs its pid).
 Every request is appended as one JSON line to `$FAKE_VLLM_RECORD` when set.
@@ -48,7 +48,7 @@ def main() -> None:
     log(f"vLLM API server version 0.0-fake; args: {vars(args)}")
     fake = FakeOpenAIServer(model_name=name, supports_n=os.environ.get("FAKE_VLLM_NO_N") != "1")
     ready_at = time.monotonic() + start_s
-    cached = {"queries": 0, "hits": 0, "last": 0}
+    cached = {"queries": 0, "hits": 0, "last": 0, "prompt": 0, "generation": 0}
 
     class Handler(_Handler):
         def do_GET(self) -> None:
@@ -59,7 +59,9 @@ def main() -> None:
                 self._send(200, b"")
             elif path == "/metrics":
                 text = (f"vllm:prefix_cache_queries_total{{model_name=\"{name}\"}} {cached['queries']}.0\n"
-                        f"vllm:prefix_cache_hits_total{{model_name=\"{name}\"}} {cached['hits']}.0\n")
+                        f"vllm:prefix_cache_hits_total{{model_name=\"{name}\"}} {cached['hits']}.0\n"
+                        f"vllm:prompt_tokens_total{{model_name=\"{name}\"}} {cached['prompt']}.0\n"
+                        f"vllm:generation_tokens_total{{model_name=\"{name}\"}} {cached['generation']}.0\n")
                 self._send(200, text.encode(), "text/plain")
             else:
                 super().do_GET()
@@ -79,6 +81,8 @@ def main() -> None:
         cached["queries"] += ptok
         cached["hits"] += min(ptok, cached["last"])  # crude: a repeated prompt is a hit
         cached["last"] = ptok
+        cached["prompt"] += ptok
+        cached["generation"] += int(resp["usage"]["completion_tokens"])
         if record:
             with open(record, "a") as f:
                 f.write(json.dumps({"n": body.get("n"), "model": body.get("model"),
