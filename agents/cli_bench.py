@@ -103,7 +103,7 @@ def default_workers(models: list[str], executor: str) -> int | None:
 
 def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor: str, workers: int | None,
             timeout: float | None, address: str | None, as_json: bool, label: str,
-            retry_errors: bool = False) -> dict[str, Any]:
+            retry_errors: bool = False, preload: list[str] | None = None) -> dict[str, Any]:
     from rich.console import Console
 
     from agents.bench.progress import BenchProgress
@@ -119,6 +119,7 @@ def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor:
     con = Console(stderr=True)
     with BenchProgress(con, label, transient=as_json) as bar:
         summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar, retry_errors=retry_errors,
+                         preload=preload,
                          warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
                                                   soft_wrap=True)).run()
     return summary
@@ -197,7 +198,7 @@ def bench_kind(
     from agents import pipelines
     from agents.bench import parse_ks, split_list
 
-    import_plugins(plugin)
+    preload = import_plugins(plugin)
     if kind not in pipelines.names():
         raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
     models = split_list(model, "--model") or [DEFAULT_MODEL]
@@ -210,7 +211,7 @@ def bench_kind(
                      models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option),
                      plan=plan)
         summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
-                          address=address, as_json=as_json, label=kind, retry_errors=retry_errors)
+                          address=address, as_json=as_json, label=kind, retry_errors=retry_errors, preload=preload)
     summary["per_task"] = per_task(out)
     if as_json:
         emit_json(summary)
