@@ -95,6 +95,9 @@ def bench_gui(
         raise ConfigError(f"bad --select {select!r}: choose vote or judge")
     if step_budget:
         Budget.parse(step_budget)
+    from agents.bench.drive import check_executor
+
+    check_executor(executor, address)
     preload = import_plugins(plugin)
     ks = parse_ks(k)
     cfgs = pipelines.get("gui").bench_tasks({"tasks": read_tasks(tasks, tasks_file), "seeds": parse_seeds(seeds)})

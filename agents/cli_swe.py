@@ -57,6 +57,9 @@ def bench_swe(
 
     if predictions is not None and (executor != "local" or task_timeout or retry_errors):
         raise ConfigError("--executor, --task-timeout and --retry-errors are for solving, not for --predictions")
+    from agents.bench.drive import check_executor
+
+    check_executor(executor, address)
     preload = import_plugins(plugin)
     bud = load_budget(budget, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"

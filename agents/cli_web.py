@@ -184,6 +184,9 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     from agents.web.bench import make_arms, plot, run_bench
     from agents.web.questions import load_questions
 
+    from agents.bench.drive import check_executor
+
+    check_executor(executor, address)
     preload = import_plugins(plugin)
     rows = load_questions(questions)[:limit]
     budgets = [check_caps(load_budget(b, None)) for b in (budget or [DEFAULT_BUDGET])]

@@ -19,6 +19,16 @@ from agents.bench.arms import Arm
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=,+-]{0,120}")
 
 
+def check_executor(name: str, address: str | None) -> None:
+    """--executor / --address, checked before anything is built or written."""
+    from agents.errors import ConfigError
+
+    if name not in ("local", "ray"):
+        raise ConfigError(f"bad --executor {name!r}: choose local or ray")
+    if address and name != "ray":
+        raise ConfigError("--address is for --executor ray")
+
+
 def arm_dir(out: Path, arm_id: str) -> Path:
     """OUT/<arm>: the arm's name as it is when it is a plain file name (arm names are), else made safe."""
     from agents.paths import id_path
