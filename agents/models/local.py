@@ -13,7 +13,8 @@ Prefix reuse across calls (`prefix_cache`, `$SCALEAGENT_PREFIX_CACHE`): see `age
 Timeouts (`GenerationParams.timeout`, derived from a budget's seconds left): the call gives up if
 the model lock is not free by the deadline, prompt evaluation stops between its `n_batch`-token
 batches, generation stops at the next token; then ModelTimeout carries the usage so far (an
-interrupted prompt counts its whole upper bound). Overshoot: one 512-token prompt batch or one token.
+interrupted prompt counts its whole upper bound). Overshoot: one 512-token prompt batch or one token
+(a prompt's short segments are evaluated one token at a time: agents.models.prefix).
 Budget: each sample is announced to the meter (`agents.models.base.meter`) before it starts.
 """
 from __future__ import annotations
@@ -168,6 +169,7 @@ class LocalModel:
         guard = _guard(llm)
         guard["stop"] = should_stop if deadline is not None else None
         reuse = prefix.install(llm)
+        reuse.stop = (lambda: should_stop(None, None)) if deadline is not None else None
         done = False
         try:
             # The first sample keeps what the last call left in the KV cache that this prompt shares
@@ -189,7 +191,7 @@ class LocalModel:
                     kwargs["seed"] = params.seed + i
                 try:
                     resp = llm.create_chat_completion(messages=messages, **kwargs)
-                except _Deadline:
+                except (_Deadline, prefix.Stopped):
                     raise timed_out(i, extra_in=self.count_tokens_upper_bound(messages)) from None
                 except ValueError as e:
                     if "context window" in str(e) or "exceed" in str(e):
@@ -207,6 +209,7 @@ class LocalModel:
             done = True
         finally:
             reuse.end(done)  # an interrupted call leaves a KV cache no later call may trust
+            reuse.stop = None
             reused, prefilled = reuse.reused, reuse.prefilled
             guard["stop"] = None
             lock.release()

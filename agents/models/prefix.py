@@ -41,6 +41,10 @@ MODES = ("exact", "full", "off")
 MARKERS = ("<|im_start|>", "<|start_header_id|>", "<start_of_turn>")
 
 
+class Stopped(Exception):
+    """Raised between the one-token evaluations of a prompt when the call's `stop` says so."""
+
+
 def mode(value: str | None = None) -> str:
     chosen = value or os.environ.get("SCALEAGENT_PREFIX_CACHE") or "exact"
     if chosen not in MODES:
@@ -100,6 +104,7 @@ class Reuse:
         self.llm, self._generate, self.block = llm, getattr(llm, "generate", None), block
         self.starts = message_starts(llm)
         self.mode, self.first = "off", False
+        self.stop: Any = None  # a `() -> bool` the backend sets for a call with a deadline
         self.trusted: list[int] = []  # segment ends of the cache's prompt, evaluated canonically
         self._pending: list[int] = []
         self.reused = self.prefilled = 0
@@ -138,6 +143,8 @@ class Reuse:
                 continue
             if end - begin < SMALL:
                 for i in range(begin, end):
+                    if self.stop is not None and self.stop():
+                        raise Stopped()
                     llm.eval(tokens[i:i + 1])
             else:
                 llm.eval(tokens[begin:end])

@@ -102,6 +102,18 @@ def test_an_interrupted_or_full_call_leaves_nothing_trusted() -> None:
     assert reuse.reused == 0 and llm.batches[-2:] == [(0, 289), (289, 1)]
 
 
+def test_a_deadline_stops_between_one_token_evaluations() -> None:
+    llm = FakeLlama()
+    reuse = prefix.Reuse(llm)
+    polls = []
+    reuse.stop = lambda: polls.append(1) or len(polls) > 3
+    reuse.begin("exact")
+    with pytest.raises(prefix.Stopped):
+        llm.generate(msg(1, 10) + msg(2, 20))  # short segments: one token at a time
+    reuse.end(False)
+    assert len(llm.batches) == 3 and reuse.trusted == []
+
+
 def test_mode_setting(monkeypatch) -> None:
     monkeypatch.delenv("SCALEAGENT_PREFIX_CACHE", raising=False)
     assert prefix.mode() == "exact" and prefix.mode("full") == "full"
