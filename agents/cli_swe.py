@@ -1,6 +1,6 @@
 """`scaleagent bench swe INSTANCES.jsonl`: solve (or take --predictions) and grade SWE-bench instances.
 
-Solving runs through the one benchmark runner (agents.bench.swe: store, workers, resume, Ray);
+Solving runs through the one benchmark runner (agents.swe.bench_runner: arms, store, workers, resume, Ray);
 grading given --predictions (no model loop) and the input checks live in `agents.swe.bench`.
 """
 from __future__ import annotations
@@ -26,11 +26,16 @@ def bench_swe(
     out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: graded instances are kept)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent instances (default: CPU count; 1 solver for local/ models)"),
     sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
-    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id"),
-    budget: Optional[str] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k"),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="local/<name>, or any litellm model id; "
+                                              f"repeat (or a,b) to sweep [default: {DEFAULT_MODEL}]"),
+    budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k; "
+                                               "repeat to sweep budgets"),
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
-    mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled"),
-    k: int = typer.Option(4, "--k", min=1, max=64, help="Candidates per step (best_of_n and scaled)"),
+    mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled, or a list to sweep "
+                                                      "(single,best_of_n,scaled)"),
+    k: str = typer.Option("4", "--k", help="Candidates per step (best_of_n and scaled), or a list to sweep (1,2,4,8)"),
+    plan_file: Optional[Path] = typer.Option(None, "--plan", help="Allocation plan YAML for every arm (per-stage "
+                                                                  "share, k, temperature, model)"),
     edit_format: str = typer.Option("auto", "--edit-format",
                                     help="auto (whole file, or function in long files) | file | function | search_replace"),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated instance ids (default: all)"),
@@ -51,28 +56,33 @@ def bench_swe(
 
     from agents.redact import redact
 
-    if mode not in ("single", "scaled", "best_of_n"):
-        raise ConfigError(f"bad --mode {mode!r}: choose single, best_of_n or scaled")
-    from agents.cli_bench import import_plugins
-
-    if predictions is not None and (executor != "local" or task_timeout or retry_errors):
-        raise ConfigError("--executor, --task-timeout and --retry-errors are for solving, not for --predictions")
+    from agents.bench import parse_ks, split_list
     from agents.bench.drive import check_executor
+    from agents.cli_bench import import_plugins, sweep
 
+    modes, ks, models = split_list(mode, "--mode"), parse_ks(k), split_list(model, "--model") or [DEFAULT_MODEL]
+    for m in modes:
+        if m not in ("single", "scaled", "best_of_n"):
+            raise ConfigError(f"bad --mode {m!r}: choose single, best_of_n or scaled (or a list of them)")
+    if predictions is not None and (executor != "local" or task_timeout or retry_errors or plan_file):
+        raise ConfigError("--executor, --task-timeout, --retry-errors and --plan are for solving, not for --predictions")
+    if predictions is not None and (len(models) > 1 or len(budget or []) > 1):
+        raise ConfigError("--predictions grades one set of predictions: give one --model and no budget sweep")
     check_executor(executor, address)
     preload = import_plugins(plugin)
-    bud = load_budget(budget, budget_file) if predictions is None else None
+    bud = load_budget(budget[0] if budget else None, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
+    arms = None if predictions is not None else sweep(  # every mode × k × budget × model is an arm
+        "swe", modes=modes, ks=ks, budgets=budget, budget_file=budget_file, models=models, sandbox=sandbox,
+        api_base=api_base, price=price, options={"edit_format": edit_format}, plan=plan_file)
     plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
-                          model=model, budget=bud, mode=mode, k=k, edit_format=edit_format, api_base=api_base,
-                          price=price, ids=ids.split(",") if ids else None, timeout=timeout)
-    if predictions is None:  # solving: through the one runner (agents.bench.swe)
-        from agents.bench import swe as swe_runner
+                          model=models[0], budget=bud, mode=modes[0], k=ks[0], edit_format=edit_format,
+                          api_base=api_base, price=price, ids=ids.split(",") if ids else None, timeout=timeout)
+    if arms is not None:  # solving: through the one runner
+        from agents.swe import bench_runner
 
-        summary = swe_runner.run(plan, budget_text=budget or (str(budget_file) if budget_file else ""), k=k,
-                                 edit_format=edit_format, api_base=api_base, price=price, executor=executor,
-                                 workers=workers, task_timeout=task_timeout, address=address, preload=preload,
-                                 quiet=as_json, retry_errors=retry_errors)
+        summary = bench_runner.run(plan, arms, executor=executor, workers=workers, task_timeout=task_timeout,
+                                   address=address, preload=preload, quiet=as_json, retry_errors=retry_errors)
         _print(summary, out, as_json, solving=True)
         return
     con = Console(stderr=as_json)
@@ -106,15 +116,17 @@ def _print(summary: dict[str, Any], out: Path, as_json: bool, solving: bool) -> 
         emit_json(summary)
         return
     con = Console()
-    con.print(f"[bold]{summary['resolved']}/{summary['total']} resolved[/] ({summary['unresolved']} unresolved, "
-              f"{summary['error']} error) in {summary['wall_s']:.1f}s")
-    for iid in summary["error_ids"]:
-        rep = json.loads((id_path(out, iid) / "report.json").read_text())
-        con.print(f"  [red]error[/] {escape(iid)}: {escape(redact(rep['reason'])[:150])}", highlight=False)
-    if solving:
-        s = summary["spend"]
-        con.print(f"unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
-                  f"{s['model_calls']} model calls")
+    for arm, one in (summary["arms"] if "arms" in summary else {"": summary}).items():
+        root = Path(one["out"])
+        con.print(f"{escape(arm) + ': ' if arm else ''}[bold]{one['resolved']}/{one['total']} resolved[/] "
+                  f"({one['unresolved']} unresolved, {one['error']} error) in {one['wall_s']:.1f}s")
+        for iid in one["error_ids"]:
+            rep = json.loads((id_path(root, iid) / "report.json").read_text())
+            con.print(f"  [red]error[/] {escape(iid)}: {escape(redact(rep['reason'])[:150])}", highlight=False)
+        if solving:
+            s = one["spend"]
+            con.print(f"  unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
+                      f"{s['model_calls']} model calls")
     con.print(f"reports and summary.json in {out}; `scaleagent report {out} --html report.html` draws them")
 
 

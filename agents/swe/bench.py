@@ -277,14 +277,19 @@ def execute_bench_swe(plan: dict[str, Any], on_progress: Callable[[dict], None] 
 def run_bench_swe(instances_file: Path, *, on_progress: Callable[[dict], None] | None = None,
                   **options: Any) -> dict[str, Any]:
     """Grade predictions (predictions_file=…), or solve then grade; options as in `plan_bench_swe`. Solving
-    with the real solver goes through the benchmark runner (agents.bench.swe), as `bench swe` does; a
+    with the real solver goes through the benchmark runner (agents.swe.bench_runner), as `bench swe` does; a
     stand-in `solve=` function (tests) runs in this harness."""
     plan = plan_bench_swe(instances_file, **options)
     if plan["preds"] is None and options.get("solve") is None:
-        from agents.bench import swe as runner
+        from agents.bench.arms import make_arms
+        from agents.swe import bench_runner
+        from budgets import Budget
 
-        budget = options.get("budget")
-        return runner.run(plan, budget_text=budget.describe() if budget is not None else "", k=int(options.get("k", 4)),
-                          edit_format=options.get("edit_format", "auto"), api_base=options.get("api_base"),
-                          price=options.get("price"), quiet=True)
+        budget = options.get("budget") or Budget()
+        arms = make_arms("swe", modes=[plan["mode"]], ks=[int(options.get("k", 4))],
+                         budgets=[(budget.describe(), budget)], models=[plan["model"]],
+                         base={"sandbox": plan["sandbox"], "api_base": options.get("api_base"),
+                               "price": options.get("price")},
+                         options={"edit_format": options.get("edit_format", "auto")})
+        return bench_runner.run(plan, arms, quiet=True)
     return execute_bench_swe(plan, on_progress)

@@ -1,11 +1,13 @@
 """`bench swe INSTANCES` (solving) through the one runner: each instance is a task of the `swe` kind
-(solved, then graded by the kind's `finish`), the arm is the --mode; the command's own files are made
-from the store after the run, as `bench swe` always wrote them:
+(solved, then graded by the kind's `finish`); every --mode × --k × --budget × --model is an arm. The
+command's own files are made from the store after the run, as `bench swe` always wrote them, in ARM =
+OUT for a single arm, OUT/<arm> for each arm of a sweep:
 
-    OUT/<instance>/run/          the task's run directory (checkpointed: a killed bench resumes it)
-    OUT/<instance>/report.json   status resolved | unresolved | error, reason, the grade, the solve's spend
-    OUT/predictions.jsonl        SWE-bench predictions of every instance whose solve succeeded
-    OUT/summary.json             the summary `--json` prints (agents.swe.bench.summarize + run fields)
+    ARM/<instance>/run/          the task's run directory (checkpointed: a killed bench resumes it)
+    ARM/<instance>/report.json   status resolved | unresolved | error, reason, the grade, the solve's spend
+    ARM/predictions.jsonl        SWE-bench predictions of every instance whose solve succeeded
+    ARM/summary.json             the arm's summary (agents.swe.bench.summarize + run fields)
+    OUT/summary.json             a sweep's: {"arms": {arm: its summary}, ...}; a single arm's is its own
 
 Grading given --predictions has no model loop and stays in agents.swe.bench.
 """
@@ -21,13 +23,11 @@ STATUS = {"success": "resolved", "failure": "unresolved", "error": "error", "tim
 SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
 
 
-def swe_arms(*, mode: str, k: int, budget_text: str, budget: Any, model: str, sandbox: str, api_base: str | None,
-             price: str | None, edit_format: str) -> list[Arm]:
-    from agents.bench.arms import make_arms
+def arm_root(out: Path, arms: list[Arm], arm: Arm) -> Path:
+    """Where an arm's instances go: OUT itself for a single arm, OUT/<arm> in a sweep."""
+    from agents.bench.drive import arm_dir
 
-    return make_arms("swe", modes=[mode], ks=[k], budgets=[(budget_text, budget)], models=[model],
-                     base={"sandbox": sandbox, "api_base": api_base, "price": price},
-                     options={"edit_format": edit_format})
+    return Path(out) if len(arms) == 1 else arm_dir(out, arm.arm_id)
 
 
 def report_of(row: dict[str, Any], model: str) -> dict[str, Any]:
@@ -51,25 +51,20 @@ def report_of(row: dict[str, Any], model: str) -> dict[str, Any]:
                     "solve": solve}
 
 
-def write_outputs(out: Path, arm: Arm, instance_ids: list[str],
+def write_outputs(rows: dict[str, dict[str, Any]], root: Path, arm: Arm, instance_ids: list[str],
                   env_builds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """report.json per finished instance and predictions.jsonl, from the store; the reports in file order."""
-    from agents.bench.store import open_existing
+    """report.json per finished instance and predictions.jsonl under ROOT, from the arm's store rows;
+    the reports in file order."""
     from agents.paths import id_path
     from agents.trajectory import write_atomic
 
-    store = open_existing(out)
-    try:
-        rows = {t["task_id"]: t for t in store.tasks(arm.arm_id)}
-    finally:
-        store.close()
     reports, preds = [], []
     for iid in instance_ids:
         row = rows.get(iid)
         if row is None:
             continue
         rep = report_of(row, arm.model) | {"env_build": (env_builds or {}).get(iid)}
-        write_atomic(id_path(out, iid) / "report.json", json.dumps(rep, indent=2))
+        write_atomic(id_path(root, iid) / "report.json", json.dumps(rep, indent=2))
         reports.append(rep)
         pred = Path(row["run_dir"]) / "predictions.jsonl"
         if row["status"] != "error" or row.get("error", "").startswith("grading: "):
@@ -78,40 +73,49 @@ def write_outputs(out: Path, arm: Arm, instance_ids: list[str],
             except (OSError, ValueError, IndexError):
                 continue
             preds.append(json.dumps(line | {"solve": rep["solve"]}))
-    write_atomic(out / "predictions.jsonl", "".join(p + "\n" for p in preds), redacted=False)
+    write_atomic(root / "predictions.jsonl", "".join(p + "\n" for p in preds), redacted=False)
     return reports
 
 
-def run(plan: dict[str, Any], *, budget_text: str, k: int, edit_format: str, api_base: str | None,
-        price: str | None, executor: str = "local", workers: int | None = None, task_timeout: float | None = None,
-        address: str | None = None, preload: list[str] | None = None, quiet: bool = False,
-        retry_errors: bool = False) -> dict[str, Any]:
-    """Solve and grade a `plan_bench_swe` plan (no predictions) through the runner; the summary."""
+def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", workers: int | None = None,
+        task_timeout: float | None = None, address: str | None = None, preload: list[str] | None = None,
+        quiet: bool = False, retry_errors: bool = False) -> dict[str, Any]:
+    """Solve and grade a `plan_bench_swe` plan (no predictions) over `arms` through the runner; the
+    summary (a single arm's own, or a sweep's {"arms": {...}})."""
     import time
 
     from agents import pipelines
     from agents.bench.drive import drive
+    from agents.bench.store import open_existing
     from agents.paths import id_path
-    from agents.swe.bench import summarize
+    from agents.swe.bench import prepare_env, summarize
     from agents.trajectory import write_atomic
 
     out, ids = plan["out"], [i.instance_id for i in plan["insts"]]
-    arms = swe_arms(mode=plan["mode"], k=k, budget_text=budget_text, budget=plan["solve_kwargs"]["budget"],
-                    model=plan["model"], sandbox=plan["sandbox"], api_base=api_base, price=price,
-                    edit_format=edit_format)
     fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
                                                   "timeout": plan["timeout"]})
+    roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
     t0 = time.monotonic()
-    from agents.swe.bench import prepare_env
-
     envs = {i.instance_id: prepare_env(i, plan["sandbox"]) for i in plan["insts"]}  # before any slot; not charged
-    drive("swe", fragments, arms, out=out, executor=executor, workers=workers or (None if executor == "ray" else plan["solve_workers"]),
-          timeout=task_timeout, address=address, preload=preload, label="swe", quiet=quiet,
-          retry_errors=retry_errors, run_dir_for=lambda arm, tid: id_path(out, tid) / "run")
-    reports = write_outputs(out, arms[0], ids, envs)
-    summary = summarize(reports) | {"instances": str(plan["instances_file"]), "predictions": None, "out": str(out),
-                                    "sandbox": plan["sandbox"], "store": str(out / "results.sqlite"),
-                                    "wall_s": round(time.monotonic() - t0, 2), "model": plan["model"],
-                                    "mode": plan["mode"]}
+    drive("swe", fragments, arms, out=out, executor=executor,
+          workers=workers or (None if executor == "ray" else plan["solve_workers"]), timeout=task_timeout,
+          address=address, preload=preload, label="swe", quiet=quiet, retry_errors=retry_errors,
+          run_dir_for=lambda arm, tid: id_path(roots[arm.arm_id], tid) / "run")
+    store = open_existing(out)
+    try:
+        rows = {a.arm_id: {t["task_id"]: t for t in store.tasks(a.arm_id)} for a in arms}
+    finally:
+        store.close()
+    common = {"instances": str(plan["instances_file"]), "predictions": None, "out": str(out),
+              "sandbox": plan["sandbox"], "store": str(out / "results.sqlite"),
+              "wall_s": round(time.monotonic() - t0, 2)}
+    summaries = {}
+    for a in arms:
+        reports = write_outputs(rows[a.arm_id], roots[a.arm_id], a, ids, envs)
+        summaries[a.arm_id] = summarize(reports) | common | {"model": a.model, "mode": a.mode}
+        if len(arms) > 1:
+            summaries[a.arm_id] |= {"out": str(roots[a.arm_id]), "k": a.k, "budget": a.budget}
+            write_atomic(roots[a.arm_id] / "summary.json", json.dumps(summaries[a.arm_id], indent=2))
+    summary = summaries[arms[0].arm_id] if len(arms) == 1 else common | {"arms": summaries}
     write_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary

@@ -61,3 +61,42 @@ def test_bench_swe_solves_through_the_runner_and_keeps_its_files_and_summary(wra
     db = sqlite3.connect(str(out / "results.sqlite"))
     assert db.execute("SELECT COUNT(*), MAX(finished) FROM tasks").fetchone() == (1, row["finished"])  # not rerun
     db.close()
+
+
+def test_bench_swe_sweeps_modes_and_budgets_as_arms_of_one_store(wraptext_file, tmp_path):
+    out = tmp_path / "sweep"
+    here = Path(__file__).parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, (ROOT, here.parent, here))),
+               LITELLM_LOCAL_MODEL_COST_MAP="True")
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(wraptext_file), "--mode",
+                        "single,best_of_n", "--k", "1", "--model", "scripted/swe", "--plugin", "swe_runner_plugin",
+                        "--sandbox", "local", "--budget", "tokens=100k,run_tests=10", "--budget",
+                        "tokens=90k,run_tests=10", "--workers", "1", "--out", str(out), "--json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert len(summary["arms"]) == 4
+    db = sqlite3.connect(str(out / "results.sqlite"))
+    arms = {a for (a,) in db.execute("SELECT arm_id FROM arms")}
+    tasks = db.execute("SELECT arm_id, task_id, status FROM tasks").fetchall()
+    db.close()
+    assert arms == set(summary["arms"]) and len(tasks) == 4
+    assert {m for a in summary["arms"].values() for m in [a["mode"]]} == {"single", "best_of_n"}
+    for arm_id, one in summary["arms"].items():
+        root = Path(one["out"])
+        assert root.parent == out and set(one) >= KEYS - {"out"}
+        assert one["resolved_ids"] == ["wraptext-1"], (arm_id, one)
+        assert json.loads((root / "wraptext-1" / "report.json").read_text())["status"] == "resolved"
+        assert json.loads((root / "summary.json").read_text()) == one
+        (pred,) = (root / "predictions.jsonl").read_text().splitlines()
+        assert json.loads(pred)["instance_id"] == "wraptext-1"
+    assert json.loads((out / "summary.json").read_text()) == summary
+
+
+def test_bench_swe_refuses_a_bad_mode_in_a_sweep_before_writing(wraptext_file, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(wraptext_file), "--mode",
+                        "single,best", "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        "scaleagent: error: bad --mode 'best': choose single, best_of_n or scaled (or a list of them)"]
+    assert not (tmp_path / "o").exists()
