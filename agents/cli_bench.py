@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -93,36 +92,15 @@ def _ints(items: list[str], what: str) -> list[int]:
         raise ConfigError(f"bad {what} {','.join(items)!r}: give whole numbers, e.g. 0,1,2") from None
 
 
-def default_workers(models: list[str], executor: str) -> int | None:
-    if executor == "ray":
-        return None  # the cluster's CPUs
-    if any(m.startswith("local/") for m in models):
-        return 1  # a local model uses every core and serves one request at a time
-    return os.cpu_count() or 1
-
-
 def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor: str, workers: int | None,
             timeout: float | None, address: str | None, as_json: bool, label: str,
             retry_errors: bool = False, preload: list[str] | None = None) -> dict[str, Any]:
-    from rich.console import Console
+    """The kind's tasks (its `bench_tasks(spec)`) over `arms` through the runner, with the progress bar."""
+    from agents.bench.drive import drive
+    from agents.bench.runner import plan_tasks
 
-    from agents.bench.progress import BenchProgress
-    from agents.redact import redact
-    from agents.bench.runner import Runner, check_arms, make_executor, plan_tasks
-    from agents.paths import ensure_dir
-
-    fragments = plan_tasks(kind, spec)
-    check_arms(arms)  # every error a user can fix is one line before the progress bar starts
-    ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor),
-                       timeout=timeout, address=address)
-    ensure_dir(out, "--out")
-    con = Console(stderr=True)
-    with BenchProgress(con, label, transient=as_json) as bar:
-        summary = Runner(kind, fragments, arms, out=out, executor=ex, on_event=bar, retry_errors=retry_errors,
-                         preload=preload,
-                         warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
-                                                  soft_wrap=True)).run()
-    return summary
+    return drive(kind, plan_tasks(kind, spec), arms, out=out, executor=executor, workers=workers, timeout=timeout,
+                 address=address, label=label, quiet=as_json, retry_errors=retry_errors, preload=preload)
 
 
 def per_task(out: Path) -> dict[str, list[dict[str, Any]]]:

@@ -10,6 +10,7 @@ directory at OUT/<arm>/<task> (OUT/<task> when there is one arm and `flat_single
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable
@@ -44,6 +45,16 @@ def arm_layout(out: Path, arms: list[Arm], flat_single: bool = False) -> Callabl
     return lambda arm, task_id: id_path(arm_dir(out, arm.arm_id), task_id)
 
 
+def default_workers(models: list[str], executor: str) -> int | None:
+    """Concurrent tasks when --workers is not given: Ray's own CPUs; 1 for a local model (it uses every
+    core and serves one request at a time); else this machine's CPUs."""
+    if executor == "ray":
+        return None
+    if any(m.startswith("local/") for m in models):
+        return 1
+    return os.cpu_count() or 1
+
+
 def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: str = "local",
           workers: int | None = None, timeout: float | None = None, address: str | None = None,
           models: dict[str, Any] | None = None, after_cell: Callable[[], None] | None = None,
@@ -69,8 +80,6 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
 
         ex: Any = InlineExecutor(models, after_cell)
     else:
-        from agents.cli_bench import default_workers
-
         ex = make_executor(executor, workers=workers or default_workers([a.model for a in arms], executor) or 0,
                            timeout=timeout, address=address)
     ensure_dir(out, "--out")

@@ -184,3 +184,17 @@ def test_every_protocol_is_in_protocols_with_ctx_first():
         for m in methods:
             params = list(inspect.signature(getattr(proto, m)).parameters)
             assert params[:2] == ["self", "ctx"], f"{name}.{m}{params}"
+
+
+def test_no_module_outside_the_cli_layer_imports_it():
+    """Pipelines, the runner, models, sandboxes and budgets never import agents.cli* (not even inside a
+    function): the CLI is a layer on top, so a library user gets no typer and no CLI side effects."""
+    bad = {}
+    for name, path in _all_project_modules().items():
+        if name.startswith("agents.cli"):
+            continue
+        found = {n for n in imports_of(path.read_text(), name, is_package=path.name == "__init__.py",
+                                       module_level=False) if n.startswith("agents.cli")}
+        if found:
+            bad[name] = sorted(found)
+    assert not bad, f"modules that import the CLI layer: {bad}"
