@@ -3,9 +3,8 @@
 `vllm serve MODEL --host 127.0.0.1 --port P --enable-prefix-caching ...` runs as a child process in
 its own session with its output in a log file; the server is ready when `GET /health` answers 200
 and `GET /v1/models` lists the model. A state file `STATE_DIR/serve-P.json` (pid, port, model, log)
-lets `scaleagent serve --stop` stop it from another shell: SIGTERM to its process group, SIGKILL
-after a grace period. Every failure is one `ServeError` line: vLLM not installed, no GPU visible,
-the port taken, the model not loading (with the server's last log lines).
+lets `scaleagent serve --stop` stop it from another shell (SIGTERM to its group, then SIGKILL). Every
+failure is one `ServeError` line: no vLLM, no GPU visible, the port taken, the model not loading.
 
 The executable is `$SCALEAGENT_VLLM` if set (tests point it at a stand-in), else `vllm` next to this
 interpreter or on PATH. `$SCALEAGENT_SKIP_GPU_CHECK=1` skips the GPU check (the stand-in needs none).
