@@ -15,7 +15,6 @@ import asyncio
 from collections import Counter
 from typing import Any, ClassVar
 
-from budgets import BudgetExceeded
 from pydantic import BaseModel
 
 from agents.models.base import GenerationParams
@@ -24,6 +23,7 @@ from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
+from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
 __all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]

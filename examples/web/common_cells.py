@@ -1,19 +1,21 @@
 """`python examples/web/common_cells.py OUT DEST`: for a `bench web` OUT stopped early, each cell's summary
 over the test questions finished in EVERY cell (the same questions in each), written to DEST/<cell>/,
 the plot DEST/accuracy_vs_cost.png and a markdown table on stdout."""
-import json, sys
+import json
+import sys
 from pathlib import Path
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from budgets import Budget
 from agents.bench.store import open_existing
-from agents.web.bench import _row, summarize, plot
+from agents.web.bench import _row, plot, summarize
+from budgets import Budget
 
 out, dest = Path(sys.argv[1]), Path(sys.argv[2])
 store = open_existing(out)
 arms = store.arms()
 done = {a["arm_id"]: {t["task_id"]: _row(t) for t in store.tasks(a["arm_id"])} for a in arms}
-qs = [json.loads(l)["id"] for l in open(ROOT / "examples/web/test.jsonl")]
+qs = [json.loads(line)["id"] for line in (ROOT / "examples/web/test.jsonl").read_text().splitlines()]
 common = [q for q in qs if all(q in d for d in done.values())]
 print("cells", len(arms), "common questions", len(common), common)
 rows = []

@@ -129,7 +129,7 @@ def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
 
 def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answering_again(web_index):
     wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
-    result, model = ask([PLAN3, '{"tool": "search", "input": "time zone module"}', '{"tool": "open", "input": "1"}',
+    result, _ = ask([PLAN3, '{"tool": "search", "input": "time zone module"}', '{"tool": "open", "input": "1"}',
                          '{"tool": "answer", "input": "3.7"}', wrong,
                          '{"tool": "answer", "input": "3.7"}',  # same evidence: refused, the fallback digs deeper
                          '{"tool": "answer", "input": "3.9"}', GOOD],
