@@ -84,16 +84,6 @@ def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Pat
             "api_base": api_base, "price": price}
 
 
-def check_caps(budget: Any) -> Any:
-    """A tool cap of 0 reads as a spent budget to the engine (it would end the run after the plan):
-    refuse it with the way out."""
-    zero = sorted(t for t, cap in budget.tools.items() if cap == 0)
-    if zero:
-        raise ConfigError(f"a cap of 0 on {', '.join(zero)} would end the run after its plan; give at least 1 "
-                          "(the model sees the caps and can leave a tool unused)")
-    return budget
-
-
 def ask(question: str = typer.Argument(..., help="The question"),
         budget: Optional[str] = typer.Option(None, "--budget", "-b", help=f"Caps (default {DEFAULT_BUDGET}); "
                                              "tools: search, open, find; plus tokens, usd, calls, seconds"),
@@ -109,7 +99,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
 
     if not question.strip():
         raise ConfigError("the question is empty")
-    bud = check_caps(load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file))
+    bud = load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file)
     cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price) | {
         "budget": bud.model_dump(), "task_id": "question", "question": question.strip()}
     pipelines.check_budget(pipelines.get("web").build(cfg["options"]), build_runtime(cfg), pipelines.get("web").tools)
@@ -189,7 +179,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     check_executor(executor, address)
     preload = import_plugins(plugin)
     rows = load_questions(questions)[:limit]
-    budgets = [check_caps(load_budget(b, None)) for b in (budget or [DEFAULT_BUDGET])]
+    budgets = [load_budget(b, None) for b in (budget or [DEFAULT_BUDGET])]
     arms = [True, False] if both else [not no_tracker]
     base = _base(model, k, max_steps, True, index, searx, api_base, price)
     check_arms(make_arms(base, budgets, arms))  # a bad budget is one line before the index is built

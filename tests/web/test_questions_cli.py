@@ -56,7 +56,6 @@ def test_the_example_splits_load_and_keep_dev_and_test_apart():
     (["ask", "what?", "--budget", "open=lots"], "bad value 'lots'"),
     (["ask", "what?", "--budget", "run_tests=2"], "this run's tools: find, open, search"),
     (["ask", "   "], "the question is empty"),
-    (["ask", "what?", "--budget", "search=2,find=0"], "a cap of 0 on find"),
     (["web", "index", "nowhere", "--out", "i.sqlite"], "nowhere is not a folder"),
 ])
 def test_bad_cli_input_is_one_line(tmp_path, args, needle):
