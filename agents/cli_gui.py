@@ -49,8 +49,8 @@ def read_tasks(tasks: str | None, tasks_file: Path | None) -> list[str]:
 
 def run_bench(cfgs: list[dict[str, Any]], base: dict[str, Any], out: Path, on_episode=None,
               models: dict | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Every episode config (task × seed) through the benchmark runner (agents.bench.gui.run_bench)."""
-    from agents.bench.gui import run_bench as run
+    """Every episode config (task × seed) through the benchmark runner (agents.gui.bench_runner.run_bench)."""
+    from agents.gui.bench_runner import run_bench as run
 
     return run(cfgs, base, out, on_episode, models)
 
@@ -85,7 +85,7 @@ def bench_gui(
     from agents import pipelines
     from agents.bench import parse_ks
     from agents.bench.drive import arm_dir, arm_layout, drive
-    from agents.bench.gui import arm_results, gui_arm
+    from agents.gui.bench_runner import arm_results, gui_arm
     from agents.cli_bench import import_plugins
     from agents.config import runtime_config
     from agents.trajectory import write_atomic
