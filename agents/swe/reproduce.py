@@ -100,7 +100,8 @@ class _ReproVerifier:
             mine = {k: v for k, v in res.outcomes.items() if k == path}
             failing = [k for k, v in mine.items() if v.outcome == "failed"]
             collected = bool(mine) and all(v.outcome != "error" for v in mine.values())
-            own_bug = _own_mistake(res.output) or _misused_api(res.output, path, _repo_classes(ctx))
+            own_bug = _own_mistake(res.output) or _misused_api(res.output, path, _repo_classes(ctx),
+                                                               ctx.task.input.get("problem_statement") or "")
             ok = collected and bool(failing) and own_bug is None
             why = ("fails on the base commit as an issue reproduction should" if ok else
                    "could not be collected or imported" if not collected else
@@ -131,13 +132,16 @@ _MISSING_ATTR = re.compile(r"^E\s+AttributeError: '(\w+)' object has no attribut
 _LOCATION = re.compile(r"^(\S+?):\d+: in ", re.M)
 
 
-def _misused_api(output: str, test_file: str, classes: set[str]) -> str | None:
+def _misused_api(output: str, test_file: str, classes: set[str], issue: str = "") -> str | None:
     """A test that asks one of the repository's own classes for an attribute it does not have, in the
     test's own line (not inside the code under test), tests an API it imagined, not the bug (lrukit-1:
     `cache.cache_info()` where `LRUCache` has `info()`; patches then add `cache_info` instead of fixing
     the issue). An AttributeError raised inside repository code, or on a value of another type (`None`
     where the bug returns nothing), still counts as the bug's. (`--tb=short`: the last location line
-    before an `E` line is the frame that raised.)"""
+    before an `E` line is the frame that raised.) An issue that itself reports a missing attribute
+    ("AttributeError", "has no attribute") is about exactly that failure: then the test stands."""
+    if re.search(r"AttributeError|has no attribute", issue):
+        return None
     for m in _MISSING_ATTR.finditer(output):
         frames = _LOCATION.findall(output, 0, m.start())
         if m.group(1) in classes and frames and frames[-1] == test_file:

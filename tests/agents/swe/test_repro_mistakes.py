@@ -47,3 +47,9 @@ def test_an_attribute_error_on_a_value_of_another_type_is_the_bug():
 def test_only_the_test_file_that_ran_counts():
     assert _misused_api(IMAGINED, "scaleagent_repro/test_repro_1.py", CLASSES) is None
     assert _misused_api(IMAGINED, TEST, {"Other"}) is None
+
+
+def test_a_missing_attribute_the_issue_reports_is_the_bug():
+    issue = "Calling `cache.cache_info()` on an LRUCache raises AttributeError: 'LRUCache' object has no attribute"
+    assert _misused_api(IMAGINED, TEST, CLASSES, issue) is None
+    assert _misused_api(IMAGINED, TEST, CLASSES, "cache_clear() leaves old counts in cache_info()") is not None
