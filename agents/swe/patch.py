@@ -29,6 +29,10 @@ FORMATS = ("auto", "file", "function", "search_replace")
 
 # Asked for code straight away, small models often echo the file unchanged; one sentence of
 # diagnosis first makes them commit to a change (seen with Qwen2.5-Coder-1.5B on the example suite).
+# Sampled replies (temperature 0.8) often write back the issue's usage example instead of the file
+# (lrukit-1, five demo seeds: 8 of 20 patch replies were no edit of the file, most of them that).
+# The plain (greedy) prompt stays as `--mode single` has always sent it.
+WRITE_BACK = " The block must be all of {rel} itself, not the issue's example code."
 DIAGNOSE = "First say in one or two sentences which line causes the issue and how it must change. "
 
 
@@ -151,6 +155,8 @@ class Patch(Stage):
         else:
             ask = (f"File {rel}:\n```python\n{source}\n```\n{DIAGNOSE}Then reply with the complete corrected file "
                    "in one ```python block, changing only what the fix needs.")
+            if not plain:
+                ask += WRITE_BACK.format(rel=rel)
         if ctx.mode == "refine" and ctx.best:
             cand, verdict = ctx.best
             ask += (f"\n\nA previous fix attempt:\n```diff\n{cand.content['patch'][:3000]}\n```\nIt still fails:\n"

@@ -39,6 +39,14 @@ class KeepFailing:
                          reason=f"{len(good)} of {len(candidates)} tests fail on the base commit")
 
 
+# Small models asked for a reproduction invent an API the issue never used (lrukit-1, five demo
+# seeds: 11 of the 16 tests the 1.5B model wrote called `cache.cache_info()` or imported `cache_info`,
+# names only the decorated function has; none was kept): the issue's own example is the one call
+# known to show the bug.
+FROM_ISSUE = ("If the issue shows code that misbehaves, build each test from that code: run it as the issue "
+              "does and assert the result the issue expects. Use only names the issue or the source shows. ")
+
+
 class Reproduce(Stage):
     name = "reproduce"
     k = 3
@@ -69,7 +77,7 @@ class Reproduce(Stage):
                  f"Likely source ({target}, module `{module}`):\n```python\n{source}\n```{example}\n\n"
                  "Write one pytest file with 1-3 test functions that FAIL on the current code because of this "
                  "issue and will pass once it is fixed. Import what you test exactly as the existing tests do. "
-                 f"Reply with the file in one ```python block.{hint}"}]
+                 f"{FROM_ISSUE}Reply with the file in one ```python block.{hint}"}]
 
     def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> str:
         blocks = [b for b in code_blocks(text) if "def test" in b]
