@@ -9,7 +9,9 @@ judge said the episode is lost. The controller reads `lost` from the winner's ve
 What does not fit, read from the numbered snapshot without touching the browser: an element the page
 does not list; `type` into something that is not a text field, or the text the field already holds;
 `choose` on an element that is not a dropdown, or an option it does not have; the same action as the
-previous one when that one changed nothing on the page. The vote and the judge only see the
+previous one when that one changed nothing on the page; more generally (`known`, from
+`agents.gui.loops`), an action the episode already did on this same page, which changed nothing or
+would go round a loop (A, B, A, B between no-op actions). The vote and the judge only see the
 proposals that fit (all of them when none does, so the model then sees the error)."""
 from __future__ import annotations
 
@@ -53,11 +55,15 @@ def _tag(line: str) -> tuple[str, str]:
     return tag, (m.group(1) if m else "")
 
 
-def problem(action: dict[str, Any], page: str, previous: dict[str, Any] | None, unchanged: bool) -> str | None:
+def problem(action: dict[str, Any], page: str, previous: dict[str, Any] | None, unchanged: bool,
+            known: dict[str, str] | None = None) -> str | None:
     """Why `action` cannot do anything useful on `page` (None: it fits). `previous` is the episode's
-    last action, `unchanged` whether it left the page as it was."""
+    last action, `unchanged` whether it left the page as it was; `known` maps a rendered action the
+    episode already did on this page to why doing it again is useless (`agents.gui.loops.known`)."""
     if previous is not None and unchanged and action == previous and action["action"] != "done":
         return f"{render(action)} is the previous action again, and that one changed nothing on the page"
+    if known and render(action) in known:
+        return known[render(action)]
     if "id" not in action:
         return None
     line = element_line(page, action["id"])
@@ -80,13 +86,13 @@ def problem(action: dict[str, Any], page: str, previous: dict[str, Any] | None, 
 
 
 def verdicts(candidates: list[Candidate], page: str, previous: dict[str, Any] | None,
-             unchanged: bool) -> list[Verdict]:
+             unchanged: bool, known: dict[str, str] | None = None) -> list[Verdict]:
     """One verdict per valid candidate: score 1 when it fits the page, 0 when it does not."""
     valid = [c for c in candidates if c.valid]
     counts = Counter(c.key for c in valid)
     out = []
     for c in valid:
-        why = problem(c.content, page, previous, unchanged)
+        why = problem(c.content, page, previous, unchanged, known)
         line = element_line(page, c.content["id"]) if "id" in c.content else ""
         out.append(Verdict(candidate_id=c.id, score=0.0 if why else 1.0, passed=why is None, feedback=why or "",
                            details=ActionDetails(action=render(c.content), element=line or "", fits=why is None,

@@ -52,10 +52,13 @@ def page_block(obs: dict[str, Any]) -> str:
     return f"Task: {obs.get('instruction', '')}\nPage elements:\n{obs.get('page', '(unknown)')}"
 
 
-def act_messages(obs: dict[str, Any], episode: list, memo: dict[str, Any], budget: str) -> list[dict[str, str]]:
+def act_messages(obs: dict[str, Any], episode: list, memo: dict[str, Any], budget: str,
+                 useless: str = "") -> list[dict[str, str]]:
+    """`useless`: the line naming the actions already tried on this page that changed nothing or loop."""
     done = "\n".join(history_lines(episode)) or "- nothing yet"
+    useless = f"\n{useless}" if useless else ""
     return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"{page_block(obs)}\nActions so far:\n{done}{lessons(memo)}\n"
+            {"role": "user", "content": f"{page_block(obs)}\nActions so far:\n{done}{useless}{lessons(memo)}\n"
                                         f"Budget left: {budget}\nYour next action (JSON):"}]
 
 

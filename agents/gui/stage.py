@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.controllers import EpisodeController
-from agents.gui import details, envs
+from agents.gui import details, envs, loops
 from agents.gui.judge import GuiVote
 from agents.gui.prompts import act_messages
 from agents.state import Decision, SampleRequest, Selection, StepRecord, Verdict
@@ -123,7 +123,9 @@ class GuiStep(Stage):
 
     # ---- one action --------------------------------------------------------------------------------
     def prompt(self, ctx) -> list[dict[str, str]]:
-        return act_messages(self.current_page(ctx), ctx.episode(), ctx.memo, ctx.budget_text())
+        page = self.current_page(ctx)
+        useless = loops.advice(str(page.get("page", "")), self.moves(ctx))
+        return act_messages(page, ctx.episode(), ctx.memo, ctx.budget_text(), useless)
 
     def params(self, ctx, n: int | None = None, **update: Any):
         return super().params(ctx, n, json_schema=SCHEMA, **update)
@@ -153,11 +155,16 @@ class GuiStep(Stage):
             return {"error": str(e), "fatal": True, "done": True, "success": False, "summary": f"browser failed: {e}"}
         if not obs.get("error"):
             ctx.memo.setdefault("actions", []).append(winner.content)
-            last = episode[-1][0] if episode else None
-            if (not obs.get("done") and obs.get("page") == before and last is not None
-                    and last.content == winner.content):  # a loop: the same action, again nothing changed
-                obs["error"] = f"{render(winner.content)} again changed nothing on the page: try another action"
+            if not obs.get("done"):  # a no-op or a loop: a page already seen after this same action
+                again = loops.repeated(winner.content, str(before), str(obs.get("page")), self.moves(ctx, episode))
+                if again:
+                    obs["error"] = again
         return slim(obs)
+
+    def moves(self, ctx, episode: list | None = None) -> list[loops.Move]:
+        """The episode's executed actions with the pages before and after each (`agents.gui.loops`)."""
+        start = (ctx.memo.get("start") or {}).get("page", "")
+        return loops.moves(str(start), ctx.episode() if episode is None else episode)
 
 
 class PageFit:
@@ -170,7 +177,8 @@ class PageFit:
         previous = episode[-1][0].content if episode and episode[-1][0] is not None else None
         last = (episode[-1][1] or {}) if episode else {}
         unchanged = bool(episode) and (bool(last.get("error")) or _page_before(ctx, episode) == page)
-        ctx.gui_verdicts = details.verdicts(candidates, page, previous, unchanged)  # the controller reads "lost"
+        known = loops.known(page, stage.moves(ctx, episode))  # no-ops and loops already seen on this page
+        ctx.gui_verdicts = details.verdicts(candidates, page, previous, unchanged, known)  # the controller reads "lost"
         return ctx.gui_verdicts
 
 
