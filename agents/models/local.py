@@ -16,6 +16,7 @@ batches, generation stops at the next token; then ModelTimeout carries the usage
 interrupted prompt counts its whole upper bound). Overshoot: one 512-token prompt batch or one token
 (a prompt's short segments are evaluated one token at a time: agents.models.prefix).
 Budget: each sample is announced to the meter (`agents.models.base.meter`) before it starts.
+Threads: `n_threads`, else $SCALEAGENT_LLAMA_THREADS, else the cores the load leaves (`default_threads`).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.errors import ModelError, ModelTimeout, PromptTooLong
+from agents.errors import ConfigError, ModelError, ModelTimeout, PromptTooLong
 from agents.models import prefix
 from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound, meter
 
@@ -67,6 +68,25 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
         return _cache[key]
 
 
+def default_threads() -> int:
+    """llama threads when the caller names none: $SCALEAGENT_LLAMA_THREADS, else the cores the load
+    average leaves free (at least one). llama's threads spin-wait for each other, so a thread on a core
+    another process keeps busy makes every token wait for it: with all cores beside another busy
+    process a run was up to 8x slower (the SWE demo's single arm: 500 s instead of ~65 s). Read when a
+    LocalModel is made; a model file already loaded in the process keeps the threads of that load."""
+    chosen = os.environ.get("SCALEAGENT_LLAMA_THREADS", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise ConfigError(f"bad SCALEAGENT_LLAMA_THREADS={chosen!r}: give a whole number of threads, at least 1")
+        return int(chosen)
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: every core
+        return cores
+    return max(1, min(cores, cores - round(load)))
+
+
 class _Deadline(Exception):
     """Raised inside llama's prompt evaluation when the call's deadline has passed."""
 
@@ -99,9 +119,7 @@ class LocalModel:
         self.prefix_cache = prefix.mode(prefix_cache)
         self.path = Path(path)
         self.n_ctx = n_ctx
-        # $SCALEAGENT_LLAMA_THREADS overrides: llama's threads spin, so two processes each using
-        # every core slow each other down many times over on a shared machine.
-        self.n_threads = n_threads or int(os.environ.get("SCALEAGENT_LLAMA_THREADS") or 0) or os.cpu_count() or 1
+        self.n_threads = n_threads or default_threads()
 
     def __repr__(self) -> str:
         return f"LocalModel({self.name!r}, n_ctx={self.n_ctx}, prefix_cache={self.prefix_cache!r})"

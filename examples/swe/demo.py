@@ -128,10 +128,11 @@ def _llama_threads() -> int:
     """Threads for the local model, unless $SCALEAGENT_LLAMA_THREADS says: the cores other work leaves
     free (llama's threads spin-wait for each other, so on a busy machine one thread per core it does
     not get makes every token wait for a descheduled thread: the single arm once took 500 s instead
-    of ~65 s for 1,747 tokens beside another model run)."""
-    if not os.environ.get("SCALEAGENT_LLAMA_THREADS"):
-        cores = os.cpu_count() or 1
-        os.environ["SCALEAGENT_LLAMA_THREADS"] = str(max(1, min(cores, cores - round(os.getloadavg()[0]))))
+    of ~65 s for 1,747 tokens beside another model run). The choice is the local backend's default
+    (agents.models.local.default_threads); set here once so every arm and subprocess uses the same."""
+    from agents.models.local import default_threads
+
+    os.environ["SCALEAGENT_LLAMA_THREADS"] = str(default_threads())
     return int(os.environ["SCALEAGENT_LLAMA_THREADS"])
 
 
