@@ -5,9 +5,9 @@ image.py (the docker backend's image per environment), failures.py (failed build
 prepare.py (built before a run, outside the test-run slots; its own `env_build` line)."""
 from .build import BUILDS, EnvError, Environment, cache_root, ensure, use_environment
 from .detect import DirTree, GitTree, Overrides, Plan, detect
-from .lookup import environment_for, plan_for, register
+from .lookup import environment_for, environment_status, plan_for, register
 from .prepare import prepare
 
 __all__ = ["BUILDS", "DirTree", "EnvError", "Environment", "GitTree", "Overrides", "Plan", "cache_root",
-           "detect", "ensure", "environment_for", "plan_for", "prepare", "register",
+           "detect", "ensure", "environment_for", "environment_status", "plan_for", "prepare", "register",
            "use_environment"]

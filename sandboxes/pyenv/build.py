@@ -85,8 +85,14 @@ def _loaded(plan: Plan, root: Path) -> Environment:
 
 def ensure(repo: Path, commit: str, plan: Plan) -> Environment:
     """The environment for `plan` (built from `commit` of `repo` when missing). Raises EnvError."""
+    return ensure_status(repo, commit, plan)[0]
+
+
+def ensure_status(repo: Path, commit: str, plan: Plan) -> tuple[Environment, str]:
+    """`ensure`, and what this call did: "built" (it ran the build), "cached" (found ready, perhaps
+    after waiting for another thread's or process's build) or "not needed" (no venv). Raises EnvError."""
     if not plan.needs_venv:
-        return light(plan)
+        return light(plan), "not needed"
     key = plan.key()
     base = cache_root()
     root = base / key
@@ -95,13 +101,15 @@ def ensure(repo: Path, commit: str, plan: Plan) -> Environment:
     with open(base / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # threads and processes: one build per key
         _raise_remembered(base, key)
+        status = "cached"
         if not (root / ".ready").is_file():
             try:
                 _build(repo, commit, plan, root)
             except EnvError as exc:
                 failures.remember(base, key, str(exc))
                 raise
-    return _loaded(plan, root)
+            status = "built"
+    return _loaded(plan, root), status
 
 
 def _raise_remembered(base: Path, key: str) -> None:

@@ -2,6 +2,7 @@
 
     register(repo, commit, Overrides(...))   # materialize_repo does this for an instance's fields
     env = environment_for(repo, commit)       # detected + built when missing; EnvError when it cannot be
+    env, status = environment_status(repo, commit)   # the same, and "built" | "cached" | "not needed"
 
 Plans are memoized per (repository, commit) for the process: K candidates of one instance detect
 once and build once (build.ensure holds the lock and the cache).
@@ -12,7 +13,7 @@ import os
 import threading
 from pathlib import Path
 
-from .build import EnvError, Environment, ensure
+from .build import EnvError, Environment, ensure_status
 from .detect import GitTree, Overrides, Plan, detect
 
 _OVERRIDES: dict[tuple[str, str], Overrides] = {}
@@ -51,5 +52,9 @@ def plan_for(repo: Path | str, commit: str) -> Plan:
 
 def environment_for(repo: Path | str, commit: str) -> Environment:
     """The environment (built when missing) for tests of `commit` in `repo`. Raises EnvError (one line)."""
-    plan = plan_for(repo, commit)
-    return ensure(Path(repo), commit, plan)
+    return environment_status(repo, commit)[0]
+
+
+def environment_status(repo: Path | str, commit: str) -> tuple[Environment, str]:
+    """`environment_for`, and whether this call "built" it, found it "cached" or it was "not needed"."""
+    return ensure_status(Path(repo), commit, plan_for(repo, commit))

@@ -20,8 +20,8 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from .build import BUILDS, EnvError
-from .lookup import environment_for, plan_for
+from .build import EnvError
+from .lookup import environment_status, plan_for
 
 
 def prepare(repo: Path | str | Callable[[], Path], commit: str, backend: str = "bwrap") -> dict[str, Any]:
@@ -32,9 +32,7 @@ def prepare(repo: Path | str | Callable[[], Path], commit: str, backend: str = "
         path = Path(repo() if callable(repo) else repo)
         key = plan_for(path, commit).key()
         line["key"] = key
-        before = BUILDS[key]
-        env = environment_for(path, commit)
-        line["status"] = "not needed" if env.python is None else "built" if BUILDS[key] > before else "cached"
+        env, line["status"] = environment_status(path, commit)
         if backend == "docker" and env.root and _image(env):
             line["status"] = "built"
     except EnvError as exc:
