@@ -10,6 +10,13 @@ OUT for a single arm, OUT/<arm> for each arm of a sweep:
     OUT/summary.json             a sweep's: {"arms": {arm: its summary}, ...}; a single arm's is its own
 
 Grading given --predictions has no model loop and stays in agents.swe.bench.
+
+Environments (`bench swe` and the generic `bench run swe`): the kind's `bench_tasks`, given the
+spec's "sandbox", builds each instance's test environment (or finds it cached, or its failure
+remembered) while it plans the tasks, before any task's clock, budget or test-run slot starts, and
+puts the `env_build` line in the task's config (`with_environments`). The line is reported in the
+task's score (store row) and report.json; a task whose environment is broken ends as an `error` row
+with the build's reason before any model call (`env_failure`), and the other tasks run on.
 """
 from __future__ import annotations
 
@@ -21,6 +28,24 @@ from agents.bench.arms import Arm
 
 STATUS = {"success": "resolved", "failure": "unresolved", "error": "error", "timeout": "error"}
 SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
+ENV_ERROR = "EnvError: "  # a row's error when its environment was broken (register.task raises env_failure)
+
+
+def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox: str) -> list[dict[str, Any]]:
+    """Each task fragment with its instance's `env_build` line (agents.swe.bench.prepare_env: never
+    raises, never charged), built one instance after another, now, before any task runs."""
+    from agents.swe.bench import prepare_env
+
+    by_id = {i.instance_id: i for i in insts}
+    return [f | {"env_build": prepare_env(by_id[f["task_id"]], sandbox)} for f in fragments]
+
+
+def env_failure(cfg: dict[str, Any]) -> str | None:
+    """Why the task's environment could not be built (its config's `env_build` line), or None."""
+    line = cfg.get("env_build")
+    if isinstance(line, dict) and line.get("status") == "error":
+        return f"test environment: {line.get('reason') or 'the build failed'}"
+    return None
 
 
 def arm_root(out: Path, arms: list[Arm], arm: Arm) -> Path:
@@ -40,7 +65,8 @@ def report_of(row: dict[str, Any], model: str) -> dict[str, Any]:
     status = STATUS.get(row["status"], "error")
     error = row.get("error") or ""
     if status == "error":
-        reason = error[len("grading: "):] if error.startswith("grading: ") else f"solve failed: {error}"
+        reason = (error[len("grading: "):] if error.startswith("grading: ")
+                  else error[len(ENV_ERROR):] if error.startswith(ENV_ERROR) else f"solve failed: {error}")
     else:
         reason = grade.get("reason", "")
     score = row.get("score") or {}
@@ -88,15 +114,16 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
     from agents.bench.drive import drive
     from agents.bench.store import open_existing
     from agents.paths import id_path
-    from agents.swe.bench import prepare_env, summarize
+    from agents.swe.bench import summarize
     from agents.trajectory import write_atomic
 
     out, ids = plan["out"], [i.instance_id for i in plan["insts"]]
-    fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
-                                                  "timeout": plan["timeout"]})
-    roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
     t0 = time.monotonic()
-    envs = {i.instance_id: prepare_env(i, plan["sandbox"]) for i in plan["insts"]}  # before any slot; not charged
+    # each instance's environment is built here, before any slot; not charged (see the module's doc)
+    fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
+                                                  "timeout": plan["timeout"], "sandbox": plan["sandbox"]})
+    roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
+    envs = {f["task_id"]: f.get("env_build") for f in fragments}
     drive("swe", fragments, arms, out=out, executor=executor,
           workers=workers or (None if executor == "ray" else plan["solve_workers"]), timeout=task_timeout,
           address=address, preload=preload, label="swe", quiet=quiet, retry_errors=retry_errors,

@@ -68,6 +68,11 @@ def task(cfg: dict[str, Any], run_dir: Path):
         inst = Instance(**(cfg.get("instance") or {}))
     except (ValidationError, TypeError):
         raise ConfigError(f"the run config in {run_dir} holds no valid SWE instance") from None
+    from agents.swe.bench_runner import env_failure
+    from sandboxes.pyenv import EnvError
+
+    if env_failure(cfg):  # a bench task whose environment is broken: its row's error, before any model call
+        raise EnvError(env_failure(cfg))
     repo = materialize_repo(inst)
     view = export_tree(repo, inst.base_commit, Path(run_dir) / "src")  # what localization reads; stable across resume
     return to_task(inst, repo, view)
@@ -83,6 +88,8 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     line = {"instance_id": result.task.id, "model_name_or_path": cfg.get("model", ""), "model_patch": patch}
     write_atomic(Path(run_dir) / "predictions.jsonl", json.dumps(line) + "\n", redacted=False)
     extra: dict[str, Any] = {"patch": patch, "checks": checks}
+    if cfg.get("env_build"):  # a bench task: its environment's build before the run (bench_runner)
+        extra["env_build"] = cfg["env_build"]
     if cfg.get("grade"):  # a benchmark task: grade the patch against the instance's hidden tests
         from agents.swe.grading import grade
         from agents.swe.instances import Instance
@@ -95,8 +102,10 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
 
 
 def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """spec: {"source": instances file, "ids": [...] (optional), "timeout": grading seconds}: one task per
-    instance, graded after its run (`grade`)."""
+    """spec: {"source": instances file, "ids": [...] (optional), "timeout": grading seconds, "sandbox": the
+    backend (optional: then each instance's environment is built now, before any task runs, and its
+    `env_build` line goes in the task: agents.swe.bench_runner)}: one task per instance, graded after
+    its run (`grade`)."""
     from agents.errors import ConfigError
     from agents.swe.instances import load_instances
 
@@ -108,13 +117,20 @@ def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if unknown:
             raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {spec['source']}")
         insts = [i for i in insts if i.instance_id in set(spec["ids"])]
-    return [{"task_id": i.instance_id, "instance": record(i), "grade": True,
-             "grade_timeout": float(spec.get("timeout") or 900)} for i in insts]
+    tasks = [{"task_id": i.instance_id, "instance": record(i), "grade": True,
+              "grade_timeout": float(spec.get("timeout") or 900)} for i in insts]
+    if spec.get("sandbox"):
+        from agents.swe.bench_runner import with_environments
+
+        tasks = with_environments(tasks, insts, spec["sandbox"])
+    return tasks
 
 
 def score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
     g = extra.get("grade") or {}
     out = {"success": g.get("status") == "resolved", "grade": g.get("status"), "checks": extra.get("checks") or {}}
+    if extra.get("env_build"):
+        out["env_build"] = extra["env_build"]
     if g.get("status") == "error":
         out["error"] = f"grading: {g.get('reason')}"
     return out
