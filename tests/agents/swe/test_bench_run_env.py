@@ -72,3 +72,27 @@ def test_bench_run_swe_builds_environments_before_the_tasks_and_reports_them(tmp
     assert broken["status"] == "error" and "no-such-package-zq" in broken["error"], broken["error"]
     assert broken["error"].startswith("EnvError: test environment:") and "\n" not in broken["error"]
     assert broken["model_calls"] == 0 and not [c for c in model.calls if "brokendemo" in str(c["messages"])]
+
+
+def test_the_command_passes_its_sandbox_and_reports_each_task_s_environment(tmp_path, monkeypatch, sandbox_backend):
+    """`scaleagent bench run swe` end to end (worker processes, a scripted model from --plugin)."""
+    import json
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[3]
+    offline_index(monkeypatch, tmp_path)  # its variables reach the command and its workers
+    good, bad = _instance(tmp_path), _broken(tmp_path)
+    (tmp_path / "inst.jsonl").write_text(good.model_dump_json() + "\n" + bad.model_dump_json() + "\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, (root, Path(__file__).parent))),
+               LITELLM_LOCAL_MODEL_COST_MAP="True")
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "run", "swe", "--source", str(tmp_path / "inst.jsonl"),
+                        "--mode", "best_of_n", "--k", "2", "--model", "scripted/env-bench", "--plugin", "env_bench_plugin",
+                        "--sandbox", sandbox_backend, "--budget", "tokens=100k,run_tests=20", "--workers", "1",
+                        "--out", str(tmp_path / "out"), "--json"], cwd=root, env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    (rows,) = json.loads(r.stdout)["per_task"].values()
+    by_id = {row["task_id"]: row for row in rows}
+    assert by_id["demo-1"]["status"] == "success" and by_id["demo-1"]["score"]["env_build"]["status"] == "built"
+    assert by_id["broken-1"]["status"] == "error" and "no-such-package-zq" in by_id["broken-1"]["error"]
