@@ -132,29 +132,6 @@ def plot(out: Path, png: Path) -> Path | None:
             cells.append(json.loads(p.read_text()))
         except (OSError, json.JSONDecodeError):
             continue
-    if not cells:
-        return None
-    import matplotlib
+    from agents.web.plot import plot_cells
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arm, style in ((True, "o-"), (False, "s--")):
-        pts = sorted((c["spend"]["cost_usd_per_question"], c["accuracy"], c["budget"]) for c in cells
-                     if c.get("tracker") is arm)
-        if pts:
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label="budget tracker" if arm else "no tracker")
-            for x, y, b in pts:
-                label = ",".join(p for p in b.split(",") if p.split("=")[0] in ("search", "open", "find")) or b
-                ax.annotate(label, (x, y), fontsize=7, textcoords="offset points", xytext=(3, 3))
-    ax.set_xlabel("unified cost per question ($)")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title("web QA: accuracy vs unified cost")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=100)
-    plt.close(fig)
-    return png
+    return plot_cells(cells, png)  # labels of cells that share a cost are placed apart
