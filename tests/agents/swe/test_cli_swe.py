@@ -1,16 +1,15 @@
-"""`bench swe` end to end: grading predictions through a subprocess, the solving path with a stand-in
-solver, resume after a kill, and bad input as one line on stderr."""
+"""`bench swe` end to end: grading predictions through a subprocess, the solving path through the runner
+with a scripted model (`--plugin`), resume after a kill, and bad input as one line on stderr."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from agents.paths import id_dirname
-from agents.swe.bench import run_bench_swe
 
 ROOT = Path(__file__).resolve().parents[3]
 IDS = ["confparse-1", "cronparse-1", "spans-1", "wraptext-1"]
@@ -137,48 +136,60 @@ def test_bad_input_through_a_process(entry, subset):
     _one_error_line(r.stderr, "bad.jsonl:2: invalid JSON")
 
 
-def _stand_in(calls, patches, fail=()):
-    """What agents.swe.solve.solve_instance returns, without a model."""
-    async def solve_instance(inst, *, model, budget=None, sandbox="bwrap", run_dir, mode="scaled", on_event=None,
-                             resume=False, **kw):
-        calls.append(inst.instance_id + (" (resumed)" if resume else ""))
-        if inst.instance_id in fail:
-            raise RuntimeError("model server went away")
-        Path(run_dir).mkdir(parents=True, exist_ok=True)
-        spend = {"cost_usd": 0.01, "input_tokens": 100, "output_tokens": 20, "model_calls": 2, "tool_calls": {}}
-        on_event({"event": "spend", "snapshot": {"spent": spend}})
-        return SimpleNamespace(model_patch=patches.get(inst.instance_id, ""), status="accepted", spend=spend, wall_s=0.1)
-    return solve_instance
+def _solve(work, backend, *, fix, fail=(), kill=()):
+    """`bench swe` solving WORK/inst.jsonl into WORK/out through the runner (one worker: tasks in file order)
+    with the scripted model of swe_cli_plugin.py; (the process, the model calls "<id> localize|patch")."""
+    here = Path(__file__).parent
+    calls = work / "calls.txt"
+    calls.write_text("")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, (ROOT, here.parent, here))),
+               LITELLM_LOCAL_MODEL_COST_MAP="True", SWE_CLI_INSTANCES=str(work / "inst.jsonl"), SWE_CLI_CALLS=str(calls),
+               SWE_CLI_FIX=",".join(fix), SWE_CLI_FAIL=",".join(fail), SWE_CLI_KILL=",".join(kill))
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", "inst.jsonl", "--mode", "single", "--k", "1",
+                        "--model", "scripted/swe-cli", "--plugin", "swe_cli_plugin", "--sandbox", backend, "--budget",
+                        "tokens=100k,run_tests=10", "--workers", "1", "--out", "out", "--json"],
+                       cwd=work, env=env, check=False, capture_output=True, text=True, timeout=600)
+    return r, calls.read_text().splitlines()
 
 
-def test_solve_path_resumes(subset, swe_instances, sandbox_backend, monkeypatch):
-    monkeypatch.setattr("agents.swe.bench.check_model", lambda *a, **k: None)
-    patches = {i: swe_instances[i].patch for i in ("confparse-1", "spans-1")}
-    calls, events = [], []
-    out = subset / "solve"
-    summary = run_bench_swe(subset / "inst.jsonl", out=out, sandbox=sandbox_backend, model="fake/m", workers=2,
-                            solve=_stand_in(calls, patches, fail=("wraptext-1",)), on_progress=events.append)
-    assert sorted(calls) == sorted(IDS)
-    assert summary["resolved_ids"] == ["confparse-1", "spans-1"] and summary["unresolved_ids"] == ["cronparse-1"]
-    assert summary["error_ids"] == ["wraptext-1"] and summary["model"] == "fake/m"
-    assert summary["spend"]["cost_usd"] == pytest.approx(0.03) and summary["spend"]["input_tokens"] == 300
-    assert "solve failed: RuntimeError: model server went away" in \
-        json.loads((out / "wraptext-1" / "report.json").read_text())["reason"]
+def test_solve_path_resumes(swe_records, tmp_path, sandbox_backend):
+    """Solving through the runner: a fix resolves, a patch that fixes nothing is unresolved, a solve whose every
+    model call failed is an error and no prediction. The bench is killed in the middle of its last solve
+    (slugkit-1), and confparse-1 as if while being graded; the rerun solves only what is unfinished: slugkit-1
+    continues from its checkpoint (no second localization), confparse-1 is graded without a model call."""
+    ids = [*IDS, "slugkit-1"]
+    recs = {r["instance_id"]: r for r in swe_records}
+    (tmp_path / "inst.jsonl").write_text("".join(json.dumps(recs[i]) + "\n" for i in ids))
+    fix = ("confparse-1", "spans-1", "slugkit-1")
+    r, calls = _solve(tmp_path, sandbox_backend, fix=fix, fail=("wraptext-1",), kill=("slugkit-1",))
+    assert r.returncode == -9 and calls == ["confparse-1 localize", "confparse-1 patch", "cronparse-1 localize",
+                                            "cronparse-1 patch", "spans-1 localize", "spans-1 patch",
+                                            "slugkit-1 localize"], (r.returncode, calls, r.stderr[-2000:])
+    out = tmp_path / "out"
+    db = sqlite3.connect(str(out / "results.sqlite"))
+    assert sorted(t for (t,) in db.execute("SELECT task_id FROM tasks")) == sorted(IDS)  # slugkit-1 never finished
+    for table in ("tasks", "steps", "verdicts", "stage_spend", "tool_spend"):  # confparse-1: as if never recorded
+        db.execute(f"DELETE FROM {table} WHERE task_id = 'confparse-1'")
+    db.commit()
+    db.close()
+    (out / "confparse-1" / "run" / "bench_row.json").unlink()
+
+    r, calls = _solve(tmp_path, sandbox_backend, fix=fix)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert calls == ["slugkit-1 patch"]  # resumed after its localization; confparse-1 not solved again
+    summary = json.loads(r.stdout)
+    assert summary["resolved_ids"] == ["confparse-1", "slugkit-1", "spans-1"]
+    assert summary["unresolved_ids"] == ["cronparse-1"] and summary["error_ids"] == ["wraptext-1"]
+    assert summary["model"] == "scripted/swe-cli" and summary["total"] == 5
+    reports = {i: json.loads((out / i / "report.json").read_text()) for i in ids}
+    spent = [reports[i]["solve"]["spend"] for i in ids]
+    assert summary["spend"]["input_tokens"] == sum(s["input_tokens"] for s in spent) > 0
+    assert summary["spend"]["model_calls"] == sum(s["model_calls"] for s in spent) >= 8
+    assert reports["wraptext-1"]["reason"].startswith("solve failed:") and \
+        "model server went away" in reports["wraptext-1"]["reason"]
     preds = [json.loads(ln) for ln in (out / "predictions.jsonl").read_text().splitlines()]
-    assert {p["instance_id"] for p in preds} == {"confparse-1", "cronparse-1", "spans-1"}
-    assert all(p["model_name_or_path"] == "fake/m" for p in preds)
-    assert any(e["event"] == "spend" for e in events) and sum(e["event"] == "done" for e in events) == 4
-
-    # a "kill": one instance solved but not graded, one never finished; the rest are kept
-    (out / "confparse-1" / "report.json").unlink()
-    (out / "wraptext-1" / "report.json").unlink()
-    (out / "wraptext-1" / "run").mkdir(parents=True, exist_ok=True)
-    (out / "wraptext-1" / "run" / "run.json").write_text("{}")  # its checkpoint
-    calls.clear()
-    summary = run_bench_swe(subset / "inst.jsonl", out=out, sandbox=sandbox_backend, model="fake/m",
-                            solve=_stand_in(calls, patches))
-    assert calls == ["wraptext-1 (resumed)"]  # confparse-1 reused its prediction, no second solve
-    assert summary["resolved_ids"] == ["confparse-1", "spans-1"] and summary["error"] == 0
+    assert {p["instance_id"] for p in preds} == {"confparse-1", "cronparse-1", "slugkit-1", "spans-1"}
+    assert all(p["model_name_or_path"] == "scripted/swe-cli" for p in preds)
 
 
 def test_bench_swe_keeps_traversing_ids_under_out(swe_records, tmp_path):
