@@ -56,16 +56,12 @@ def episode_rows(store: Any, arm_id: str, fragments: list[dict[str, Any]]) -> li
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    spend: dict[str, Any] = {k: 0 for k in SPEND} | {"wall_s": 0.0}
-    for r in rows:
-        for k in SPEND:
-            spend[k] += r["spend"].get(k) or 0
-        spend["wall_s"] += r["wall_s"]
-    spend = {k: round(v, 6) if k == "cost_usd" else (round(v, 1) if k == "wall_s" else int(v)) for k, v in spend.items()}
-    successes = sum(bool(r["success"]) for r in rows)
-    return {"total": len(rows), "successes": successes, "success_rate": successes / len(rows) if rows else 0.0,
-            "spend": spend, "per_episode": [{k: r[k] for k in ("task", "seed", "success", "reward", "steps")}
-                                            for r in rows]}
+    from agents.bench.summary import outcome, spend_sums, wall_seconds
+
+    total, successes, rate = outcome(rows, "success", digits=None)
+    return {"total": total, "successes": successes, "success_rate": rate,
+            "spend": spend_sums(rows, SPEND) | {"wall_s": wall_seconds(rows)},
+            "per_episode": [{k: r[k] for k in ("task", "seed", "success", "reward", "steps")} for r in rows]}
 
 
 def arm_results(out: Path, arms: list[Arm], fragments: list[dict[str, Any]]) -> list[tuple[Arm, dict, list]]:

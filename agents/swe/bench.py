@@ -57,12 +57,11 @@ def load_predictions(path: Path) -> dict[str, dict[str, Any]]:
 
 def summarize(reports: list[dict[str, Any]]) -> dict[str, Any]:
     ids = {s: sorted(r["instance_id"] for r in reports if r["status"] == s) for s in ("resolved", "unresolved", "error")}
-    spend = {k: 0 for k in SPEND_KEYS}
-    for r in reports:
-        for k in SPEND_KEYS:
-            spend[k] += (r.get("solve") or {}).get("spend", {}).get(k, 0) or 0
-    spend["cost_usd"] = round(spend["cost_usd"], 6)
     from sandboxes.pyenv.prepare import total as env_build_total
+
+    from agents.bench.summary import spend_sums
+
+    spend = spend_sums([r.get("solve") or {} for r in reports], SPEND_KEYS)
     n = len(reports)
     return {"total": n, "resolved": len(ids["resolved"]), "unresolved": len(ids["unresolved"]),
             "error": len(ids["error"]), "resolve_rate": round(len(ids["resolved"]) / n, 4) if n else 0.0,

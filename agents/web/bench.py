@@ -80,20 +80,13 @@ def cell_summaries(questions: list[dict[str, Any]], arms: list[Any], out: Path) 
 
 
 def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict[str, Any]:
-    total, correct = len(rows), sum(1 for r in rows if r["correct"])
-    spend: dict[str, Any] = {k: 0 for k in SPEND_KEYS}
-    tools: dict[str, int] = {}
-    for r in rows:
-        s = r.get("spend") or {}
-        for k in SPEND_KEYS:
-            spend[k] += s.get(k, 0)
-        for t, n in (s.get("tool_calls") or {}).items():
-            tools[t] = tools.get(t, 0) + n
-    spend = {k: round(v, 6) if isinstance(v, float) else v for k, v in spend.items()}
-    spend["tool_calls"] = tools
+    from agents.bench.summary import outcome, spend_sums, tool_calls, wall_seconds
+
+    total, correct, accuracy = outcome(rows, "correct")
+    spend = spend_sums(rows, SPEND_KEYS) | {"tool_calls": tool_calls(rows)}
     spend["cost_usd_per_question"] = round(spend["cost_usd"] / total, 6) if total else 0.0
-    spend["wall_s"] = round(sum(r.get("wall_s", 0) for r in rows), 1)
-    return {"total": total, "correct": correct, "accuracy": round(correct / total, 4) if total else 0.0,
+    spend["wall_s"] = wall_seconds(rows)
+    return {"total": total, "correct": correct, "accuracy": accuracy,
             "spend": spend, "per_question": [{"id": r["id"], "correct": r["correct"], "answer": r["answer"]}
                                              for r in rows],
             "budget": budget.describe(), "tracker": tracker, "verified": sum(1 for r in rows if r.get("verified")),
