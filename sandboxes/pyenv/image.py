@@ -56,24 +56,31 @@ def image_tag(client, env: Environment, base_image: str) -> str:
 
 def ensure_image(client, env: Environment, base_image: str) -> str:
     """The tag of `env`'s image (committed from `base_image` when missing). Raises EnvError (one line)."""
+    return ensure_image_status(client, env, base_image)[0]
+
+
+def ensure_image_status(client, env: Environment, base_image: str) -> tuple[str, bool]:
+    """`ensure_image`, and whether this call committed the image (False: found, perhaps after waiting
+    for another thread's or process's commit). Raises EnvError (one line)."""
     if not env.root:
         raise EnvError("this environment has no venv to put in an image")
     tag = image_tag(client, env, base_image)
     stamp = venv_stamp(Path(env.root))
     if _current(client, tag, stamp):
-        return tag
+        return tag, False
     cache_root().mkdir(parents=True, exist_ok=True)
     with open(cache_root() / f"{env.key}.image.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one image per tag, across threads and processes
-        if not _current(client, tag, stamp):
-            old = _image_id(client, tag)
-            _commit(client, env, base_image, tag, stamp)
-            if old:  # the image of an earlier build of the venv: untagged now, nothing should keep it
-                try:
-                    client.images.remove(old, noprune=False)
-                except Exception:  # noqa: BLE001, S110 - in use by a running test: docker keeps it, harmless
-                    pass
-    return tag
+        if _current(client, tag, stamp):
+            return tag, False
+        old = _image_id(client, tag)
+        _commit(client, env, base_image, tag, stamp)
+        if old:  # the image of an earlier build of the venv: untagged now, nothing should keep it
+            try:
+                client.images.remove(old, noprune=False)
+            except Exception:  # noqa: BLE001, S110 - in use by a running test: docker keeps it, harmless
+                pass
+    return tag, True
 
 
 def _image_id(client, tag: str) -> str | None:

@@ -49,7 +49,7 @@ def _image(env) -> bool:
     No engine: nothing to do here (the test run reports the backend as unavailable)."""
     from sandboxes.docker_engine import _client, sandbox_image
 
-    from .image import COMMITS, ensure_image
+    from .image import ensure_image_status
 
     try:
         client = _client()
@@ -57,9 +57,7 @@ def _image(env) -> bool:
     except Exception:  # noqa: BLE001 - no engine, no SDK
         return False
     try:
-        before = sum(COMMITS.values())
-        ensure_image(client, env, sandbox_image())
-        return sum(COMMITS.values()) > before
+        return ensure_image_status(client, env, sandbox_image())[1]
     finally:
         client.close()
 
