@@ -25,6 +25,7 @@ from tools.repo import match_path, source_files, symbols
 __all__ = ["FORMATS", "Patch", "PatchController", "PatchVerifier", "patch_key"]
 
 FORMATS = ("auto", "file", "function", "search_replace")
+LAST_PROMPT = "last_prompt"  # ctx.memo key: the messages of the stage's latest model call (agents.swe.select)
 
 
 # Asked for code straight away, small models often echo the file unchanged; one sentence of
@@ -122,7 +123,9 @@ class Patch(Stage):
         return SampleRequest(params=p, plan=plan, model=self.model)  # messages: at call time (prompt_for)
 
     def prompt_for(self, ctx: StepContext, request: SampleRequest) -> list[Message]:
-        return self.prompt(ctx, request.plan)
+        messages = self.prompt(ctx, request.plan)
+        ctx.memo[LAST_PROMPT] = messages  # the select stage's judge starts with it: its prefill is reused
+        return messages
 
     def _reply_tokens(self, plan: dict[str, Any]) -> int:
         """Output cap for one sample: a diagnosis plus the code it must write back (about 1 token per
@@ -260,23 +263,3 @@ def note_agreement(ctx: StepContext, candidates: list[Candidate]) -> None:
     share, _, n = agreement(keys)
     ctx.memo["difficulty"] = {"step": ctx.step, "samples": n, "agreement": round(share, 3),
                               "votes": {c.id: counts.get(c.key, 0) for c in samples if c.valid}}
-
-
-def prompt_head(ctx: StepContext, plan: dict[str, Any], *, plain: bool = False,
-                doubted: set[str] | None = None) -> list[Message]:
-    """What every `Patch.prompt(ctx, plan)` for plan's code starts with, whatever the mode, feedback or
-    budget line: the system message, and the user message up to the end of the code block (the issue,
-    the reproduction test unless `plain`, the file or function). The select stage's judge starts with
-    it, so the prefill of that prefix is reused (a local model's KV cache, vLLM's prefix cache).
-    `doubted`: the tests distrusted when that prompt was built (default: now). test_select_prefix.py
-    checks that it stays a prefix of what `prompt` builds."""
-    rel = plan["file"]
-    doubted = distrusted_tests(ctx) if doubted is None else doubted
-    repro = [] if plain else [code for p, code in kept_tests(ctx)["files"].items() if p not in doubted]
-    note = f"\n\nThis test reproduces the issue and must pass after your fix:\n```python\n{repro[0][:2000]}\n```" \
-        if repro else ""
-    shown = (f"File {rel} contains:\n```python\n{plan['code']}\n```\n" if plan["format"] == "function"
-             and plan.get("function") else f"File {rel}:\n```python\n{plan['source']}\n```\n")
-    issue = ctx.task.input["problem_statement"][:4000]
-    return [{"role": "system", "content": "You fix bugs in Python code."},
-            {"role": "user", "content": f"Issue:\n{issue}{note}\n\n{shown}"}]
