@@ -96,3 +96,12 @@ def test_the_command_passes_its_sandbox_and_reports_each_task_s_environment(tmp_
     by_id = {row["task_id"]: row for row in rows}
     assert by_id["demo-1"]["status"] == "success" and by_id["demo-1"]["score"]["env_build"]["status"] == "built"
     assert by_id["broken-1"]["status"] == "error" and "no-such-package-zq" in by_id["broken-1"]["error"]
+
+
+def test_bench_swe_reports_a_broken_environment_as_its_reason_not_a_failed_solve(tmp_path):
+    from agents.swe.bench_runner import report_of
+
+    row = {"task_id": "broken-1", "status": "error", "run_dir": str(tmp_path),
+           "error": "EnvError: test environment: pip install failed: no package no-such-package-zq"}
+    rep = report_of(row, "m")
+    assert rep["status"] == "error" and rep["reason"] == "test environment: pip install failed: no package no-such-package-zq"
