@@ -1,11 +1,13 @@
 """One benchmark cell (one task in one arm), run where a worker runs it: a local worker process or a
 Ray worker. The same function in both, so both executors write the same rows.
 
-    row = run_cell({"arm_id", "task_id", "cfg", "run_dir", "preload"}, on_spend)
+    row = run_cell({"arm_id", "task_id", "cfg", "run_dir", "preload"[, "retry_failed"]}, on_spend)
 
 The task runs through `pipelines.execute` in its own run directory (checkpointed: a run directory
-that already holds a checkpoint is resumed, so a task a kill cut short continues where it was) and
-is scored by its kind's `score`. The row is written to RUN_DIR/bench_row.json before it is returned.
+that already holds a checkpoint is resumed, so a task a kill cut short continues where it was; with
+`retry_failed` (`--retry-errors`), a run that finished "failed" because every model call failed is
+removed and solved afresh instead, as its old files would only report the same failure) and is
+scored by its kind's `score`. The row is written to RUN_DIR/bench_row.json before it is returned.
 """
 from __future__ import annotations
 
@@ -89,7 +91,7 @@ def _error_row(spec: dict[str, Any], status: str, error: str, wall: float) -> di
             "run_dir": spec["run_dir"], "run_id": None, "trajectory": [], "stage_spend": {}}
 
 
-async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any) -> tuple[Any, dict[str, Any]]:
+async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any, retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
     """Run the task, or resume it; a run directory still locked by a worker of a killed runner (it dies
     with its parent, a moment later) is waited for, up to LOCK_WAIT_S."""
     from agents.errors import RunLocked
@@ -97,17 +99,27 @@ async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any) -> tuple[Any, di
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:
-            return await _execute_once(cfg, run_dir, rt)
+            return await _execute_once(cfg, run_dir, rt, retry_failed)
         except RunLocked:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.5)
 
 
-async def _execute_once(cfg: dict[str, Any], run_dir: Path, rt: Any) -> tuple[Any, dict[str, Any]]:
+def _finished_failed(run_dir: Path) -> bool:
+    """The run in `run_dir` finished with status "failed" (no model call succeeded)."""
+    try:
+        return json.loads((run_dir / "result.json").read_text()).get("status") == "failed"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+async def _execute_once(cfg: dict[str, Any], run_dir: Path, rt: Any, retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
     from agents import pipelines
     from agents.errors import RunLocked, ScaleAgentError
 
+    if retry_failed and _finished_failed(run_dir):  # e.g. the model server was down: solve it again
+        shutil.rmtree(run_dir)
     if not (run_dir / "checkpoints.sqlite").exists():
         if run_dir.exists():  # an attempt killed before its first checkpoint: nothing to keep
             shutil.rmtree(run_dir)
@@ -141,7 +153,7 @@ def run_cell(spec: dict[str, Any], on_spend: Callable[[dict[str, Any]], None] | 
                 on_spend(spent)
 
         rt = build_runtime(cfg, on_event=on_event, models=_MODELS)
-        result, extra = asyncio.run(_execute(cfg, run_dir, rt))
+        result, extra = asyncio.run(_execute(cfg, run_dir, rt, bool(spec.get("retry_failed"))))
         _MODELS.update(rt._models)
         score = dict(kind.score(result, extra))
         records = RunFiles(run_dir).steps()

@@ -125,7 +125,8 @@ class Runner:
                 raise ConfigError(f"{self.out} already holds arm {arm.arm_id!r} with other settings; rerun the same "
                                   "command to continue it, or give another --out")
             store.add_arm(arm.record())
-            if self.retry_errors:  # run the arm's error and timeout tasks again (each resumes its checkpoint)
+            if self.retry_errors:  # run the arm's error and timeout tasks again: each resumes its checkpoint,
+                # except a run that finished "failed" (no model call succeeded), which starts afresh (agents.bench.cell)
                 from agents.bench.cell import ROW_FILE
 
                 for _, run_dir in store.forget(arm.arm_id):
@@ -149,7 +150,7 @@ class Runner:
                 self._record(row, store)   # finished before a kill or a store failure
                 continue
             specs.append({"arm_id": arm.arm_id, "task_id": frag["task_id"], "cfg": arm.task_config(frag),
-                          "run_dir": str(run_dir), "preload": preload})
+                          "run_dir": str(run_dir), "preload": preload, "retry_failed": self.retry_errors})
         total = len(self.arms) * len(self.fragments)
         self.on_event({"event": "start", "total": total, "done": total - len(specs), "arms": self.arms,
                        "spent": _spent(store), "executor": self.executor.name})
