@@ -117,7 +117,9 @@ class StepContext:
     async def generate(self, messages: list[Message], params: GenerationParams, *, model: str | None = None,
                        purpose: str = "sample") -> list[str]:
         """Budgeted completion. Model errors are recorded (and return no texts) rather than raised, so
-        one failed call never kills a run; `BudgetExceeded` propagates (see `agents.stage`)."""
+        one failed call never kills a run; `BudgetExceeded` propagates (see `agents.stage`). Any other
+        exception from the call (a plugin model's or a backend's bug) is a failed call too, counted the
+        same way, with its type and message: a run whose every call raised is "failed" with that reason."""
         m = self.runtime.model(model or getattr(self.stage, "model", None))
         if params.seed is None and self.runtime.seed is not None:
             params = params.model_copy(update={"seed": self.runtime.seed + 1000 * self.step})
@@ -125,10 +127,13 @@ class StepContext:
             completion = await calls.complete(m, self.tracker, messages, params)
         except BudgetExceeded:
             raise
-        except ModelError as e:
-            self.errors.append(f"{purpose}: {type(e).__name__}: {e}")
-            self.runtime.model_failed(f"{type(e).__name__}: {e}")
-            self.runtime.emit("model_error", stage=self.stage.name, error=str(e))
+        except Exception as e:  # noqa: BLE001 - ModelError, or a model's bug: a failed call either way
+            text = f"{type(e).__name__}: {e}"
+            if not isinstance(e, ModelError):
+                text += f" (an unexpected error from model {m.name})"
+            self.errors.append(f"{purpose}: {text}")
+            self.runtime.model_failed(text)
+            self.runtime.emit("model_error", stage=self.stage.name, error=text if not isinstance(e, ModelError) else str(e))
             return []
         self.runtime.model_succeeded()
         self.runtime.emit("spend", stage=self.stage.name, snapshot=self.runtime.tracker.snapshot().model_dump())

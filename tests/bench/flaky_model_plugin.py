@@ -1,6 +1,7 @@
 """A `--plugin` for the runner's retry tests: the bench-scripted kind with a model `scripted/flaky` that
 fails every call (a ModelError: "the model server is down") while the file named by $SCALEAGENT_TEST_DOWN
-exists, and answers like `scripted/bench` once it is gone (the server came back)."""
+exists (a RuntimeError instead, a backend's bug, when the file says "bug"), and answers like
+`scripted/bench` once it is gone (the server came back)."""
 import os
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from agents.models.scripted import ScriptedModel
 def _answer(messages, params):
     flag = os.environ.get("SCALEAGENT_TEST_DOWN")
     if flag and Path(flag).exists():
+        if Path(flag).read_text().strip() == "bug":
+            raise RuntimeError("backend bug: 'NoneType' object is not subscriptable")
         raise ModelError("the model server is down (connection refused)")
     return scripted._answer(messages, params)
 
