@@ -1,6 +1,7 @@
 """`scaleagent ask`, `scaleagent web index`, `scaleagent bench web`: question answering by web search
 under a tool-call budget (agents.web). The search server these commands start (the local index on
-127.0.0.1) is stopped when the command ends, also on Ctrl-C and SIGTERM."""
+127.0.0.1) is stopped when the command ends, also on Ctrl-C and SIGTERM; a local model call in progress
+then stops at its next token (agents.models.local.cancel_all), so the command exits at once."""
 from __future__ import annotations
 
 import asyncio
@@ -34,17 +35,22 @@ JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (p
 @contextmanager
 def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
     """Start the run's search backend now (fail fast on a bad index) and stop every one at the end,
-    also on Ctrl-C and SIGTERM (turned into KeyboardInterrupt while the command runs)."""
+    also on Ctrl-C and SIGTERM (turned into KeyboardInterrupt while the command runs, once this
+    process's local model calls are told to stop: asyncio.run waits for their worker threads)."""
     from agents.web.env import close_all, ensure_index, environment
     from tools.web.index import WebIndexError
 
-    def on_term(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
+        local = sys.modules.get("agents.models.local")
+        if local is not None:
+            local.cancel_all()
         raise KeyboardInterrupt
 
     import threading
 
     main = threading.current_thread() is threading.main_thread()  # signal handlers live in the main thread
-    old = signal.signal(signal.SIGTERM, on_term) if main else None
+    # SIGINT too (instead of asyncio.run's handler): one path that stops local calls before anything waits for them
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
     try:
         if options.get("searx") is None:
             def progress(i: int, n: int) -> None:
@@ -64,8 +70,8 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
         yield env
     finally:
         close_all()
-        if main:
-            signal.signal(signal.SIGTERM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],

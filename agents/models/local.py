@@ -15,6 +15,9 @@ the model lock is not free by the deadline, prompt evaluation stops between its 
 batches, generation stops at the next token; then ModelTimeout carries the usage so far (an
 interrupted prompt counts its whole upper bound). Overshoot: one 512-token prompt batch or one token
 (a prompt's short segments are evaluated one token at a time: agents.models.prefix).
+Cancellation: a call whose caller is gone (its task cancelled) or that `cancel_all` stopped (a CLI's
+Ctrl-C/SIGTERM handler) stops at its next decoded token, prompt or generation, with or without a
+deadline, so an interpreter shutting down never waits for a whole generation in the worker thread.
 Budget: each sample is announced to the meter (`agents.models.base.meter`) before it starts.
 Threads: `n_threads`, else $SCALEAGENT_LLAMA_THREADS, else the cores the load leaves (`default_threads`).
 """
@@ -37,6 +40,14 @@ _PER_MESSAGE = 8          # role markers and separators around each message
 
 _cache: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
 _cache_lock = threading.Lock()
+_inflight: set[threading.Event] = set()  # the cancel events of this process's calls in progress
+
+
+def cancel_all() -> None:
+    """Stop every local model call of this process at its next decoded token (an interrupt handler
+    calls this before the interpreter waits for the worker threads)."""
+    for cancel in list(_inflight):
+        cancel.set()
 
 
 @atexit.register
@@ -91,17 +102,26 @@ class _Deadline(Exception):
     """Raised inside llama's prompt evaluation when the call's deadline has passed."""
 
 
+class _Cancelled(Exception):
+    """Raised inside llama's decoding (any batch: prompt or one generated token) once the call is cancelled."""
+
+
 def _guard(llm: Any) -> dict[str, Any]:
     """A per-Llama switch checked before every multi-token (prompt) batch is decoded: the logits
-    processor that stops generation only runs once the whole prompt is in, which can take seconds."""
+    processor that stops generation only runs once the whole prompt is in, which can take seconds.
+    The call's cancel event is checked before every decode (one per generated token: an Event check,
+    far cheaper than a per-token logits processor)."""
     ctx = getattr(llm, "_ctx", None)
     guard = getattr(ctx, "_scaleagent_guard", None)
     if ctx is None or guard is not None:
         return guard if guard is not None else {}
-    guard = {"stop": None}
+    guard = {"stop": None, "cancel": None}
     inner = ctx.decode
 
     def decode(batch: Any) -> Any:
+        cancel = guard["cancel"]
+        if cancel is not None and cancel.is_set():
+            raise _Cancelled()
         stop = guard["stop"]
         if stop is not None and getattr(getattr(batch, "batch", None), "n_tokens", 1) > 1 and stop(None, None):
             raise _Deadline()
@@ -145,11 +165,14 @@ class LocalModel:
     async def complete(self, messages: list[Message], params: GenerationParams) -> Completion:
         cancel = threading.Event()
         deadline = None if params.timeout is None else time.monotonic() + params.timeout
+        _inflight.add(cancel)
         try:
             return await asyncio.to_thread(self._complete_sync, messages, params, cancel, deadline)
         except asyncio.CancelledError:
-            cancel.set()  # the worker stops at its next token
+            cancel.set()  # the worker stops at its next decoded token
             raise
+        finally:
+            _inflight.discard(cancel)
 
     # -- worker thread --------------------------------------------------------------------------
     def _complete_sync(self, messages: list[Message], params: GenerationParams,
@@ -165,7 +188,7 @@ class LocalModel:
         if deadline is not None:
             # A Python logits processor runs on every token (and slows grammar-constrained
             # sampling a lot), so only pay for it when a timeout must stop generation mid-sample.
-            # Cancellation without a timeout is honoured between samples.
+            # Cancellation is checked at every decode instead (`_guard`).
             kwargs["logits_processor"] = _stopper(llm, should_stop)
         if params.top_p is not None:
             kwargs["top_p"] = params.top_p
@@ -181,10 +204,13 @@ class LocalModel:
                               seconds=time.monotonic() - t0, usd=0.0)
             return err
 
-        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
-        if not lock.acquire(timeout=wait):
-            raise timed_out(0)
+        while not lock.acquire(timeout=0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))):
+            if cancel.is_set():
+                raise ModelError(f"model {self.name}: call cancelled")
+            if should_stop(None, None):
+                raise timed_out(0)
         guard = _guard(llm)
+        guard["cancel"] = cancel
         guard["stop"] = should_stop if deadline is not None else None
         reuse = prefix.install(llm)
         reuse.stop = (lambda: should_stop(None, None)) if deadline is not None else None
@@ -209,6 +235,8 @@ class LocalModel:
                     kwargs["seed"] = params.seed + i
                 try:
                     resp = llm.create_chat_completion(messages=messages, **kwargs)
+                except _Cancelled:
+                    raise ModelError(f"model {self.name}: call cancelled") from None
                 except (_Deadline, prefix.Stopped):
                     raise timed_out(i, extra_in=self.count_tokens_upper_bound(messages)) from None
                 except ValueError as e:
@@ -229,7 +257,7 @@ class LocalModel:
             reuse.end(done)  # an interrupted call leaves a KV cache no later call may trust
             reuse.stop = None
             reused, prefilled = reuse.reused, reuse.prefilled
-            guard["stop"] = None
+            guard["stop"] = guard["cancel"] = None
             lock.release()
         return Completion(model=self.name, choices=choices,
                           usage=Usage(input_tokens=pin, output_tokens=pout, calls=params.n,
