@@ -11,7 +11,7 @@ from tools.edits import EditError
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 
-__all__ = ["apply_unified", "ablations"]
+__all__ = ["apply_unified", "ablations", "blamed_names"]
 
 
 def apply_unified(old: str, patch: str) -> str:
@@ -53,11 +53,21 @@ def apply_unified(old: str, patch: str) -> str:
     return "".join(out)
 
 
-def ablations(old: str, new: str, limit: int = 3) -> list[tuple[str, str]]:
+_BLAMED = re.compile(r"(?:name|attribute|import name) '([A-Za-z_]\w*)'")
+
+
+def blamed_names(messages: list[str]) -> set[str]:
+    """Names failing tests complain about (`NameError: name 'x'`, `has no attribute 'x'`, `cannot
+    import name 'x'`): a change that removed or renamed one of them is the likely breaking one."""
+    return {m.group(1) for text in messages for m in _BLAMED.finditer(text or "")}
+
+
+def ablations(old: str, new: str, limit: int = 3, blamed: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Smaller versions of the edit `old` → `new`, as (label, text): each separate change left out
     in turn, then each change alone; only ones that still parse, at most `limit`. A sampled rewrite
     often carries the right fix together with an unrelated change that breaks something (a rename,
-    a dropped import); one of these versions keeps the fix without it."""
+    a dropped import); one of these versions keeps the fix without it. Versions that leave out a
+    change mentioning a `blamed` name (`blamed_names` of the failing tests) come first."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     changes = [n for n, op in enumerate(ops) if op[0] != "equal"]
@@ -72,8 +82,14 @@ def ablations(old: str, new: str, limit: int = 3) -> list[tuple[str, str]]:
         i1, i2 = ops[n][1], ops[n][2]
         return f"line {i1 + 1}" if i2 - i1 <= 1 else f"lines {i1 + 1}-{i2}"
 
+    def mentions(n: int) -> bool:
+        _, i1, i2, j1, j2 = ops[n]
+        words = set(re.findall(r"[A-Za-z_]\w*", "".join(a[i1:i2] + b[j1:j2])))
+        return bool(words & set(blamed))
+
     total = len(changes)
     options = [(f"without change {i + 1} of {total} ({where(n)})", set(changes) - {n}) for i, n in enumerate(changes)]
+    options.sort(key=lambda o: not mentions(next(iter(set(changes) - o[1]))))  # stable: blamed first
     if total > 2:
         options += [(f"only change {i + 1} of {total} ({where(n)})", {n}) for i, n in enumerate(changes)]
     out, seen = [], {old, new}

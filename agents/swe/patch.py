@@ -19,7 +19,7 @@ from agents.swe.patch_verify import PatchVerifier, distrusted_tests, suite_key, 
 from agents.swe.reproduce import kept_tests
 from tools.edits import (EditError, apply_diff_reply, diff_block, rewrite_file, rewrite_function, search_replace,
                          unified_diff)
-from tools.patches import ablations, apply_unified
+from tools.patches import ablations, apply_unified, blamed_names
 from tools.repo import match_path, source_files, symbols
 
 __all__ = ["FORMATS", "Patch", "PatchController", "PatchVerifier", "patch_key"]
@@ -217,11 +217,13 @@ class Patch(Stage):
         return patch_key(content["patch"])
 
     async def expand(self, ctx: StepContext, candidates: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
-        """Smaller versions of the best candidate that breaks existing tests: small models often write
-        the right fix together with an unrelated change (a rename that fails every import). Up to
-        `ablate` versions (one change left out, or one change alone: `tools.patches.ablations`) not
-        checked before, as many as the budget's test runs allow; test runs only, no tokens.
-        First notes the step's difficulty signal for the controller (`note_agreement`)."""
+        """Smaller versions of the candidates that break existing tests: small models often write the
+        right fix together with an unrelated change (a rename that fails every import). Up to
+        `ablate` versions of each such candidate, best first (one change left out, or one change
+        alone: `tools.patches.ablations`; leaving out a change that touches a name the failing tests
+        complain about first), not checked before, as many as the budget's test runs allow; test
+        runs only, no tokens. First notes the step's difficulty signal for the controller
+        (`note_agreement`)."""
         note_agreement(ctx, candidates)
         if self.ablate <= 0:
             return []
@@ -230,25 +232,31 @@ class Patch(Stage):
                   if c.valid and c.id in by_id and by_id[c.id].details.regressions and c.source != "expand"
                   and c.content["patch"].count("diff --git") == 1]
         suite = suite_key(kept_tests(ctx))
-        tried = PatchVerifier.tried(ctx)
-        for _, i in sorted(broken, reverse=True):  # the best broken candidate with versions not tried yet
-            parent = candidates[i]
+        tried = set(PatchVerifier.tried(ctx))
+        out: list[Candidate] = []
+        for _, i in sorted(broken, reverse=True):
+            parent, details = candidates[i], by_id[candidates[i].id].details
             rel = parent.content["file"]
+            blamed = blamed_names([details.tests[t].message for t in details.regressions if t in details.tests])
             try:
                 old = (Path(ctx.task.input["workdir"]) / rel).read_text(errors="replace")
-                options = ablations(old, apply_unified(old, parent.content["patch"]), limit=100)
+                options = ablations(old, apply_unified(old, parent.content["patch"]), limit=100, blamed=blamed)
             except (OSError, EditError) as e:
                 ctx.errors.append(f"ablation of {parent.id}: {e}")
                 continue
-            patches = [(label, unified_diff({rel: (old, text)})) for label, text in options]
-            patches = [(label, p) for label, p in patches if verdict_key(suite, p) not in tried][: self.ablate]
-            while patches and not ctx.tracker.can_afford(ctx.tracker.cost_model.tool_call("run_tests", len(patches))):
-                patches.pop()
-            if patches:
-                return [Candidate(content={**parent.content, "patch": p}, text=f"{label} of {parent.id}",
-                                  key=patch_key(p), origin=ctx.mode, parent=parent.id, meta={"ablation": label})
-                        for label, p in patches]
-        return []
+            mine = 0
+            for label, text in options:
+                p = unified_diff({rel: (old, text)})
+                key = verdict_key(suite, p)
+                if mine >= self.ablate or key in tried:
+                    continue
+                if not ctx.tracker.can_afford(ctx.tracker.cost_model.tool_call("run_tests", len(out) + 1)):
+                    return out
+                tried.add(key)
+                mine += 1
+                out.append(Candidate(content={**parent.content, "patch": p}, text=f"{label} of {parent.id}",
+                                     key=patch_key(p), origin=ctx.mode, parent=parent.id, meta={"ablation": label}))
+        return out
 
 
 def note_agreement(ctx: StepContext, candidates: list[Candidate]) -> None:

@@ -170,3 +170,18 @@ def test_a_diff_reply_that_does_not_fit_says_why():
         apply_diff_reply(SRC, "@@ -1 +1 @@\n-    return 99\n+    return 100\n", "mod.py")
     with pytest.raises(EditError, match="does not parse"):
         apply_diff_reply(SRC, "@@ -1 +1 @@\n-    return 3\n+    return (3\n", "mod.py")
+
+
+def test_ablations_leave_out_the_change_the_failing_tests_blame_first():
+    from tools.patches import ablations, blamed_names
+
+    old = "\"\"\"Doc.\"\"\"\nimport os\n\n_MISSING = object()\n\n\ndef get(d, k):\n    return d.get(k, _MISSING)\n\n\ndef clear(d):\n    d.clear()\n"
+    new = old.replace("\"\"\"Doc.\"\"\"\n", "").replace("_MISSING = object()", "MISSING = object()").replace(
+        "    d.clear()\n", "    d.clear()\n    d.hits = 0\n")
+    blamed = blamed_names(["E   NameError: name '_MISSING' is not defined", "has no attribute 'zz'"])
+    assert blamed == {"_MISSING", "zz"}
+    first_label, first_text = ablations(old, new, limit=10, blamed=blamed)[0]
+    assert first_label.startswith("without change 2 of 3")
+    assert "_MISSING = object()" in first_text and "d.hits = 0" in first_text and "Doc" not in first_text
+    # without blame the order is the file's
+    assert ablations(old, new, limit=10)[0][0].startswith("without change 1 of")
