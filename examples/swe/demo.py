@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 # samples to the file the localization votes agree on. No `seconds` cap by default: a budget's caps
 # are split over the stages by share, so 7 minutes left localization 42 s, which a busy machine
 # cannot meet (the run then had nothing to patch); the token cap bounds the time instead.
-DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=16k,run_tests=16",
+DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=16k,run_tests=24",
                 mode="best_of_n", k=4)
 
 
