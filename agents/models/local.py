@@ -204,9 +204,17 @@ class LocalModel:
                               seconds=time.monotonic() - t0, usd=0.0)
             return err
 
+        def cancelled(calls: int, extra_in: int = 0, extra_out: int = 0) -> ModelError:
+            """The caller is gone: what was drawn counts (a cut sample at its worst case: unknown)."""
+            err = ModelError(f"model {self.name}: call cancelled")
+            if calls:
+                err.usage = Usage(input_tokens=pin + extra_in, output_tokens=pout + extra_out, calls=calls,
+                                  seconds=time.monotonic() - t0, usd=0.0)
+            return err
+
         while not lock.acquire(timeout=0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))):
             if cancel.is_set():
-                raise ModelError(f"model {self.name}: call cancelled")
+                raise cancelled(0)
             if should_stop(None, None):
                 raise timed_out(0)
         guard = _guard(llm)
@@ -222,7 +230,7 @@ class LocalModel:
             reuse.begin(self.prefix_cache)
             for i in range(params.n):
                 if cancel.is_set():  # the caller is gone: nobody reads the remaining samples
-                    raise ModelError(f"model {self.name}: call cancelled")
+                    raise cancelled(i)
                 if should_stop(None, None):
                     raise timed_out(i)
                 try:
@@ -236,7 +244,7 @@ class LocalModel:
                 try:
                     resp = llm.create_chat_completion(messages=messages, **kwargs)
                 except _Cancelled:
-                    raise ModelError(f"model {self.name}: call cancelled") from None
+                    raise cancelled(i + 1, self.count_tokens_upper_bound(messages), params.max_tokens) from None
                 except (_Deadline, prefix.Stopped):
                     raise timed_out(i, extra_in=self.count_tokens_upper_bound(messages)) from None
                 except ValueError as e:
@@ -248,7 +256,7 @@ class LocalModel:
                 pin += int(resp["usage"]["prompt_tokens"])
                 pout += int(resp["usage"]["completion_tokens"])
                 if should_stop(None, None):  # this sample was cut short: it counts, but is not returned
-                    raise timed_out(i + 1)
+                    raise cancelled(i + 1) if cancel.is_set() else timed_out(i + 1)
                 c = resp["choices"][0]
                 choices.append(Choice(text=c["message"].get("content") or "",
                                       finish_reason=c.get("finish_reason"), index=i))

@@ -76,9 +76,24 @@ async def test_cancel_all_stops_a_call_in_progress_as_a_model_error(fake):
     task = asyncio.create_task(fake.model.complete(MSGS, GenerationParams(max_tokens=TOKENS)))
     await asyncio.to_thread(fake.llm._ctx.started.wait)
     local.cancel_all()  # what `scaleagent ask`'s Ctrl-C / SIGTERM handler does
-    with pytest.raises(ModelError, match="cancelled"):
+    with pytest.raises(ModelError, match="cancelled") as info:
         await task
     assert fake.llm._ctx.decoded < TOKENS and not local._inflight
+    # the cut sample counts at its worst case (what it generated is unknown), so spend never under-counts
+    assert info.value.usage.calls == 1 and info.value.usage.output_tokens == TOKENS
+
+
+async def test_a_call_cancelled_between_samples_counts_the_samples_drawn(fake, monkeypatch):
+    def one_sample_then_interrupt(messages, **kw):
+        local.cancel_all()  # Ctrl-C while the first of two samples finishes
+        return {"choices": [{"message": {"content": "a"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 3}}
+
+    monkeypatch.setattr(fake.llm, "create_chat_completion", one_sample_then_interrupt)
+    with pytest.raises(ModelError, match="cancelled") as info:
+        await fake.model.complete(MSGS, GenerationParams(n=2))
+    u = info.value.usage
+    assert (u.calls, u.input_tokens, u.output_tokens) == (1, 5, 3)
 
 
 async def test_a_call_waiting_for_the_model_lock_is_cancelled_too(fake):
@@ -88,9 +103,9 @@ async def test_a_call_waiting_for_the_model_lock_is_cancelled_too(fake):
         while not local._inflight:
             await asyncio.sleep(0.01)
         local.cancel_all()
-        with pytest.raises(ModelError, match="cancelled"):
+        with pytest.raises(ModelError, match="cancelled") as info:
             await task
-        assert fake.llm._ctx.decoded == 0
+        assert fake.llm._ctx.decoded == 0 and getattr(info.value, "usage", None) is None  # nothing was sent
     finally:
         fake.lock.release()
 
