@@ -16,12 +16,16 @@ class ReproDetails(Details):
 class PatchDetails(Details):
     """A patch run against the kept reproduction tests and the existing tests that passed before.
     `tests` holds both (the reproduction tests first); a failing reproduction test whose failure
-    changed from the base commit's carries `credit` and its new `signature`."""
+    changed from the base commit's carries `credit` and its new `signature`; when the issue has a runnable
+    example, `tests` also holds its pseudo-test (`example_probe.EXAMPLE_TEST`)."""
 
     kind: str = "swe.patch"
     reproductions: int = 0                  # how many reproduction tests ran
     fixed: int = 0                          # of those, how many pass now
     moved: list[str] = []                   # reproduction tests that fail differently than before
+    # the issue's runnable example (agents/swe/example_probe.py) against the base commit: "changed",
+    # "same", "crashed" (a new exception or a hang), "none" (no example, or not run: budget, a regression)
+    example: str = "none"
 
 
 def patch_key(patch: str) -> str:

@@ -13,6 +13,13 @@ commit's test outcomes (`baseline`, run once per run) and every verdict by test 
 (`verdicts`), so a patch already checked against the same tests (a refinement that repeats its
 parent, two samples making the same edit, a variant tried before) is not run again: its verdict is
 reused with `details.same_as` naming the candidate that ran.
+
+The issue's own runnable example (agents/swe/example_probe.py) runs with each fresh patch that
+applied and broke no existing test, after its tests, and once on the base commit (memo `example_base`);
+`details.example` says whether its output changed. A changed one earns a pseudo-test
+(`EXAMPLE_TEST`, credit `EXAMPLE_CREDIT`) and a score bonus smaller than any step one more test makes,
+so it breaks ties between patches that pass the same tests (for the test vote of patch and select
+too) and never outranks a patch that passes more. The result is stored with the verdict.
 """
 from __future__ import annotations
 
@@ -23,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from budgets import BudgetExceeded
+from sandboxes.base import SandboxError, SandboxUnavailable
 
 from agents.context import StepContext
 from agents.state import Candidate, TestOutcome, Verdict
 from agents.swe.checks import CheckResult, node_signatures, run_checks
 from agents.swe.details import PatchDetails
+from agents.swe.example_probe import EXAMPLE_CREDIT, EXAMPLE_TEST, compare, fingerprint, issue_examples, run_examples
 from agents.swe.reproduce import existing_tests, kept_tests
 
 MOVED_CREDIT = 0.25
@@ -69,10 +78,29 @@ class PatchVerifier:
         for c in valid:
             if verdict_key(suite, c.content["patch"]) not in known:
                 fresh.setdefault(c.content["patch"], c)
-        results = await asyncio.gather(*(asyncio.to_thread(
-            run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
-            targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
-            for c in fresh.values()), return_exceptions=True)
+        blocks = issue_examples(str(ctx.task.input.get("problem_statement", "")))
+        lock = asyncio.Lock()  # the base commit's example run: once, when a first patch needs it
+
+        async def check(c: Candidate) -> tuple[CheckResult, str, str]:
+            r = await asyncio.to_thread(
+                run_checks, repo, base, patch=c.content["patch"], files=repro["files"],
+                targets=list(repro["files"]) + existing, sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            if not blocks:
+                return r, "", ""
+            if r.patch_error or any(not r.passed(t) for t in keep):
+                return r, "none", ""
+            async with lock:
+                example_base = await self._example_base(ctx, repo, base, blocks)
+            if example_base is None:
+                return r, "none", ""
+            try:  # the probe never fails a candidate: no budget or no sandbox = no probe
+                runs = await asyncio.to_thread(run_examples, repo, base, blocks, patch=c.content["patch"],
+                                               sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            except (BudgetExceeded, SandboxError, SandboxUnavailable):
+                return r, "none", ""
+            return r, (compare(example_base, runs) if runs else "none"), fingerprint(runs)
+
+        results = await asyncio.gather(*(check(c) for c in fresh.values()), return_exceptions=True)
         refused: dict[str, str] = {}  # patch -> why the budget did not pay for its run
         for c, r in zip(fresh.values(), results):
             if isinstance(r, BudgetExceeded):
@@ -80,7 +108,8 @@ class PatchVerifier:
             elif isinstance(r, BaseException):
                 raise r
             else:  # what was paid for is kept, even when another run was refused
-                known[verdict_key(suite, c.content["patch"])] = score(c, r, repro, keep).model_dump(mode="json")
+                known[verdict_key(suite, c.content["patch"])] = score(
+                    c, r[0], repro, keep, example=r[1], example_sig=r[2]).model_dump(mode="json")
         verdicts = []
         for c in valid:
             if c.content["patch"] in refused:
@@ -112,6 +141,18 @@ class PatchVerifier:
             ctx.memo["baseline"] = {k: o.outcome for k, o in res.outcomes.items()}
         return ctx.memo["baseline"]
 
+    async def _example_base(self, ctx: StepContext, repo: Path, base: str, blocks: list[str]) -> list | None:
+        """The issue's examples on the base commit, once per run (kept only when they ran)."""
+        if not ctx.memo.get("example_base"):
+            try:
+                runs = await asyncio.to_thread(run_examples, repo, base, blocks,
+                                               sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
+            except (BudgetExceeded, SandboxError, SandboxUnavailable):
+                return None
+            if runs:
+                ctx.memo["example_base"] = runs
+        return ctx.memo.get("example_base")
+
 
 def distrust(repro_ids: list[str], rounds: list[list[Verdict]], after: int) -> dict[str, int]:
     """{test: candidates run against it} for each reproduction test that candidates of at least
@@ -125,12 +166,14 @@ def distrust(repro_ids: list[str], rounds: list[list[Verdict]], after: int) -> d
     return out
 
 
-def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[str]) -> Verdict:
-    """`repro`: `kept_tests(...)` (ids, and the base commit's failure signatures per test file)."""
+def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[str], *, example: str = "",
+          example_sig: str = "") -> Verdict:
+    """`repro`: `kept_tests(...)` (ids, and the base commit's failure signatures per test file).
+    `example`: what the issue's example did (`compare`, or "none"); "" when the issue has none."""
     repro_ids, base = repro["ids"], repro.get("base", {})
     if res.patch_error:
         return Verdict(candidate_id=cand.id, score=0.0, passed=False, feedback=f"patch does not apply: {res.patch_error}",
-                       details=PatchDetails(reproductions=len(repro_ids)))
+                       details=PatchDetails(reproductions=len(repro_ids), example="none"))
     fixed = [t for t in repro_ids if res.passed(t)]
     # ran to an assertion (no collection or import error) but failed differently than on the base commit
     seen = {t: node_signatures(res.messages(), t) for t in repro_ids}
@@ -147,6 +190,8 @@ def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[s
         passed, uncertainty = (not regressions and len(fixed) == len(repro_ids)), 0.2
     else:
         value, passed, uncertainty = (0.1 + 0.19 * g if regressions else 0.5), None, 1.0
+    if example == "changed":
+        value = min(1.0, value + example_bonus(len(repro_ids), len(keep), bool(regressions)))
     tests: dict[str, TestOutcome] = {}
     for t in repro_ids:
         o = res.outcomes.get(t) or TestOutcome(outcome="error", message="no outcome")
@@ -156,9 +201,25 @@ def score(cand: Candidate, res: CheckResult, repro: dict[str, Any], keep: list[s
             if t in moved else "as on the base commit"})
     for t in keep:
         tests[t] = res.outcomes.get(t) or TestOutcome(outcome="error", message="no outcome")
+    if example:  # every verdict of the run has it, so pass fractions share one denominator
+        tests[EXAMPLE_TEST] = TestOutcome(outcome="skipped", message=f"the issue's example: {example}",
+                                          credit=EXAMPLE_CREDIT if example == "changed" else 0.0,
+                                          signature=f"{example}:{example_sig}" if example == "changed" else example)
     failing = [t for t in repro_ids if not res.passed(t)] + regressions
     feedback = ("all checks pass" if not failing else
                 "failing: " + ", ".join(failing[:8]) + "\n" + res.output[-1500:])
+    if example in ("same", "crashed"):
+        feedback += ("\nThe issue's example prints the same as before this patch: it may not change the "
+                     "behaviour the issue shows." if example == "same" else
+                     "\nThe issue's example now ends in a new exception or hangs.")
     return Verdict(candidate_id=cand.id, score=value, passed=passed, uncertainty=uncertainty, feedback=feedback,
                    details=PatchDetails(tests=tests, fixed=len(fixed), moved=moved, reproductions=len(repro_ids),
-                                        regressions=regressions))
+                                        regressions=regressions, example=example or "none"))
+
+
+def example_bonus(n_repro: int, n_keep: int, regressions: bool) -> float:
+    """Score for a changed example: EXAMPLE_CREDIT of the smallest step one more reproduction test's
+    credit (MOVED_CREDIT of a fix) or one more passing existing test can make in `score`'s formula."""
+    if regressions:  # 0.1 + 0.19 * r * g: r and g move in steps of MOVED_CREDIT / n and 1 / keep
+        return 0.19 * EXAMPLE_CREDIT * MOVED_CREDIT / (max(1, n_repro) * max(1, n_keep))
+    return 0.7 * EXAMPLE_CREDIT * MOVED_CREDIT / n_repro if n_repro else 0.05
