@@ -136,8 +136,10 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     assert all(verdicts[c["id"]]["details"]["regressions"] for c in first["candidates"]
                if not c["meta"].get("ablation") and c["id"] in verdicts)
     assert first["decision"]["action"] == "accept"
-    # both samples made the same edit: the base commit, that edit once, and each smaller version
-    assert first["spend"]["tool_calls"]["run_tests"] == 2 + len(smaller)
+    # both samples made the same edit: the base commit, that edit once, and each smaller version; the
+    # issue's example (agents/swe/example_probe.py) on the base commit and with each patch breaking no test
+    probes = sum(v["details"].get("example", "none") != "none" for v in first["verdicts"])
+    assert probes == 1 and first["spend"]["tool_calls"]["run_tests"] == 2 + len(smaller) + 1 + probes
 
     c = res.checks
     assert c["verified"] and c["score"] == 1.0 and c["fixed"] == c["reproductions"] >= 1
@@ -221,7 +223,8 @@ async def test_a_patch_already_checked_is_not_run_again(wraptext, tmp_path):
     reused = [v for v in patch["verdicts"] if v["details"]["same_as"] is not None]
     assert len(ran) == 1 and len(reused) >= 1
     assert all(v["score"] == ran[0]["score"] and v["details"]["same_as"] == ran[0]["candidate_id"] for v in reused)
-    assert patch["spend"]["tool_calls"]["run_tests"] == 2     # the base commit's tests, then the one patch
+    # the base commit's tests, then the one patch; the example on the base commit and with it
+    assert patch["spend"]["tool_calls"]["run_tests"] == 2 + 2
 
 
 async def test_a_refinement_written_as_a_diff_of_the_previous_attempt_is_applied(wraptext, tmp_path):
