@@ -133,7 +133,7 @@ class StepContext:
                 text += f" (an unexpected error from model {m.name})"
             self.errors.append(f"{purpose}: {text}")
             self.runtime.model_failed(text)
-            self.runtime.emit("model_error", stage=self.stage.name, error=text if not isinstance(e, ModelError) else str(e))
+            self.runtime.emit("model_error", stage=self.stage.name, error=str(e) if isinstance(e, ModelError) else text)
             return []
         self.runtime.model_succeeded()
         self.runtime.emit("spend", stage=self.stage.name, snapshot=self.runtime.tracker.snapshot().model_dump())

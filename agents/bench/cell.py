@@ -91,7 +91,8 @@ def _error_row(spec: dict[str, Any], status: str, error: str, wall: float) -> di
             "run_dir": spec["run_dir"], "run_id": None, "trajectory": [], "stage_spend": {}}
 
 
-async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any, retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
+async def _execute(cfg: dict[str, Any], run_dir: Path, rt: Any,
+                   retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
     """Run the task, or resume it; a run directory still locked by a worker of a killed runner (it dies
     with its parent, a moment later) is waited for, up to LOCK_WAIT_S."""
     from agents.errors import RunLocked
@@ -114,7 +115,8 @@ def _finished_failed(run_dir: Path) -> bool:
         return False
 
 
-async def _execute_once(cfg: dict[str, Any], run_dir: Path, rt: Any, retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
+async def _execute_once(cfg: dict[str, Any], run_dir: Path, rt: Any,
+                        retry_failed: bool = False) -> tuple[Any, dict[str, Any]]:
     from agents import pipelines
     from agents.errors import RunLocked, ScaleAgentError
 

@@ -25,7 +25,8 @@ async def test_a_model_raising_runtime_error_fails_the_run_with_its_type_and_mes
     rt = Runtime(model=ScriptedModel(default=RuntimeError("backend bug: boom")), on_event=events.append)
     result = await run(Pipeline([_numbers()]), Task(id="t"), rt, run_dir=tmp_path / "r")
     assert result.status == "failed" and result.answer is None
-    assert result.meta["errors"] and all("RuntimeError" in e and "backend bug: boom" in e for e in result.meta["errors"])
+    errors = result.meta["errors"]
+    assert errors and all("RuntimeError" in e and "backend bug: boom" in e for e in errors)
     assert json.loads((tmp_path / "r" / "result.json").read_text())["status"] == "failed"
     assert any(e["event"] == "model_error" and "boom" in e["error"] for e in events)
     steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
