@@ -9,6 +9,9 @@ exception or a hang: a crash is not a fix) at least touched it.
     cand = run_examples(repo, commit, blocks, patch=diff, sandbox=..., tracker=...)
     compare(base, cand)                                 # "changed" | "same" | "crashed"
 
+The base commit's run goes twice (`repeat=2`, still one call): an example whose output differs
+between two runs of the same code (time, randomness) says nothing of a patch and is not used.
+
 A REPL transcript (`>>>` lines) keeps its `>>>`/`...` lines, drops the shown output, and runs each
 statement as the REPL does (compiled in "single" mode: an expression's value is printed); a block
 showing a traceback without prompts is skipped. Blocks run one per process (a block that uses names of
@@ -114,18 +117,19 @@ def _run_all(sb: Any, blocks: list[str], source: tuple[Path, str], timeout: floa
 
 
 def run_examples(repo: Path, commit: str, blocks: list[str], *, patch: str = "", sandbox: str = "bwrap",
-                 tracker: Any = None, timeout: float = TIMEOUT) -> list[dict[str, Any]] | None:
-    """Blocking. One record per block: exit status, normalized stdout, the final exception line and
-    whether it timed out; None when the patch does not apply or no environment could be built."""
+                 tracker: Any = None, timeout: float = TIMEOUT, repeat: int = 1) -> list[dict[str, Any]] | None:
+    """Blocking. One record per block (`repeat` rounds of them, in one charged run): exit status,
+    normalized stdout, the final exception line and whether it timed out; None when the patch does
+    not apply or no environment could be built."""
     from sandboxes.execution import ExecJob, execute
     from sandboxes.pyenv import prepare
 
     prepare(repo, commit, sandbox)
     left = tracker.seconds_left() if tracker is not None else None
     if left is not None:
-        timeout = max(1.0, min(timeout, left / max(1, len(blocks))))
+        timeout = max(1.0, min(timeout, left / max(1, len(blocks) * repeat)))
     out = execute(ExecJob(repo=repo, commit=commit, patch=patch), backend=sandbox, charger=tracker,
-                  runner=lambda sb: _run_all(sb, blocks, (repo, commit), timeout))
+                  runner=lambda sb: _run_all(sb, blocks * repeat, (repo, commit), timeout))
     return None if out.patch_error is not None else out.value
 
 

@@ -15,7 +15,8 @@ parent, two samples making the same edit, a variant tried before) is not run aga
 reused with `details.same_as` naming the candidate that ran.
 
 The issue's own runnable example (agents/swe/example_probe.py) runs with each fresh patch that
-applied and broke no existing test, after its tests, and once on the base commit (memo `example_base`);
+applied and broke no existing test, after its tests, and once on the base commit (memo `example_base`,
+twice there: an example whose output is not stable is not used);
 `details.example` says whether its output changed. A changed one earns a pseudo-test
 (`EXAMPLE_TEST`, credit `EXAMPLE_CREDIT`) and a score bonus smaller than any step one more test makes,
 so it breaks ties between patches that pass the same tests (for the test vote of patch and select
@@ -142,16 +143,19 @@ class PatchVerifier:
         return ctx.memo["baseline"]
 
     async def _example_base(self, ctx: StepContext, repo: Path, base: str, blocks: list[str]) -> list | None:
-        """The issue's examples on the base commit, once per run (kept only when they ran)."""
+        """The issue's examples on the base commit, once per run (kept once they ran), or None: not
+        run, or their output differs between two runs of the base commit (time, randomness)."""
         if not ctx.memo.get("example_base"):
             try:
-                runs = await asyncio.to_thread(run_examples, repo, base, blocks,
+                runs = await asyncio.to_thread(run_examples, repo, base, blocks, repeat=2,
                                                sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
             except (BudgetExceeded, SandboxError, SandboxUnavailable):
                 return None
             if runs:
-                ctx.memo["example_base"] = runs
-        return ctx.memo.get("example_base")
+                first, second = runs[:len(blocks)], runs[len(blocks):]
+                ctx.memo["example_base"] = {"runs": first, "stable": compare(first, second) == "same"}
+        memo = ctx.memo.get("example_base")
+        return memo["runs"] if memo and memo["stable"] else None
 
 
 def distrust(repro_ids: list[str], rounds: list[list[Verdict]], after: int) -> dict[str, int]:

@@ -106,12 +106,20 @@ async def test_an_address_in_the_output_is_not_a_change(tmp_path):
     assert dead.details.example == "same"
 
 
+async def test_an_example_whose_output_is_not_stable_is_not_used(tmp_path):
+    issue = "```python\nimport os\nprint(os.urandom(8).hex())\n```"
+    ctx, _, (right, dead) = await _verify(tmp_path, issue, RIGHT, DEAD)
+    assert right.details.example == dead.details.example == "none" and right.score == dead.score
+    assert ctx.memo["example_base"]["stable"] is False
+    assert ctx.tracker.spent.tools["run_tests"] == 4  # the base commit's example ran (twice, one call)
+
+
 async def test_hostile_example_output_is_capped_and_cleaned(tmp_path):
     issue = ("```python\nimport sys\nsys.stdout.buffer.write(bytes(range(256)) * 40000)\n"
              "sys.stdout.flush()\nraise ValueError('E' * 10**6)\n```")
     ctx, _, (right,) = await _verify(tmp_path, issue, RIGHT)
     assert right.details.example == "same"
-    base = ctx.memo["example_base"][0]
+    base = ctx.memo["example_base"]["runs"][0]
     assert len(base["out"]) <= OUTPUT_CHARS and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", base["out"])
     assert base["exc"].startswith("ValueError: EEE") and len(base["exc"]) <= 300
     json.dumps(ctx.memo)
