@@ -5,6 +5,8 @@ output do not count as a change."""
 import json
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 from swe_scripted import wrap_model
 
@@ -161,3 +163,26 @@ async def test_solve_picks_the_patch_that_changes_the_issue_example(wraptext, tm
     examples = [v["details"].get("example") for s in steps if s["stage"] == "patch" for v in s["verdicts"]]
     assert "current_len + needed > width" in res.model_patch and "unused_helper" not in res.model_patch
     assert "changed" in examples and "same" in examples
+
+
+async def test_the_example_imports_the_repository_as_the_tests_do(tmp_path, monkeypatch, sandbox_backend):
+    """A src/ layout with a dependency installed from a wheel into the base commit's environment
+    (built once): the example imports both, in the run's sandbox backend (bwrap where it works)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "sandboxes"))
+    from pyenv_helpers import make_repo, offline_index, pyproject
+
+    offline_index(monkeypatch, tmp_path)
+    buggy = "from depdemo import double\n\n\ndef quad(x):\n    return double(x)\n"
+    fixed = "from depdemo import double\n\n\ndef quad(x):\n    return double(double(x))\n"
+    test = "from demo import quad\n\n\ndef test_zero():\n    assert quad(0) == 0\n"
+    sha = make_repo(tmp_path / "repo", {**pyproject("demo", ["depdemo"]), "src/demo/__init__.py": buggy,
+                                        "tests/test_demo.py": test})
+    task = Task(id="d", kind="swe", input={"repo_path": str(tmp_path / "repo"), "base_commit": sha,
+                                           "workdir": str(tmp_path / "repo"),
+                                           "problem_statement": "```python\nfrom demo import quad\nprint(quad(1))\n```"})
+    ctx = make_ctx(task=task, sandbox=sandbox_backend)
+    cands = [Candidate(id=f"c{i}", content={"patch": unified_diff({"src/demo/__init__.py": (buggy, t)})}, text=t)
+             for i, t in enumerate([fixed, buggy + "\n\ndef unused():\n    return 0\n"])]
+    right, dead = await PatchVerifier().verify(ctx, cands)
+    assert ctx.memo["example_base"]["runs"][0]["out"] == "2\n"
+    assert (right.details.example, dead.details.example) == ("changed", "same")
