@@ -4,6 +4,8 @@ nothing; a crash earns nothing; no example (or a broken one) changes nothing; ad
 output do not count as a change."""
 import json
 import re
+
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +188,34 @@ async def test_the_example_imports_the_repository_as_the_tests_do(tmp_path, monk
     right, dead = await PatchVerifier().verify(ctx, cands)
     assert ctx.memo["example_base"]["runs"][0]["out"] == "2\n"
     assert (right.details.example, dead.details.example) == ("changed", "same")
+
+
+@pytest.mark.slow
+async def test_on_the_local_model_every_patch_that_breaks_no_test_is_probed(tmp_path):
+    """End to end on smollm2 (whatever it writes): the tiny repository has no tests of its own, so
+    every patch that applies breaks none and the issue's example runs for it; the run's test-run
+    count is the base commit's tests, each patch's tests and the probes (the base commit's once)."""
+    from agents.swe.instances import Instance
+
+    task = _task(tmp_path, ISSUE)
+    subprocess.run(["git", "-C", task.input["repo_path"], "rm", "-rq", "tests"], check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", task.input["repo_path"], "commit",
+                    "-qm", "no tests"], check=True)
+    sha = subprocess.run(["git", "-C", task.input["repo_path"], "rev-parse", "HEAD"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    inst = Instance(instance_id="counter-1", repo=task.input["repo_path"], base_commit=sha, problem_statement=ISSUE)
+    # k=4: at seed 0, one of smollm2's four samples is a patch that applies (its example: "crashed")
+    res = await solve_instance(inst, model="local/smollm2-135m", run_dir=tmp_path / "run", mode="best_of_n", k=4,
+                               budget=Budget(tokens=12000, tools={"run_tests": 12}))
+    assert res.status != "crashed"
+    steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    patch = [s for s in steps if s["stage"] == "patch"]
+    ran = [v for s in patch for v in s["verdicts"] if not v["details"].get("same_as")
+           and not v["feedback"].startswith(("not verified", "patch does not apply"))]
+    probed = [v for v in ran if v["details"]["example"] != "none"]
+    if not ran:
+        pytest.skip("smollm2 wrote no patch that applies this time: nothing to probe")
+    assert all(v["details"]["example"] in ("changed", "same", "crashed", "none") for v in ran)
+    assert probed == ran  # no existing test, so no patch that applied broke one
+    spent = sum(s["spend"]["tool_calls"].get("run_tests", 0) for s in patch)
+    assert spent == 1 + len(ran) + (1 + len(probed) if probed else 0)
