@@ -34,7 +34,7 @@ MAX_CHARS = 4000                  # a longer block is not an example
 OUTPUT_CHARS = 4000               # of each run's normalized stdout kept
 TIMEOUT = 10.0                    # seconds per block
 
-_FENCE = re.compile(r"```[ \t]*(?:python3?|py)[ \t]*\n(.*?)\n[ \t]*```", re.S | re.I)
+_FENCE = re.compile(r"```[ \t]*(?:python3?|py)[ \t]*\n(.*?)\n[ \t]*```", re.DOTALL | re.IGNORECASE)
 _RUNS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 _ADDR = re.compile(r"0x[0-9a-fA-F]+")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

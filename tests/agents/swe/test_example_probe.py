@@ -4,22 +4,20 @@ nothing; a crash earns nothing; no example (or a broken one) changes nothing; ad
 output do not count as a change."""
 import json
 import re
-
-import pytest
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from swe_scripted import wrap_model
 
-from agents.state import Candidate
+from agents.state import Candidate, Task
 from agents.strategies import TestVote
 from agents.swe import solve_instance
 from agents.swe.example_probe import EXAMPLE_TEST, OUTPUT_CHARS, issue_examples
 from agents.swe.patch_verify import PatchVerifier
 from budgets import Budget
 from tests.agents.conformance import make_ctx
-from agents.state import Task
 from tools.edits import unified_diff
 
 SRC = ("class Counter:\n    def __init__(self):\n        self.hits = 0\n\n    def hit(self):\n        self.hits += 1\n\n"
@@ -58,8 +56,8 @@ async def _verify(tmp_path, issue, *texts, budget=None):
 
 
 def test_examples_are_the_python_blocks_that_parse_and_run_something():
-    assert issue_examples(ISSUE) == ["from counter import Counter\nc = Counter()\nc.hit()\nc.clear()\n"
-                                     "print(c.info())\n# hits=0 expected\n"]
+    assert issue_examples(ISSUE) == [("from counter import Counter\nc = Counter()\nc.hit()\nc.clear()\n"
+                                      "print(c.info())\n# hits=0 expected\n")]
     assert issue_examples("no code here, only `clear()` prose") == []
     assert issue_examples("```python\ndef f(:\n    pass\n```") == []                 # does not parse
     assert issue_examples("```bash\necho hi\n```\n```\nprint(1)\n```") == []          # not python
@@ -70,7 +68,7 @@ def test_examples_are_the_python_blocks_that_parse_and_run_something():
     # a REPL transcript: its statements run as the REPL runs them, the shown output is dropped
     repl = issue_examples("```python\n>>> x = [1,\n...      2]\n>>> x\n[1, 2]\n```")
     assert len(repl) == 1 and "[1, 2]\n" not in repl[0].split("for _src")[0]
-    out = subprocess.run(["python3", "-"], input=repl[0], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-"], input=repl[0], capture_output=True, text=True, check=True)
     assert out.stdout == "[1, 2]\n"
 
 
@@ -190,6 +188,15 @@ async def test_the_example_imports_the_repository_as_the_tests_do(tmp_path, monk
     assert (right.details.example, dead.details.example) == ("changed", "same")
 
 
+def _without_tests(task):
+    repo = task.input["repo_path"]
+    subprocess.run(["git", "-C", repo, "rm", "-rq", "tests"], check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", repo, "commit", "-qm", "no tests"],
+                   check=True)
+    return repo, subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], check=True, capture_output=True,
+                                text=True).stdout.strip()
+
+
 @pytest.mark.slow
 async def test_on_the_local_model_every_patch_that_breaks_no_test_is_probed(tmp_path):
     """End to end on smollm2 (whatever it writes): the tiny repository has no tests of its own, so
@@ -197,13 +204,8 @@ async def test_on_the_local_model_every_patch_that_breaks_no_test_is_probed(tmp_
     count is the base commit's tests, each patch's tests and the probes (the base commit's once)."""
     from agents.swe.instances import Instance
 
-    task = _task(tmp_path, ISSUE)
-    subprocess.run(["git", "-C", task.input["repo_path"], "rm", "-rq", "tests"], check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", task.input["repo_path"], "commit",
-                    "-qm", "no tests"], check=True)
-    sha = subprocess.run(["git", "-C", task.input["repo_path"], "rev-parse", "HEAD"], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    inst = Instance(instance_id="counter-1", repo=task.input["repo_path"], base_commit=sha, problem_statement=ISSUE)
+    repo, sha = _without_tests(_task(tmp_path, ISSUE))
+    inst = Instance(instance_id="counter-1", repo=repo, base_commit=sha, problem_statement=ISSUE)
     # k=4: at seed 0, one of smollm2's four samples is a patch that applies (its example: "crashed")
     res = await solve_instance(inst, model="local/smollm2-135m", run_dir=tmp_path / "run", mode="best_of_n", k=4,
                                budget=Budget(tokens=12000, tools={"run_tests": 12}))
