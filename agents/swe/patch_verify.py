@@ -151,9 +151,9 @@ class PatchVerifier:
                                                sandbox=ctx.runtime.sandbox_backend, tracker=ctx.tracker)
             except (BudgetExceeded, SandboxError, SandboxUnavailable):
                 return None
-            if runs:
-                first, second = runs[:len(blocks)], runs[len(blocks):]
-                ctx.memo["example_base"] = {"runs": first, "stable": compare(first, second) == "same"}
+            first, second = (runs[:len(blocks)], runs[len(blocks):]) if runs else ([], [])
+            # paid for: kept even when no environment could be built (not tried, and paid, again)
+            ctx.memo["example_base"] = {"runs": first, "stable": bool(runs) and compare(first, second) == "same"}
         memo = ctx.memo.get("example_base")
         return memo["runs"] if memo and memo["stable"] else None
 

@@ -116,6 +116,18 @@ async def test_an_example_whose_output_is_not_stable_is_not_used(tmp_path):
     assert ctx.tracker.spent.tools["run_tests"] == 4  # the base commit's example ran (twice, one call)
 
 
+async def test_an_example_that_cannot_run_on_the_base_commit_is_tried_once(tmp_path, monkeypatch):
+    import sandboxes.pyenv
+
+    def broken(*a, **kw):
+        raise sandboxes.pyenv.EnvError("no environment")
+
+    monkeypatch.setattr(sandboxes.pyenv, "use_environment", broken)
+    ctx, _, (right, dead) = await _verify(tmp_path, ISSUE, RIGHT, DEAD)
+    assert right.details.example == dead.details.example == "none" and right.score == dead.score
+    assert ctx.tracker.spent.tools["run_tests"] == 4  # base tests, 2 patches' tests, one example try
+
+
 async def test_hostile_example_output_is_capped_and_cleaned(tmp_path):
     issue = ("```python\nimport sys\nsys.stdout.buffer.write(bytes(range(256)) * 40000)\n"
              "sys.stdout.flush()\nraise ValueError('E' * 10**6)\n```")
