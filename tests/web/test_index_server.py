@@ -71,7 +71,7 @@ def test_index_errors_are_one_line(tmp_path):
 def test_the_default_index_is_built_on_first_use_into_the_cache(tmp_path, monkeypatch):
     import tools.web.index as index_mod
     from agents.web.env import ensure_index
-    from conftest import write_corpus
+    from web_corpus import write_corpus
 
     monkeypatch.setenv("SCALEAGENT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(index_mod, "DEFAULT_DOCS", write_corpus(tmp_path / "docs"))
@@ -87,7 +87,7 @@ def test_web_index_command_builds_an_index(tmp_path):
     import sys
     from pathlib import Path
 
-    from conftest import write_corpus
+    from web_corpus import write_corpus
 
     root = Path(__file__).resolve().parents[2]
     r = subprocess.run([sys.executable, "-m", "agents.cli", "web", "index", str(write_corpus(tmp_path / "docs")),
