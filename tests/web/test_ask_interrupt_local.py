@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ask_proc import server_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,11 +46,7 @@ def test_ask_on_the_local_model_stops_mid_call_on_a_signal(web_index, tmp_path, 
                              "search=5,open=5,find=5,tokens=200k", "--run-dir", str(run)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        line = ""
-        while "search server:" not in line:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "the command ended before it started its server"
-        port = int(line.strip().rsplit(":", 1)[1])
+        port = server_port(proc)
         while not model_call_open(run / "spend.jsonl") and proc.poll() is None:
             time.sleep(0.01)
         assert proc.poll() is None, "the run ended before a model call was seen in progress"

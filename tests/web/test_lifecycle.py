@@ -12,6 +12,7 @@ import pytest
 
 from agents.cli_web import serving
 from tools.web.server import THREAD_NAME
+from ask_proc import server_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,11 +74,7 @@ def test_the_command_leaves_no_server_after_a_signal(web_index, tmp_path, sig):
                              "--run-dir", str(tmp_path / "run")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        line = ""
-        while "search server:" not in line:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "the command ended before it started its server"
-        port = int(line.strip().rsplit(":", 1)[1])
+        port = server_port(proc)
         assert not refused(port)
         assert model.accepted.wait(120), "the run never called the model"
         proc.send_signal(sig)
