@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,7 +101,10 @@ def test_a_resume_while_the_run_is_going_is_refused(tmp_path):
     """Two real CLI processes: `run` (slow model server) and `resume` of the same directory."""
     from tests.fakes.openai_server import FakeOpenAIServer
 
-    with FakeOpenAIServer(latency=8) as server:
+    # the model's answer is held until the resume has been refused: with a fixed latency (8 s) a
+    # `resume` that took longer to start on a loaded machine found the run already finished
+    with FakeOpenAIServer(hang_seconds=240) as server:
+        server.hold = threading.Event()
         args = ["--model", "openai/fake-model", "--api-base", server.url, "--sandbox", "local"]
         first = subprocess.Popen([sys.executable, "-m", "agents.cli", "run", "humaneval-single", "-p", "0", *args,
                                   "--run-dir", "run", "--json"], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
@@ -111,6 +115,7 @@ def test_a_resume_while_the_run_is_going_is_refused(tmp_path):
             time.sleep(0.05)
         second = subprocess.run([sys.executable, "-m", "agents.cli", "resume", "run"], cwd=tmp_path, env=ENV,
                                 capture_output=True, text=True, timeout=120)
+        server.hold.set()
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     lines = error_lines(second.stderr)

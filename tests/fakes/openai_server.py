@@ -95,6 +95,7 @@ class FakeOpenAIServer:
         self.hang_seconds = hang_seconds
         self.model_name = model_name
         self.max_context = max_context  # prompt tokens above this -> 400 context_length_exceeded
+        self.hold: threading.Event | None = None  # set by a test: answers wait until the event is set
         self.requests: list[RecordedRequest] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -245,6 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode())
             return
         fault = fake.pick_fault()
+        if fake.hold is not None:  # a test holds every answer until it sets the event (at most hang_seconds)
+            fake.hold.wait(fake.hang_seconds)
         if fake.latency:
             time.sleep(fake.latency)
         if fault is not None:

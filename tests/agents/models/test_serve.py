@@ -78,7 +78,10 @@ def test_foreground_server_stops_on_ctrl_c(env) -> None:
         assert lines[1].strip() == f"use: --model {MODEL} --api-base http://127.0.0.1:{port}/v1", lines
         pid = sv.recorded(port)[0]["pid"]
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        # the command gives the server STOP_GRACE_S to stop on SIGTERM before it kills it, so waiting
+        # exactly that long raced it; communicate(): a full stderr pipe must not stall the command
+        proc.communicate(timeout=sv.STOP_GRACE_S + 30)
+        assert proc.returncode == 0
     finally:
         proc.kill()
     assert not alive(pid) and sv.port_free("127.0.0.1", port)
