@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.signals import default_sigint
 
 ROOT = Path(__file__).resolve().parents[2]
+
 
 
 def test_ctrl_c_mid_run_says_how_to_resume(tmp_path):
@@ -18,7 +20,8 @@ def test_ctrl_c_mid_run_says_how_to_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "agents.cli", "run", "humaneval", "--problem", "0", "--k", "1",
                              "--model", "openai/fake-model", "--api-base", server.url,
                              "--budget", "tokens=4k,seconds=300", "--run-dir", str(tmp_path / "run")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                            preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 240
         while not server.requests:  # the run is inside its first model call

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from agents import serve as sv
+from tests.fakes.signals import default_sigint
 
 ROOT = Path(__file__).resolve().parents[3]
 STUB = ROOT / "tests" / "fakes" / "vllm_stub.py"
 MODEL = "hosted_vllm/fake/coder-7b"
+
 
 
 @pytest.fixture
@@ -72,7 +74,8 @@ def test_detach_serves_the_model_and_stop_ends_it(env, tmp_path) -> None:
 def test_foreground_server_stops_on_ctrl_c(env) -> None:
     port = sv.free_port()
     proc = subprocess.Popen([sys.executable, "-m", "agents.cli", "serve", MODEL, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+                            preexec_fn=default_sigint)
     try:
         lines = [proc.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
         assert lines[1].strip() == f"use: --model {MODEL} --api-base http://127.0.0.1:{port}/v1", lines
