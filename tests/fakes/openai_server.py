@@ -1,18 +1,16 @@
 """A fake OpenAI-compatible chat-completions server on loopback, for tests and benchmarks.
 
-Real HTTP (stdlib `ThreadingHTTPServer`, one thread per request, so concurrent requests overlap
-their latency like a real server). Deterministic answers, a record of every request, `n` support
-that can be switched off (the server then answers one choice, like `llama_cpp.server`), real-looking
-usage, and fault injection at a given rate from a seeded RNG:
+Real HTTP (stdlib `ThreadingHTTPServer`, one thread per request: concurrent requests overlap their
+latency like a real server; `hold`: an Event answers wait for). Deterministic answers, a record of every
+request, `n` support that can be switched off (the server then answers one choice, like
+`llama_cpp.server`), real-looking usage, and fault injection at a given rate from a seeded RNG:
 
   "429"       HTTP 429 with an OpenAI error body
   "500"       HTTP 500
   "timeout"   sleeps `hang_seconds` before answering (set the client timeout below it)
   "truncated" HTTP 200 whose JSON body is cut in half (Content-Length matches the cut)
   "nonjson"   HTTP 200 with an HTML body
-
-Token counting: one token per whitespace-separated word, plus 4 per message for the template.
-This never exceeds the byte count, so `chars_upper_bound` stays a valid upper bound.
+Tokens: one per whitespace-separated word plus 4 per message (never above `chars_upper_bound`).
 """
 from __future__ import annotations
 
@@ -246,8 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "invalid_request_error", "code": "context_length_exceeded"}}).encode())
             return
         fault = fake.pick_fault()
-        if fake.hold is not None:  # a test holds every answer until it sets the event (at most hang_seconds)
-            fake.hold.wait(fake.hang_seconds)
+        fake.hold is None or fake.hold.wait(fake.hang_seconds)  # a test holds every answer until it sets it
         if fake.latency:
             time.sleep(fake.latency)
         if fault is not None:
