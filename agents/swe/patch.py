@@ -232,7 +232,7 @@ class Patch(Stage):
                   if c.valid and c.id in by_id and by_id[c.id].details.regressions and c.source != "expand"
                   and c.content["patch"].count("diff --git") == 1]
         suite = suite_key(kept_tests(ctx))
-        tried = set(PatchVerifier.tried(ctx))
+        tried = PatchVerifier.tried(ctx)  # a fresh set: versions chosen here are added
         out: list[Candidate] = []
         for _, i in sorted(broken, reverse=True):
             parent, details = candidates[i], by_id[candidates[i].id].details

@@ -22,6 +22,7 @@ from agents.stage import Stage
 from agents.state import Candidate, Selection, Verdict
 from agents.strategies import LLMJudge, Pessimistic, TestVote, TieBreak
 from agents.strategies.judge import LEAD_MEMO
+from agents.swe.patch import LAST_PROMPT
 
 
 class Select(Stage):
@@ -67,8 +68,6 @@ class Select(Stage):
 
 def last_patch_prompt(ctx: StepContext) -> list[dict[str, str]] | None:
     """The messages of the patch stage's latest model call, or None."""
-    from agents.swe.patch import LAST_PROMPT
-
     result = ctx.results.get("patch")
     lead = result.memo.get(LAST_PROMPT) if result is not None else None
     ok = isinstance(lead, list) and lead and all(isinstance(m, dict) and isinstance(m.get("content"), str) for m in lead)
