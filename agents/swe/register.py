@@ -71,8 +71,9 @@ def task(cfg: dict[str, Any], run_dir: Path):
     from agents.swe.bench_runner import env_failure
     from sandboxes.pyenv import EnvError
 
-    if env_failure(cfg):  # a bench task whose environment is broken: its row's error, before any model call
-        raise EnvError(env_failure(cfg))
+    broken = env_failure(cfg)
+    if broken:  # a bench task whose environment is broken: its row's error, before any model call
+        raise EnvError(broken)
     repo = materialize_repo(inst)
     view = export_tree(repo, inst.base_commit, Path(run_dir) / "src")  # what localization reads; stable across resume
     return to_task(inst, repo, view)
