@@ -50,3 +50,13 @@ def rows(out: Path) -> list[dict]:
 
 def summary_of(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
+
+
+def run_flaky(out: Path, down: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`bench` over 2 tasks with tests/bench/flaky_model_plugin.py, whose model raises while `down` exists."""
+    args = [a if a != "scripted/bench" else "scripted/flaky" for a in cli_args(out, 2, *extra)]
+    args[args.index("agents.bench.scripted")] = "tests.bench.flaky_model_plugin"
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env=env() | {"SCALEAGENT_TEST_DOWN": str(down)})
+    assert "Traceback" not in r.stderr, r.stderr
+    return r
