@@ -1,9 +1,11 @@
 """A deterministic, slow three-stage pipeline run in a subprocess by test_resume.py.
 
-usage: python crash_pipeline.py RUN_DIR [--resume]
+usage: python crash_pipeline.py RUN_DIR [--resume] [--stall-from N]
 
 Every request the model starts is appended to RUN_DIR/../requests.log (before it is answered), so a
-test can count the calls a killed process made.
+test can count the calls a killed process made. With --stall-from N the N-th request of this process
+never returns (it waits to be killed): a test that kills the process once the log holds N lines kills it
+with exactly that request in flight, however loaded the machine is.
 """
 import asyncio
 import json
@@ -38,19 +40,24 @@ def pipeline():
 
 
 class LoggedModel(ScriptedModel):
-    def __init__(self, log: Path, **kw):
+    def __init__(self, log: Path, stall_from: int | None = None, **kw):
         super().__init__(**kw)
         self.log = log
+        self.stall_from = stall_from
+        self.started = 0
 
     async def complete(self, messages, params):
+        self.started += 1
         with self.log.open("a") as f:
             f.write(f"{messages[-1]['content']}\n")
+        if self.stall_from is not None and self.started >= self.stall_from:
+            await asyncio.sleep(3600)  # in flight until the test kills this process
         return await super().complete(messages, params)
 
 
-async def main(run_dir, resume):
-    model = LoggedModel(Path(run_dir).parent / f"{Path(run_dir).name}.requests.log", default=answer, delay=0.15,
-                        input_tokens=7)
+async def main(run_dir, resume, stall_from):
+    model = LoggedModel(Path(run_dir).parent / f"{Path(run_dir).name}.requests.log", stall_from, default=answer,
+                        delay=0.15, input_tokens=7)
     rt = Runtime(model=model, budget=Budget(tokens=100_000))
     result = await run(pipeline(), Task(id="crash"), rt, run_dir=run_dir, resume=resume)
     print(json.dumps({"answer": result.answer, "steps": result.steps, "spend": result.spend,
@@ -58,4 +65,5 @@ async def main(run_dir, resume):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], "--resume" in sys.argv))
+    stall = int(sys.argv[sys.argv.index("--stall-from") + 1]) if "--stall-from" in sys.argv else None
+    asyncio.run(main(sys.argv[1], "--resume" in sys.argv, stall))

@@ -17,7 +17,7 @@ def launch(script: Path, run_dir, *extra) -> subprocess.Popen:
 
 
 def kill_after(proc: subprocess.Popen, traj: Path, steps: int, timeout: float = 60) -> None:
-    """SIGKILL `proc` once `traj` (its trajectory.jsonl) holds `steps` lines."""
+    """SIGKILL `proc` once the file `traj` (its trajectory.jsonl, or a log it writes) holds `steps` lines."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if traj.exists() and len(traj.read_text().splitlines()) >= steps:

@@ -17,14 +17,19 @@ def test_sigkill_mid_stage_then_resume(tmp_path):
     reference = finish(launch(tmp_path / "ref"))
     assert reference["steps"] > 5
 
-    victim = launch(tmp_path / "run")
+    # the victim's 4th request (step 4: one request per step) never returns; the kill lands once it is
+    # logged, so exactly that request is in flight (killing on the trajectory's length instead raced
+    # under load: the kill could land between two steps, or after a reservation before its request)
+    victim = launch(tmp_path / "run", "--stall-from", "4")
     traj = tmp_path / "run" / "trajectory.jsonl"
-    script_runs.kill_after(victim, traj, 3)
+    requests = tmp_path / "run.requests.log"
+    script_runs.kill_after(victim, requests, 4)
     done_before = len(traj.read_text().splitlines())
-    assert 3 <= done_before < reference["steps"], "the kill must land mid-run"
+    assert done_before == 3, "the kill must land in step 4"
     assert not (tmp_path / "run" / "result.json").exists()
 
-    victim_requests = len((tmp_path / "run.requests.log").read_text().splitlines())
+    victim_requests = len(requests.read_text().splitlines())
+    assert victim_requests == 4
     resumed = finish(launch(tmp_path / "run", "--resume"))
     assert resumed["answer"] == reference["answer"]
     assert resumed["steps"] == reference["steps"]
@@ -32,7 +37,7 @@ def test_sigkill_mid_stage_then_resume(tmp_path):
     # every request either process started is charged, the killed step's too; the one the kill cut
     # short is charged its worst case (n=2 on a backend that may fan out: 2 requests), never less
     started = victim_requests + resumed["calls"]
-    assert started <= resumed["spend"]["model_calls"] <= started + 1
+    assert resumed["spend"]["model_calls"] == started + 1
     assert resumed["spend"]["model_calls"] > reference["spend"]["model_calls"]
     for dim in ("input_tokens", "output_tokens"):           # a call the kill cut short: its worst case
         assert resumed["spend"][dim] >= reference["spend"][dim]
