@@ -37,6 +37,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
     """Start the run's search backend now (fail fast on a bad index) and stop every one at the end,
     also on Ctrl-C and SIGTERM (turned into KeyboardInterrupt while the command runs, once this
     process's local model calls are told to stop: asyncio.run waits for their worker threads)."""
+    from agents.interrupts import raise_soon
     from agents.web.env import close_all, ensure_index, environment
     from tools.web.index import WebIndexError
 
@@ -44,7 +45,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
         local = sys.modules.get("agents.models.local")
         if local is not None:
             local.cancel_all()
-        raise KeyboardInterrupt
+        raise_soon(KeyboardInterrupt)  # not inside whatever task step the signal interrupted
 
     import threading
 

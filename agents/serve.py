@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.errors import ConfigError
+from agents.interrupts import raise_soon
 
 PREFIX = "hosted_vllm/"
 STOP_GRACE_S = 30.0
@@ -214,11 +215,8 @@ class _Terminated(BaseException):  # SIGTERM arrived: unwind (and stop the serve
 
 @contextlib.contextmanager
 def on_sigterm_unwind() -> Iterator[None]:
-    def handler(_sig: int, _frame: object) -> None:
-        raise _Terminated()
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
+    try:  # under asyncio: a KeyboardInterrupt from a loop callback (agents.interrupts)
+        old = signal.signal(signal.SIGTERM, lambda _sig, _frame: raise_soon(_Terminated))
     except ValueError:  # not the main thread: leave signals alone
         old = None
     try:

@@ -29,7 +29,7 @@ import itertools
 import secrets
 import threading
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from budgets.budget import Budget
 from budgets.cost import CostModel, Spend
@@ -37,6 +37,9 @@ from budgets.errors import BudgetExceeded
 from budgets.journal import Journal, Replay
 from budgets.persist import Persistence
 from budgets.reservation import Reservation, overrun
+
+if TYPE_CHECKING:
+    from budgets.snapshot import Snapshot
 
 __all__ = ["BudgetTracker", "Reservation", "overrun"]
 
@@ -240,7 +243,7 @@ class BudgetTracker(Persistence):
         """The run itself is spent (a tool at its cap only means that tool is)."""
         return self.fraction_left(tools=False) <= 0.0
 
-    def snapshot(self) -> "Snapshot":
+    def snapshot(self) -> Snapshot:
         from budgets.snapshot import Snapshot
 
         return Snapshot.of(self)

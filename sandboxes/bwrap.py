@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ._fs import make_tree_writable, protected_paths
 from ._process import prlimit_argv, run_capped
-from .base import WORKDIR, ExecResult, Limits, SandboxUnavailable, as_argv, build_env
+from .base import WORKDIR, ExecResult, Limits, as_argv, build_env
 
 _UID_BASE = 200_000  # far above login uids; nothing on the host owns files with these uids
 _uid_counter = itertools.count()

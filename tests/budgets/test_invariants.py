@@ -98,7 +98,7 @@ def test_threads_never_pass_a_cap(ops):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(op, min_size=1, max_size=40), st.randoms())
 def test_asyncio_tasks_never_pass_a_cap(ops, rnd):
-    root, ledger, lock = make_tree(), {}, threading.Lock()
+    root, ledger = make_tree(), {}
 
     async def call(o):
         await asyncio.sleep(rnd.random() / 1000)

@@ -12,7 +12,6 @@ import os
 import secrets
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 from sbx_helpers import FIX_ADD_PATCH, ISOLATING_BACKENDS, TIGHT, backend_params, make_calc_repo, report, require_backend

@@ -1,5 +1,7 @@
 """The search server a command starts is gone when the command ends: normally, on an exception,
 on Ctrl-C (SIGINT) and on SIGTERM, with the run in the middle of a model call."""
+import asyncio
+import gc
 import os
 import signal
 import socket
@@ -87,3 +89,22 @@ def test_the_command_leaves_no_server_after_a_signal(web_index, tmp_path, sig):
     assert proc.returncode == 130, rest
     assert "Traceback" not in rest  # typer turns the interrupt into exit code 130 (silently)
     assert refused(port)
+
+
+def test_a_signal_inside_a_task_step_leaves_no_task_holding_the_interrupt(web_index, caplog):
+    """The handler ran inside an HTTP client's writer task: the KeyboardInterrupt stayed on that task and
+    was printed with a traceback ("Task exception was never retrieved") after `ask` exited (CI, SIGTERM)."""
+    async def writer():
+        signal.raise_signal(signal.SIGTERM)  # the handler runs now, inside this task's step
+        await asyncio.sleep(30)
+
+    async def main():
+        task = asyncio.create_task(writer())
+        await asyncio.sleep(30)
+        return task
+
+    with pytest.raises(KeyboardInterrupt):
+        with serving({"index": str(web_index)}, quiet=True):
+            asyncio.run(asyncio.wait_for(main(), 60))
+    gc.collect()
+    assert "never retrieved" not in caplog.text and "KeyboardInterrupt" not in caplog.text
