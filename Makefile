@@ -33,10 +33,12 @@ demo-gui: models
 	$(PY) -m agents.cli bench gui --tasks click-test,click-button,enter-text --seeds 0 --k 4 --max-actions 6 \
 		--model $(DEMO_MODEL) --budget tokens=30k --out runs/demo-gui
 
-## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`)
+## The whole test suite (real local model, real sandboxes; docker tests need `bash scripts/docker_setup.sh`),
+## in TEST_WORKERS processes (a test file stays in one; serial: TEST_WORKERS=0)
+TEST_WORKERS ?= 2
 test: setup
 	$(PY) scripts/build_models.py local/smollm2-135m
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 ## Unit tests only (no local model, no docker)
 test-fast: setup

@@ -114,3 +114,15 @@ def map_error(litellm: Any, e: BaseException, name: str) -> ModelError:
     if isinstance(status, int):
         return ModelError(f"{where}: request failed with HTTP {status} ({msg})", status=status)
     return ModelError(f"{where}: {type(e).__name__}: {msg}")
+
+
+def default_retries() -> int:
+    """Retries per request when the caller gives none: `$SCALEAGENT_MODEL_RETRIES`, else 4."""
+    from agents.errors import ConfigError
+
+    raw = os.environ.get("SCALEAGENT_MODEL_RETRIES", "").strip()
+    if not raw:
+        return 4
+    if not raw.isdigit() or int(raw) > 20:
+        raise ConfigError(f"SCALEAGENT_MODEL_RETRIES must be a whole number from 0 to 20, got {raw!r}")
+    return int(raw)

@@ -62,12 +62,13 @@ class LiteLLMModel:
         api_key: str | None = None,
         supports_n: bool | None = None,
         price: tuple[float, float] | None = None,
-        max_retries: int = 4,
+        max_retries: int | None = None,
         timeout: float = 120.0,
         backoff: tuple[float, float] = (0.5, 8.0),
         extra: dict[str, Any] | None = None,
     ):
         """`timeout` bounds one request; `GenerationParams.timeout` bounds the whole call.
+        `max_retries` per request (default `$SCALEAGENT_MODEL_RETRIES`, else 4);
         `backoff` = (first wait, longest wait) in seconds between retries. `extra` is passed to
         `litellm.acompletion` as is (provider-specific options)."""
         self._litellm = sup.import_litellm()
@@ -81,7 +82,7 @@ class LiteLLMModel:
             self.api_key = "EMPTY" if missing else None
         self.supports_n = (sup.provider_supports_n(self._litellm, self.model_id, self.provider)
                            if supports_n is None else supports_n)
-        self.max_retries = max_retries
+        self.max_retries = sup.default_retries() if max_retries is None else max_retries
         self.timeout = timeout
         self.backoff = backoff
         self.extra = dict(extra or {})

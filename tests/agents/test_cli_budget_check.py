@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LITELLM_LOCAL_MODEL_COST_MAP="True", SCALEAGENT_MODEL_RETRIES="0")
     return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
 

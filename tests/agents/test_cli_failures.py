@@ -76,7 +76,7 @@ def test_bench_humaneval_scores_a_failed_run_as_error(tmp_path):
 
 def test_through_the_cli_a_refused_connection_is_a_failure(tmp_path):
     """End to end (needs the engine's status "failed"): every call to a closed loopback port fails."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCALEAGENT_MODEL_RETRIES="0")  # no backoff to sit through
     r = subprocess.run([sys.executable, "-m", "agents.cli", "run", "humaneval-single", "-p", "0", "--model",
                         "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
                         "--run-dir", "run"],  # no calls cap: retries count against one, ending the run as exhausted
@@ -102,7 +102,7 @@ def swe_suite_or_skip(tmp_path_factory):
 
 
 def test_through_the_cli_bench_swe_scores_refused_connections_as_error(swe_suite_or_skip, tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCALEAGENT_MODEL_RETRIES="0")  # no backoff to sit through
     r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(swe_suite_or_skip), "--mode", "single",
                         "--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
                         "--out", "out", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
@@ -116,7 +116,7 @@ def test_through_the_cli_bench_swe_scores_refused_connections_as_error(swe_suite
 
 
 def test_through_the_cli_bench_humaneval_scores_refused_connections_as_error(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCALEAGENT_MODEL_RETRIES="0")  # no backoff to sit through
     r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "humaneval", "--limit", "1", "--mode", "single",
                         "--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandbox", "local",
                         "--out", "out", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)

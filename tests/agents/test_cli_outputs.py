@@ -17,7 +17,7 @@ API = ["--model", "openai/fake", "--api-base", "http://127.0.0.1:9/v1", "--sandb
 
 
 def process_cli(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCALEAGENT_MODEL_RETRIES="0")  # calls to a closed port: no backoff
     return subprocess.run([sys.executable, "-m", "agents.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=180)
 

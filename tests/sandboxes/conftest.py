@@ -40,14 +40,11 @@ def make_sandbox(workspace: Path):
         sb.close()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not ESCAPE_LOG:
-        return
-    attacks = sum(len(v) for v in ESCAPE_LOG.values())
-    escapes = [(b, a, w) for b, rows in ESCAPE_LOG.items() for a, esc, w in rows if esc]
-    per = ", ".join(f"{b}: {len(rows)}" for b, rows in sorted(ESCAPE_LOG.items()))
-    terminalreporter.write_sep("-", "sandbox escape suite")
-    for b, rows in sorted(ESCAPE_LOG.items()):
-        for attack, escaped, what in rows:
-            terminalreporter.write_line(f"  [{b}] {attack}: {'ESCAPED' if escaped else 'contained'} - {what}")
-    terminalreporter.write_line(f"escape suite: {attacks} attacks, {len(escapes)} escapes ({per})")
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Move the attacks this test phase logged onto its report (tests/conftest.py prints them all)."""
+    outcome = yield
+    rep = outcome.get_result()
+    for backend, rows in ESCAPE_LOG.items():
+        rep.user_properties.extend(("escape", [backend, *row]) for row in rows)
+    ESCAPE_LOG.clear()

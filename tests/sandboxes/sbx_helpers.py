@@ -13,7 +13,7 @@ ALL_BACKENDS = ["bwrap", "docker", "local"]
 ISOLATING_BACKENDS = ["bwrap", "docker"]
 _MARKS = {"docker": [pytest.mark.docker]}
 
-# backend -> list of (attack, escaped, what happened); printed at the end of the session.
+# backend -> (attack, escaped, what happened) of the test phase running now; conftest.py moves them onto its report
 ESCAPE_LOG: dict[str, list[tuple[str, bool, str]]] = defaultdict(list)
 # The escape suite's limits (test_escape*.py).
 TIGHT = Limits(memory_mb=256, cpu_seconds=10, file_size_mb=16, processes=64, output_bytes=100_000)

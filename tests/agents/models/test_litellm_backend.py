@@ -110,6 +110,20 @@ async def test_connection_refused_is_a_model_error() -> None:
         await m.complete(MSGS, GenerationParams(max_tokens=2))
 
 
+def test_retries_default_from_the_environment(monkeypatch, fake_openai_server_factory) -> None:
+    from agents.errors import ConfigError
+
+    server = fake_openai_server_factory()
+    monkeypatch.setenv("SCALEAGENT_MODEL_RETRIES", "0")
+    assert model(server).max_retries == 0 and model(server, max_retries=3).max_retries == 3
+    monkeypatch.delenv("SCALEAGENT_MODEL_RETRIES")
+    assert model(server).max_retries == 4
+    for bad in ("-1", "two", "99"):
+        monkeypatch.setenv("SCALEAGENT_MODEL_RETRIES", bad)
+        with pytest.raises(ConfigError, match="SCALEAGENT_MODEL_RETRIES"):
+            model(server)
+
+
 async def test_auth_error_names_the_env_var(monkeypatch, fake_openai_server_factory) -> None:
     import litellm
 
