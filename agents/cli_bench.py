@@ -182,7 +182,8 @@ def bench_kind(
     models = split_list(model, "--model") or [DEFAULT_MODEL]
     spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
             "offset": offset, "timeout": timeout, "tasks": split_list(tasks, "--tasks") or None,
-            "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None, "sandbox": sandbox}
+            "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None, "sandbox": sandbox,
+            "say": lambda line: typer.echo(line, err=True)}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
     with serving_one(models, api_base, serve) as api_base:
         arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,

@@ -53,7 +53,8 @@ class PipelineKind:
     finish(result, cfg, run_dir) -> dict       after the run: grade / write outputs; extra report fields
     lines(extra) -> list[str]                  human-readable lines (rich markup) for those fields
     bench_tasks(spec) -> list[dict]            bench: the benchmark's tasks from the kind's bench inputs
-                                               (spec: e.g. {"source": path} or {"tasks": [...], "seeds": [...]})
+                                               (spec: e.g. {"source": path} or {"tasks": [...], "seeds": [...]};
+                                               "say": a callable for progress lines, if the kind has any)
                                                -> config fragments like pick's, each with "task_id", in order
     score(result, extra) -> dict               bench: one task's row fields from the RunResult and finish's
                                                extra; always has "success" (bool), may add e.g. "reward"

@@ -21,8 +21,9 @@ with the build's reason before any model call (`env_failure`), and the other tas
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from agents.bench.arms import Arm
 
@@ -31,13 +32,33 @@ SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
 ENV_ERROR = "EnvError: "  # a row's error when its environment was broken (register.task raises env_failure)
 
 
-def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox: str) -> list[dict[str, Any]]:
+def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox: str,
+                      say: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """Each task fragment with its instance's `env_build` line (agents.swe.bench.prepare_env: never
-    raises, never charged), built one instance after another, now, before any task runs."""
+    raises, never charged), built one instance after another, now, before any task runs; `say` gets
+    a line per instance (a first build can take minutes)."""
     from agents.swe.bench import prepare_env
 
     by_id = {i.instance_id: i for i in insts}
-    return [f | {"env_build": prepare_env(by_id[f["task_id"]], sandbox)} for f in fragments]
+    out = []
+    for n, f in enumerate(fragments, 1):
+        line = prepare_env(by_id[f["task_id"]], sandbox)
+        if say is not None:
+            say(f"test environment {n}/{len(fragments)} {f['task_id']}: {env_line(line)}")
+        out.append(f | {"env_build": line})
+    return out
+
+
+def env_line(line: dict[str, Any]) -> str:
+    """An `env_build` line in words: "built in 42 s", "cached", "not needed", "error: <reason>"."""
+    status = str(line.get("status") or "unknown")
+    if status == "error":
+        return f"error: {line.get('reason') or 'the build failed'}"
+    return f"built in {float(line.get('seconds') or 0):.0f} s" if status == "built" else status
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def env_failure(cfg: dict[str, Any]) -> str | None:
@@ -121,7 +142,8 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
     t0 = time.monotonic()
     # each instance's environment is built here, before any slot; not charged (see the module's doc)
     fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
-                                                  "timeout": plan["timeout"], "sandbox": plan["sandbox"]})
+                                                  "timeout": plan["timeout"], "sandbox": plan["sandbox"],
+                                                  "say": _stderr})
     roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
     envs = {f["task_id"]: f.get("env_build") for f in fragments}
     drive("swe", fragments, arms, out=out, executor=executor,

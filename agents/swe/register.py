@@ -105,8 +105,8 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
 def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """spec: {"source": instances file, "ids": [...] (optional), "timeout": grading seconds, "sandbox": the
     backend (optional: then each instance's environment is built now, before any task runs, and its
-    `env_build` line goes in the task: agents.swe.bench_runner)}: one task per instance, graded after
-    its run (`grade`)."""
+    `env_build` line goes in the task: agents.swe.bench_runner), "say": a callable that gets a line per
+    environment (optional)}: one task per instance, graded after its run (`grade`)."""
     from agents.errors import ConfigError
     from agents.swe.instances import load_instances
 
@@ -123,7 +123,7 @@ def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
     if spec.get("sandbox"):
         from agents.swe.bench_runner import with_environments
 
-        tasks = with_environments(tasks, insts, spec["sandbox"])
+        tasks = with_environments(tasks, insts, spec["sandbox"], spec.get("say"))
     return tasks
 
 

@@ -54,9 +54,12 @@ def test_bench_run_swe_builds_environments_before_the_tasks_and_reports_them(tmp
     model = _model()
     model.name = "scripted/env-bench"
     # what `scaleagent bench run swe --source inst.jsonl --sandbox S` plans (cli_bench puts --sandbox in the spec)
+    said: list[str] = []
     fragments = pipelines.get("swe").bench_tasks({"source": str(tmp_path / "inst.jsonl"), "timeout": 120,
-                                                  "sandbox": sandbox_backend})
+                                                  "sandbox": sandbox_backend, "say": said.append})
     assert order == ["build", "build"]  # both built (one failed) before anything else
+    assert said[0].startswith("test environment 1/2 demo-1: built in ") and said[0].endswith(" s")
+    assert said[1].startswith("test environment 2/2 broken-1: error: ") and "no-such-package-zq" in said[1]
     arms = make_arms("swe", modes=["best_of_n"], ks=[2], budgets=[("", Budget(tokens=100_000, tools={"run_tests": 20}))],
                      models=[model.name], base={"sandbox": sandbox_backend, "api_base": None, "price": None})
     drive("swe", fragments, arms, out=tmp_path / "out", models={model.name: model})
@@ -92,6 +95,7 @@ def test_the_command_passes_its_sandbox_and_reports_each_task_s_environment(tmp_
                         "--out", str(tmp_path / "out"), "--json"], cwd=root, env=env, capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "test environment 1/2 demo-1: built in " in r.stderr and "test environment 2/2 broken-1: error: " in r.stderr
     (rows,) = json.loads(r.stdout)["per_task"].values()
     by_id = {row["task_id"]: row for row in rows}
     assert by_id["demo-1"]["status"] == "success" and by_id["demo-1"]["score"]["env_build"]["status"] == "built"

@@ -38,6 +38,7 @@ def test_bench_swe_solves_through_the_runner_and_keeps_its_files_and_summary(wra
     out = tmp_path / "out"
     r = _bench(wraptext_file, out)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "test environment 1/1 wraptext-1: not needed" in r.stderr  # a repository with nothing to install
     summary = json.loads(r.stdout)
     assert set(summary) == KEYS and summary["resolved_ids"] == ["wraptext-1"] and summary["mode"] == "single"
     db = sqlite3.connect(str(out / "results.sqlite"))
