@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from agents.errors import BadResponse, ModelError, ModelNotFound, ModelTimeout, PromptTooLong, RateLimited
+from agents.errors import BadResponse, ConfigError, ModelError, ModelNotFound, ModelTimeout, PromptTooLong, RateLimited
 from agents.redact import redact
 
 NAMING_HINT = (
@@ -118,8 +118,6 @@ def map_error(litellm: Any, e: BaseException, name: str) -> ModelError:
 
 def default_retries() -> int:
     """Retries per request when the caller gives none: `$SCALEAGENT_MODEL_RETRIES`, else 4."""
-    from agents.errors import ConfigError
-
     raw = os.environ.get("SCALEAGENT_MODEL_RETRIES", "").strip()
     if not raw:
         return 4
