@@ -56,6 +56,7 @@ def env_build(instances: Path = typer.Argument(..., help="SWE-bench instances (J
     """Build (or find cached) the test environment of every instance; exit 1 if any failed."""
     from rich.console import Console
     from rich.markup import escape
+    from sandboxes.pyenv import describe
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agents.swe.instances import load_instances
@@ -71,8 +72,7 @@ def env_build(instances: Path = typer.Argument(..., help="SWE-bench instances (J
         task = bar.add_task("build", total=total)
 
         def done(row: dict) -> None:
-            why = f": {escape(row['reason'])}" if row["reason"] else ""
-            bar.console.print(f"{escape(row['instance_id'])}: [{colors[row['status']]}]{row['status']}[/]{why}",
+            bar.console.print(f"{escape(row['instance_id'])}: [{colors[row['status']]}]{escape(describe(row))}[/]",
                               highlight=False)
             bar.advance(task)
 

@@ -100,5 +100,6 @@ def _print(result: Any) -> None:
               f"calls, tools {s['tool_calls']}")
     eb = getattr(result, "env_build", None) or {}
     if eb.get("status") in ("built", "cached", "error"):  # the test environment, built before the run: not charged
-        con.print(f"env_build (not charged): {eb['status']} in {eb['seconds']:.1f}s" + (f": {eb['reason']}" if eb["reason"] else ""))
+        from sandboxes.pyenv import describe
+        con.print(f"test environment (not charged): {describe(eb)}", markup=False, highlight=False)
     con.print(f"run directory: {result.run_dir} (patch.diff, predictions.jsonl, trajectory.jsonl)")

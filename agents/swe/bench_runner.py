@@ -37,6 +37,8 @@ def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox
     """Each task fragment with its instance's `env_build` line (agents.swe.bench.prepare_env: never
     raises, never charged), built one instance after another, now, before any task runs; `say` gets
     a line per instance (a first build can take minutes)."""
+    from sandboxes.pyenv import describe
+
     from agents.swe.bench import prepare_env
 
     by_id = {i.instance_id: i for i in insts}
@@ -44,17 +46,9 @@ def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox
     for n, f in enumerate(fragments, 1):
         line = prepare_env(by_id[f["task_id"]], sandbox)
         if say is not None:
-            say(f"test environment {n}/{len(fragments)} {f['task_id']}: {env_line(line)}")
+            say(f"test environment {n}/{len(fragments)} {f['task_id']}: {describe(line)}")
         out.append(f | {"env_build": line})
     return out
-
-
-def env_line(line: dict[str, Any]) -> str:
-    """An `env_build` line in words: "built in 42 s", "cached", "not needed", "error: <reason>"."""
-    status = str(line.get("status") or "unknown")
-    if status == "error":
-        return f"error: {line.get('reason') or 'the build failed'}"
-    return f"built in {float(line.get('seconds') or 0):.0f} s" if status == "built" else status
 
 
 def _stderr(line: str) -> None:

@@ -6,8 +6,8 @@ prepare.py (built before a run, outside the test-run slots; its own `env_build` 
 from .build import BUILDS, EnvError, Environment, cache_root, ensure, use_environment
 from .detect import DirTree, GitTree, Overrides, Plan, detect
 from .lookup import environment_for, environment_status, plan_for, register
-from .prepare import prepare
+from .prepare import describe, prepare
 
 __all__ = ["BUILDS", "DirTree", "EnvError", "Environment", "GitTree", "Overrides", "Plan", "cache_root",
-           "detect", "ensure", "environment_for", "environment_status", "plan_for", "prepare", "register",
+           "describe", "detect", "ensure", "environment_for", "environment_status", "plan_for", "prepare", "register",
            "use_environment"]

@@ -44,6 +44,16 @@ def prepare(repo: Path | str | Callable[[], Path], commit: str, backend: str = "
     return line
 
 
+def describe(line: dict[str, Any] | None) -> str:
+    """An `env_build` line in words, the one wording `env build`, `solve` and `bench` print:
+    "built in 42 s", "cached", "not needed", "error: <reason>"."""
+    line = line or {}
+    status = str(line.get("status") or "unknown")
+    if status == "error":
+        return f"error: {line.get('reason') or 'the build failed'}"
+    return f"built in {float(line.get('seconds') or 0):.0f} s" if status == "built" else status
+
+
 def _image(env) -> bool:
     """Make the environment's docker image when an engine answers; True when one was committed now.
     No engine: nothing to do here (the test run reports the backend as unavailable)."""

@@ -27,6 +27,18 @@ def test_env_build_reports_each_instance_and_caches(tmp_path, monkeypatch):
     out = {r["instance_id"]: r for r in json.loads(first.stdout.strip().splitlines()[-1])}
     assert out["good"]["status"] == "built" and out["plain"]["status"] == "not needed"
     assert out["bad"]["status"] == "error" and "no-such-package-zq" in out["bad"]["reason"]
+    said = first.stderr  # one line each, in the words `solve` and `bench` use too (pyenv.describe)
+    assert "good: built in " in said and "plain: not needed" in said and "bad: error: " in said, said
     again = CliRunner().invoke(app, ["env", "build", str(inst_file), "--ids", "good", "--json"])
     assert again.exit_code == 0
     assert json.loads(again.stdout.strip().splitlines()[-1])[0]["status"] == "cached"
+    assert "good: cached" in again.stderr
+
+
+def test_describe_words_every_status():
+    from sandboxes.pyenv import describe
+
+    assert describe({"status": "built", "seconds": 41.6}) == "built in 42 s"
+    assert [describe({"status": s}) for s in ("cached", "not needed")] == ["cached", "not needed"]
+    assert describe({"status": "error", "reason": "pip install failed: x"}) == "error: pip install failed: x"
+    assert describe({"status": "error"}) == "error: the build failed" and describe(None) == "unknown"

@@ -27,7 +27,7 @@ def _watch_builds(monkeypatch, record) -> list:
     return seen
 
 
-async def test_solve_builds_before_the_run_and_reports_env_build(tmp_path, monkeypatch, sandbox_backend):
+async def test_solve_builds_before_the_run_and_reports_env_build(tmp_path, monkeypatch, sandbox_backend, capsys):
     import agents.runtime
     from agents.swe import solve_instance
 
@@ -47,6 +47,10 @@ async def test_solve_builds_before_the_run_and_reports_env_build(tmp_path, monke
     assert seen == [0] and order[:2] == ["build", "runtime"]
     assert res.env_build["status"] == "built" and res.env_build["key"] and res.env_build["seconds"] > 0
     assert "env_build" not in res.spend
+    from agents.cli_solve import _print
+
+    _print(res)  # the CLI's summary says it in the words env build and bench use (pyenv.describe)
+    assert "test environment (not charged): built in " in capsys.readouterr().out
 
 
 def test_bench_reports_env_build_per_instance_and_in_the_summary(tmp_path, monkeypatch, sandbox_backend):
