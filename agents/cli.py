@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import (DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, die, emit_json, load_budget,
+from agents.cli_support import (BATCH_HELP, DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, die, emit_json, load_budget,
                                  progress_printer, runtime_config)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -188,6 +188,7 @@ def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of proble
           model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model(s): local/<name> or litellm ids, a,b to sweep"),
           budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Per-problem caps; repeat to sweep"),
           budget_file: Optional[Path] = BudgetFileOpt,
+          batch_budget: Optional[str] = typer.Option(None, "--batch-budget", help=BATCH_HELP),
           k: str = typer.Option("4", "--k", help="Candidates per step; a list (1,2,4,8) sweeps K"), sandbox: str = SandboxOpt,
           workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent problems (default 1 for local/ models)"),
           timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one problem may run"),
@@ -202,7 +203,7 @@ def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of proble
     bench_humaneval(limit=limit, offset=offset, ids=ids.split(",") if ids else None, mode=mode, model=model,
                     budgets=budget, budget_file=budget_file, k=k, sandbox=sandbox, out=out or Path("runs") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}",
                     api_base=api_base, price=price, as_json=as_json, workers=workers, timeout=timeout,
-                    executor=executor, address=address, plan=plan, serve=serve)
+                    executor=executor, address=address, plan=plan, serve=serve, batch_budget=batch_budget)
 
 
 @models_app.command("list")

@@ -12,7 +12,7 @@ import typer
 
 from budgets import Budget
 
-from agents.cli_support import emit_json
+from agents.cli_support import BATCH_HELP, emit_json
 from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, check_model, check_sandbox, load_budget, parse_price
 from agents.errors import ConfigError
 from agents.trajectory import write_atomic
@@ -94,13 +94,13 @@ def _ints(items: list[str], what: str) -> list[int]:
 
 def execute(kind: str, spec: dict[str, Any], arms: list, *, out: Path, executor: str, workers: int | None,
             timeout: float | None, address: str | None, as_json: bool, label: str,
-            retry_errors: bool = False, preload: list[str] | None = None) -> dict[str, Any]:
+            retry_errors: bool = False, preload: list[str] | None = None, batch: Any = None) -> dict[str, Any]:
     """The kind's tasks (its `bench_tasks(spec)`) over `arms` through the runner, with the progress bar."""
     from agents.bench.drive import drive
     from agents.bench.runner import plan_tasks
 
     return drive(kind, plan_tasks(kind, spec), arms, out=out, executor=executor, workers=workers, timeout=timeout,
-                 address=address, label=label, quiet=as_json, retry_errors=retry_errors, preload=preload)
+                 address=address, label=label, quiet=as_json, retry_errors=retry_errors, preload=preload, batch=batch)
 
 
 def per_task(out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -155,6 +155,7 @@ def bench_kind(
     k: Optional[str] = typer.Option(None, "--k", help="Candidates per step to sweep, e.g. 1,2,4,8 (default 4)"),
     budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Per-task caps; repeat to sweep budgets"),
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
+    batch_budget: Optional[str] = typer.Option(None, "--batch-budget", help=BATCH_HELP),
     model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="Model(s) to sweep: repeat or a,b"),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent tasks (default: CPUs; 1 for local/ models)"),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one task may run (then it is stopped: timeout)"),
@@ -175,8 +176,10 @@ def bench_kind(
     OUT/results.sqlite as tasks finish; rerun the same command to resume after a kill."""
     from agents import pipelines
     from agents.bench import parse_ks, split_list
+    from agents.bench.batch import parse_batch
 
     preload = import_plugins(plugin)
+    batch = parse_batch(batch_budget)
     if kind not in pipelines.names():
         raise ConfigError(f"unknown benchmark {kind!r}: choose one of {', '.join(pipelines.names())}")
     models = split_list(model, "--model") or [DEFAULT_MODEL]
@@ -190,7 +193,8 @@ def bench_kind(
                      models=models, sandbox=sandbox, api_base=api_base, price=price, options=parse_options(option),
                      plan=plan)
         summary = execute(kind, spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
-                          address=address, as_json=as_json, label=kind, retry_errors=retry_errors, preload=preload)
+                          address=address, as_json=as_json, label=kind, retry_errors=retry_errors, preload=preload,
+                          batch=batch)
     summary["per_task"] = per_task(out)
     if as_json:
         emit_json(summary)
@@ -202,11 +206,13 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
                     budgets: list[str] | None, budget_file: Path | None = None, k: str, sandbox: str, out: Path, api_base: str | None,
                     price: str | None, as_json: bool, workers: int | None = None, timeout: float | None = None,
                     executor: str = "local", address: str | None = None, plan: Path | None = None,
-                    serve: bool = False) -> None:
+                    serve: bool = False, batch_budget: str | None = None) -> None:
     """HumanEval through the runner; the summary keeps the fields `bench humaneval` always had (per arm:
     tasks, passed, pass_rate, cost_usd, tokens, model_calls, wall_s, error, error_ids, per_task)."""
     from agents.bench import parse_ks, split_list
+    from agents.bench.batch import parse_batch
 
+    batch = parse_batch(batch_budget)
     modes = ["single", "scaled"] if mode == "both" else split_list(mode, "--mode")
     for m in modes:
         if m not in ("single", "best_of_n", "scaled"):
@@ -217,7 +223,7 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
         arms = sweep("humaneval", modes=modes, ks=parse_ks(k), budgets=budgets, budget_file=budget_file, models=models,
                      sandbox=sandbox, api_base=api_base, price=price, plan=plan)
         summary = execute("humaneval", spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
-                          address=address, as_json=as_json, label="humaneval")
+                          address=address, as_json=as_json, label="humaneval", batch=batch)
     rows = per_task(out)
     for arm_id, s in summary["arms"].items():
         tasks = [{"task_id": t["task_id"], "passed": t["success"], "cost_usd": t["cost_usd"], "tokens": t["tokens"],

@@ -22,6 +22,8 @@ def die(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+BATCH_HELP = ("One budget per arm that its tasks draw from, e.g. tokens=200k,run_tests=100: each task gets a "
+              "share of what is left as it starts (capped by --budget); what it leaves unspent goes to later tasks")
 INTERRUPTED = ("interrupted; continue a run with `scaleagent resume RUN_DIR`, a bench by running the same command "
                "again (finished tasks are kept)")
 

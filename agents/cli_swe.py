@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import emit_json
+from agents.cli_support import BATCH_HELP, emit_json
 from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, load_budget
 from agents.errors import ConfigError
 from agents.paths import id_path
@@ -31,6 +31,7 @@ def bench_swe(
     budget: Optional[list[str]] = typer.Option(None, "--budget", "-b", help="Caps per instance, e.g. usd=0.5,tokens=200k; "
                                                "repeat to sweep budgets"),
     budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
+    batch_budget: Optional[str] = typer.Option(None, "--batch-budget", help=BATCH_HELP),
     mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled, or a list to sweep "
                                                       "(single,best_of_n,scaled)"),
     k: str = typer.Option("4", "--k", help="Candidates per step (best_of_n and scaled), or a list to sweep (1,2,4,8)"),
@@ -64,11 +65,15 @@ def bench_swe(
     for m in modes:
         if m not in ("single", "scaled", "best_of_n"):
             raise ConfigError(f"bad --mode {m!r}: choose single, best_of_n or scaled (or a list of them)")
-    if predictions is not None and (executor != "local" or task_timeout or retry_errors or plan_file):
-        raise ConfigError("--executor, --task-timeout, --retry-errors and --plan are for solving, not for --predictions")
+    if predictions is not None and (executor != "local" or task_timeout or retry_errors or plan_file or batch_budget):
+        raise ConfigError("--executor, --task-timeout, --retry-errors, --plan and --batch-budget are for solving, not "
+                          "for --predictions")
     if predictions is not None and (len(models) > 1 or len(budget or []) > 1):
         raise ConfigError("--predictions grades one set of predictions: give one --model and no budget sweep")
     check_executor(executor, address)
+    from agents.bench.batch import parse_batch
+
+    batch = parse_batch(batch_budget)
     preload = import_plugins(plugin)
     bud = load_budget(budget[0] if budget else None, budget_file) if predictions is None else None
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -82,7 +87,8 @@ def bench_swe(
         from agents.swe import bench_runner
 
         summary = bench_runner.run(plan, arms, executor=executor, workers=workers, task_timeout=task_timeout,
-                                   address=address, preload=preload, quiet=as_json, retry_errors=retry_errors)
+                                   address=address, preload=preload, quiet=as_json, retry_errors=retry_errors,
+                                   batch=batch)
         _print(summary, out, as_json, solving=True)
         return
     con = Console(stderr=as_json)

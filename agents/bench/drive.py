@@ -3,6 +3,7 @@ plan their own tasks and arms (`bench web`, `bench gui`):
 
     summary = drive("gui", fragments, arms, out=OUT, workers=2, timeout=600, label="gui")
 
+`batch` (a Budget, `--batch-budget`): every arm's tasks draw their caps from it (agents.bench.batch).
 `models` (model objects of this process: a scripted model in a test) runs the cells in this process
 (agents.bench.inline); otherwise local worker processes or Ray (`executor`). `preload` names modules
 every worker imports first (a `--plugin` that provides a model). `layout="by_arm"` puts a task's run
@@ -60,7 +61,7 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
           models: dict[str, Any] | None = None, after_cell: Callable[[], None] | None = None,
           preload: list[str] | None = None, run_dir_for: Callable[[Arm, str], Path] | None = None,
           label: str | None = None, quiet: bool = False, retry_errors: bool = False,
-          on_row: Callable[[dict], None] | None = None, task_major: bool = False) -> dict[str, Any]:
+          on_row: Callable[[dict], None] | None = None, task_major: bool = False, batch: Any = None) -> dict[str, Any]:
     from contextlib import nullcontext
 
     from rich.console import Console
@@ -74,7 +75,7 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
         from agents.bench import cell
 
         cell._MODELS.update(models)  # by the names the caller gives them
-    check_arms(arms)  # every error a user can fix is one line before anything is written
+    check_arms(arms, batch)  # every error a user can fix is one line before anything is written
     if models:
         from agents.bench.inline import InlineExecutor
 
@@ -94,7 +95,7 @@ def drive(kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: P
                 on_row(e["row"])
 
         return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, retry_errors=retry_errors,
-                      preload=preload, run_dir_for=run_dir_for, task_major=task_major,
+                      preload=preload, run_dir_for=run_dir_for, task_major=task_major, batch=batch,
                       warn=lambda m: con.print(f"scaleagent: warning: {redact(m)}", highlight=False, markup=False,
                                                soft_wrap=True)).run()
 

@@ -10,7 +10,6 @@ leaves no worker writing into a run directory the next run resumes.
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -111,18 +110,16 @@ class LocalExecutor:
 
     def run(self, specs: Iterable[dict[str, Any]], on_row: Callable[[dict], None],
             on_spend: Callable[[tuple, dict], None]) -> None:
-        todo: queue.Queue = queue.Queue()
-        for spec in specs:
-            todo.put(spec)
-        errors: list[BaseException] = []
+        todo, take = iter(specs), threading.Lock()  # taken one at a time, as a slot frees (a batch
+        errors: list[BaseException] = []            # budget sizes a task when it starts: agents.bench.batch)
 
         def slot() -> None:
             worker: _Worker | None = None
             try:
                 while True:
-                    try:
-                        spec = todo.get_nowait()
-                    except queue.Empty:
+                    with take:
+                        spec = next(todo, None)
+                    if spec is None:
                         return
                     if worker is None:
                         worker = _Worker()

@@ -73,14 +73,19 @@ class RayExecutor:
         remote = ray.remote(num_cpus=1, max_retries=0)(_cell)
         slots = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         spend_queue = _spend_queue()
-        pending = list(specs)
-        pending.reverse()
+        pending = iter(specs)  # taken as a slot frees (a batch budget sizes a task when it starts)
         flight: dict[Any, tuple[dict, float]] = {}
+        more = True
         try:
-            while pending or flight:
-                while pending and len(flight) < slots:
-                    spec = pending.pop()
+            while more or flight:
+                while more and len(flight) < slots:
+                    spec = next(pending, None)
+                    if spec is None:
+                        more = False
+                        break
                     flight[remote.remote(spec, spend_queue)] = (spec, time.monotonic())
+                if not flight:
+                    continue
                 ready, _ = ray.wait(list(flight), num_returns=1, timeout=0.5)
                 _drain(spend_queue, flight, on_spend)
                 for ref in ready:

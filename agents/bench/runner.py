@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from budgets import BudgetError
+
 from agents.bench.arms import Arm
 from agents.bench.cell import provided_models, read_row
 from agents.bench.store import SPEND_KEYS, Store
@@ -54,8 +56,9 @@ def plan_tasks(kind_name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
     return fragments
 
 
-def check_arms(arms: list[Arm]) -> list[Any]:
-    """Every arm's pipeline builds and its budget can hold, before anything is written."""
+def check_arms(arms: list[Arm], batch: Any = None) -> list[Any]:
+    """Every arm's pipeline builds and its budget (and the batch budget, if any) can hold, before
+    anything is written."""
     from agents import pipelines
     from agents.config import build_runtime
 
@@ -64,6 +67,12 @@ def check_arms(arms: list[Arm]) -> list[Any]:
         kind = pipelines.get(arm.config["pipeline"])
         pipe = kind.build(arm.config.get("options") or {})
         pipelines.check_budget(pipe, build_runtime(arm.config, models=provided_models()), kind.tools)
+        if batch is not None:
+            try:
+                pipelines.check_budget(pipe, build_runtime(arm.config | {"budget": batch.model_dump()},
+                                                           models=provided_models()), kind.tools)
+            except (ScaleAgentError, BudgetError) as exc:
+                raise ConfigError(f"bad --batch-budget: {exc}") from None
         kinds.append(kind)
     return kinds
 
@@ -72,8 +81,11 @@ class Runner:
     def __init__(self, kind: str, fragments: list[dict[str, Any]], arms: list[Arm], *, out: Path, executor: Any,
                  on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None,
                  retry_errors: bool = False, preload: list[str] | None = None,
-                 run_dir_for: Callable[[Arm, str], Path] | None = None, task_major: bool = False):
+                 run_dir_for: Callable[[Arm, str], Path] | None = None, task_major: bool = False,
+                 batch: Any = None):
         self.task_major = task_major
+        self.batch_total = batch  # a Budget every arm's tasks draw from (agents.bench.batch), or None
+        self.batch: Any = None
         self.run_dir_for = run_dir_for  # a command's own layout (bench web/gui: OUT/<arm>/<task>)
         self.retry_errors = retry_errors
         self.preload = list(preload or [])  # more modules every worker imports first (a --plugin)
@@ -107,7 +119,7 @@ class Runner:
         self.on_event({"event": "row", "row": row})
 
     def run(self) -> dict[str, Any]:
-        kinds = check_arms(self.arms)
+        kinds = check_arms(self.arms, self.batch_total)
         ensure_dir(self.out, "--out")
         store = Store.open(self.out, warn=self.warn)
         try:
@@ -154,8 +166,15 @@ class Runner:
         total = len(self.arms) * len(self.fragments)
         self.on_event({"event": "start", "total": total, "done": total - len(specs), "arms": self.arms,
                        "spent": _spent(store), "executor": self.executor.name})
+        self.batch, todo = self._batched(specs, store)
+
+        def on_row(row: dict[str, Any]) -> None:
+            if self.batch is not None:  # before the row is recorded: the next task's allocation sees it
+                self.batch.settle(row)
+            self._record(row, store)
+
         try:
-            self.executor.run(specs, lambda row: self._record(row, store),
+            self.executor.run(todo, on_row,
                               lambda key, spent: self.on_event({"event": "spend", "key": key, "spent": spent}))
         finally:
             getattr(self.executor, "close", lambda: None)()
@@ -167,6 +186,19 @@ class Runner:
                                    "added when the same command runs again")
         store.finish_run(run_no)
         return self.summary(store, time.monotonic() - t0)
+
+    def _batched(self, specs: list[dict[str, Any]], store: Store) -> tuple[Any, Any]:
+        """With a batch budget, the specs as a generator that gives each task its caps as it starts."""
+        if self.batch_total is None:
+            return None, specs
+        from agents.bench.batch import BatchBudget, hint
+
+        tasks = {a.arm_id: 0 for a in self.arms}
+        for s in specs:
+            tasks[s["arm_id"]] += 1
+        batch = BatchBudget(self.batch_total, tasks, done=store.tasks() + list(self.pending))
+        hints = {f["task_id"]: hint(f.get("difficulty")) for f in self.fragments}
+        return batch, (batch.assign(s, hints.get(s["task_id"])) for s in specs)
 
     def _record_pending(self, store: Store) -> None:
         with self.lock:
@@ -182,6 +214,8 @@ class Runner:
         for arm in self.arms:
             arms[arm.arm_id] = store.summary(arm.arm_id) | {"mode": arm.mode, "k": arm.k, "budget": arm.budget,
                                                             "model": arm.model, "pipeline": arm.config.get("pipeline")}
+            if self.batch is not None:
+                arms[arm.arm_id]["batch_budget"] = self.batch.report(arm.arm_id)
         totals = {k: sum(a[k] for a in arms.values()) for k in (*SPEND_KEYS, "tasks", "succeeded", "error", "timeout")}
         totals["cost_usd"] = round(totals["cost_usd"], 6)
         return {"kind": self.kind, "out": str(self.out), "store": str(store.path), "executor": self.executor.name,
@@ -238,8 +272,9 @@ def make_executor(name: str, *, workers: int, timeout: float | None, address: st
 
 def run_bench(kind: str, spec: dict[str, Any], arms: list[Arm], *, out: Path, executor: str = "local",
               workers: int = 1, timeout: float | None = None, address: str | None = None,
-              on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Plan, run and summarize a benchmark (see the module docstring)."""
+              on_event: Callable[[dict], None] | None = None, warn: Callable[[str], None] | None = None,
+              batch: Any = None) -> dict[str, Any]:
+    """Plan, run and summarize a benchmark (see the module docstring); `batch`: agents.bench.batch."""
     fragments = plan_tasks(kind, spec)
     ex = make_executor(executor, workers=workers, timeout=timeout, address=address)
-    return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, warn=warn).run()
+    return Runner(kind, fragments, arms, out=out, executor=ex, on_event=on_event, warn=warn, batch=batch).run()

@@ -120,7 +120,7 @@ def write_outputs(rows: dict[str, dict[str, Any]], root: Path, arm: Arm, instanc
 
 def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", workers: int | None = None,
         task_timeout: float | None = None, address: str | None = None, preload: list[str] | None = None,
-        quiet: bool = False, retry_errors: bool = False) -> dict[str, Any]:
+        quiet: bool = False, retry_errors: bool = False, batch: Any = None) -> dict[str, Any]:
     """Solve and grade a `plan_bench_swe` plan (no predictions) over `arms` through the runner; the
     summary (a single arm's own, or a sweep's {"arms": {...}})."""
     import time
@@ -140,7 +140,7 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
                                                   "say": _stderr})
     roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
     envs = {f["task_id"]: f.get("env_build") for f in fragments}
-    drive("swe", fragments, arms, out=out, executor=executor,
+    ran = drive("swe", fragments, arms, out=out, executor=executor, batch=batch,
           workers=workers or (None if executor == "ray" else plan["solve_workers"]), timeout=task_timeout,
           address=address, preload=preload, label="swe", quiet=quiet, retry_errors=retry_errors,
           run_dir_for=lambda arm, tid: id_path(roots[arm.arm_id], tid) / "run")
@@ -156,6 +156,8 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
     for a in arms:
         reports = write_outputs(rows[a.arm_id], roots[a.arm_id], a, ids, envs)
         summaries[a.arm_id] = summarize(reports) | common | {"model": a.model, "mode": a.mode}
+        if batch is not None:  # the batch each arm's instances drew from, and what they spent of it
+            summaries[a.arm_id]["batch_budget"] = ran["arms"][a.arm_id].get("batch_budget")
         if len(arms) > 1:
             summaries[a.arm_id] |= {"out": str(roots[a.arm_id]), "k": a.k, "budget": a.budget}
             write_atomic(roots[a.arm_id] / "summary.json", json.dumps(summaries[a.arm_id], indent=2))

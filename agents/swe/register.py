@@ -119,7 +119,9 @@ def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
             raise ConfigError(f"unknown instance id {unknown[0]!r} in --ids: see {spec['source']}")
         insts = [i for i in insts if i.instance_id in set(spec["ids"])]
     tasks = [{"task_id": i.instance_id, "instance": record(i), "grade": True,
-              "grade_timeout": float(spec.get("timeout") or 900)} for i in insts]
+              "grade_timeout": float(spec.get("timeout") or 900)}
+             | ({"difficulty": i.model_extra["difficulty"]} if "difficulty" in (i.model_extra or {}) else {})
+             for i in insts]  # a `difficulty` field (SWE-bench Verified's, or 0..1) sizes a --batch-budget share
     if spec.get("sandbox"):
         from agents.swe.bench_runner import with_environments
 
