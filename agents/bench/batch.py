@@ -3,10 +3,11 @@ arm's tasks draw from, instead of only a fixed cap per task (issue 15, difficult
 
 As a task starts, the runner asks `assign` for its caps: `budgets.difficulty.allocate` over what the
 arm's batch has left (its total, less what finished tasks spent, less the caps of tasks still
-running) and the tasks still to start, this one included. A task's caps are the smaller of that
-allocation and the arm's own `--budget` caps. When it ends, `settle` charges what it really spent
-and the rest of its caps flows back, so a task that stopped early (its first candidates agreed and
-verified) leaves more for the tasks after it. No batch is ever passed: the sum of the caps of the
+running) and the tasks still to start, this one included. A task's caps are the smallest of that
+allocation, twice an equal share of the whole batch (what early tasks leave is not all poured into
+the last one) and the arm's own `--budget` caps. When it ends, `settle` charges what it really
+spent and the rest of its caps flows back, so a task that stopped early (its first candidates agreed
+and verified) leaves more for the tasks after it. No batch is ever passed: the sum of the caps of the
 tasks in flight and the spend of the finished ones stays within the total, and a task cannot pass
 its caps (budgets.tracker reserves before it spends).
 
@@ -27,6 +28,7 @@ from budgets.difficulty import allocate
 
 from agents.errors import ConfigError
 
+HIGH = 2.0  # the most equal shares one task gets: of what is left, and of the whole batch
 FIELDS = ("usd", "tokens", "input_tokens", "output_tokens", "model_calls")
 
 
@@ -94,9 +96,11 @@ class BatchBudget:
         self.left = dict(tasks)                      # per arm: tasks not started yet
         self.spent = {arm: dict.fromkeys(self.total, 0.0) for arm in tasks}
         self.running: dict[tuple[str, str], dict[str, float]] = {}
+        self.size = dict(tasks)                       # per arm: all its tasks, finished ones included
         for row in done or []:                        # tasks an earlier run of this command finished
             if row["arm_id"] in self.spent:
                 self._charge(row["arm_id"], row)
+                self.size[row["arm_id"]] += 1
 
     def _charge(self, arm: str, spend: dict[str, Any]) -> None:
         used = spent_of(spend)
@@ -118,8 +122,9 @@ class BatchBudget:
             if kept is not None:   # a resumed task keeps what it was given
                 caps = kept
             else:
-                alloc = allocate(self.remaining(arm), max(1, self.left.get(arm, 1)), difficulty)
-                caps = own | {dim: min(v, own.get(dim, v)) for dim, v in alloc.items()}
+                alloc = allocate(self.remaining(arm), max(1, self.left.get(arm, 1)), difficulty, high=HIGH)
+                most = {dim: HIGH * cap / max(1, self.size.get(arm, 1)) for dim, cap in self.total.items()}
+                caps = own | {dim: min(v, most[dim], own.get(dim, v)) for dim, v in alloc.items()}
             self.left[arm] = max(0, self.left.get(arm, 1) - 1)
             self.running[(arm, spec["task_id"])] = {d: caps.get(d, 0.0) for d in self.total}
         cfg["budget"] = to_budget(caps, base)
