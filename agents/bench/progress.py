@@ -8,13 +8,17 @@ from typing import Any
 from budgets import Budget
 
 
-def budget_total(arms: list[Any], tasks: int) -> dict[str, float]:
-    """usd / tokens caps of the whole run, where every arm caps that dimension."""
+def budget_total(arms: list[Any], tasks: int, batch: Budget | None = None) -> dict[str, float]:
+    """usd / tokens caps of the whole run, where every arm caps that dimension (per task, or with a
+    batch budget its total per arm, whichever is smaller)."""
     out: dict[str, float] = {}
     for dim in ("usd", "tokens"):
         caps = [getattr(Budget(**a.config.get("budget") or {}), dim) for a in arms]
+        whole = getattr(batch, dim) if batch is not None else None
         if caps and all(c is not None for c in caps):
-            out[dim] = sum(caps) * tasks
+            out[dim] = sum(c * tasks if whole is None else min(c * tasks, whole) for c in caps)
+        elif whole is not None:
+            out[dim] = whole * len(arms)
     return out
 
 
@@ -41,7 +45,7 @@ class BenchProgress:
     def __call__(self, e: dict[str, Any]) -> None:
         with self.lock:
             if e["event"] == "start":
-                self.caps = budget_total(e["arms"], e["total"] // max(1, len(e["arms"])))
+                self.caps = budget_total(e["arms"], e["total"] // max(1, len(e["arms"])), e.get("batch"))
                 self.done = {"cost_usd": e["spent"]["cost_usd"],
                              "tokens": e["spent"]["input_tokens"] + e["spent"]["output_tokens"]}
                 self.bar.update(self.job, total=e["total"], completed=e["done"])

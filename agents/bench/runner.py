@@ -165,7 +165,7 @@ class Runner:
                           "run_dir": str(run_dir), "preload": preload, "retry_failed": self.retry_errors})
         total = len(self.arms) * len(self.fragments)
         self.on_event({"event": "start", "total": total, "done": total - len(specs), "arms": self.arms,
-                       "spent": _spent(store), "executor": self.executor.name})
+                       "spent": _spent(store), "executor": self.executor.name, "batch": self.batch_total})
         self.batch, todo = self._batched(specs, store)
 
         def on_row(row: dict[str, Any]) -> None:

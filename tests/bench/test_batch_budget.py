@@ -136,6 +136,15 @@ def test_the_cli_takes_a_batch_and_refuses_a_tool_the_kind_lacks(tmp_path):
     assert not (tmp_path / "bad").exists()  # nothing written
 
 
+def test_the_progress_bar_counts_the_batch_as_the_runs_cap():
+    from agents.bench.progress import budget_total
+
+    two = arms(budgets=(("a", Budget(tokens=1000)), ("b", Budget(tokens=5000))))
+    assert budget_total(two, 4) == {"tokens": 24_000}
+    assert budget_total(two, 4, Budget(tokens=6000)) == {"tokens": 4000 + 6000}  # per arm: the smaller
+    assert budget_total(arms(budgets=(("", Budget()),)), 4, Budget(tokens=6000)) == {"tokens": 6000}
+
+
 def test_check_arms_refuses_an_unknown_tool_in_the_batch():
     from agents.bench.runner import check_arms
 
