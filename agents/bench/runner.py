@@ -133,10 +133,11 @@ class Runner:
         known = {a["arm_id"]: a for a in store.arms()}
         for arm in self.arms:
             old = known.get(arm.arm_id)
-            if old is not None and old["config"] != _json(arm.config):
+            config = arm.config | ({"batch_budget": self.batch_total.model_dump()} if self.batch_total else {})
+            if old is not None and old["config"] != _json(config):
                 raise ConfigError(f"{self.out} already holds arm {arm.arm_id!r} with other settings; rerun the same "
                                   "command to continue it, or give another --out")
-            store.add_arm(arm.record())
+            store.add_arm(arm.record() | {"config": config})
             if self.retry_errors:  # run the arm's error and timeout tasks again: each resumes its checkpoint,
                 # except a run that finished "failed" (no model call succeeded), which starts afresh (agents.bench.cell)
                 from agents.bench.cell import ROW_FILE

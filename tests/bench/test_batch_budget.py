@@ -107,6 +107,9 @@ def test_bench_tasks_draw_from_the_batch_and_a_rerun_counts_what_was_spent(tmp_p
     assert [got[t]["status"] for t in ("t0", "t1", "t2", "t3")] == ["failure", "success", "success", "success"]
     again = run_bench(KIND, spec, arms(steps=2), out=out, workers=1, batch=Budget(tokens=2400))
     assert again["arms"]["default"]["batch_budget"]["spent"] == {"tokens": sum(spent.values())}
+    for other in (Budget(tokens=4800), None):  # another batch (or none) is another run: refused, not mixed
+        with pytest.raises(ConfigError, match="with other settings"):
+            run_bench(KIND, spec, arms(steps=2), out=out, workers=1, batch=other)
 
 
 def test_a_spent_batch_leaves_later_tasks_unable_to_call_not_crashed(tmp_path):
