@@ -1,5 +1,6 @@
 """End to end on the embedded local model (smollm2, seconds): `bench humaneval` through the runner (a
-worker process loads the model once), the store, and `report --html` on the result."""
+worker process loads the model once) with its tasks drawing on a batch budget, the store, and
+`report --html` on the result."""
 import json
 import subprocess
 import sys
@@ -18,13 +19,16 @@ def test_bench_humaneval_on_the_local_model_then_report(tmp_path):
         pytest.skip("local/smollm2-135m is not installed (scaleagent models pull local/smollm2-135m)")
     e = env() | {"SCALEAGENT_LLAMA_THREADS": "1"}
     r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "humaneval", "--limit", "2", "--mode", "single",
-                        "--model", "local/smollm2-135m", "--budget", "tokens=2k", "--out", str(tmp_path / "out"),
-                        "--json"], capture_output=True, text=True, cwd=ROOT, env=e, timeout=600)
+                        "--model", "local/smollm2-135m", "--budget", "tokens=2k", "--batch-budget", "tokens=3k",
+                        "--out", str(tmp_path / "out"), "--json"], capture_output=True, text=True, cwd=ROOT, env=e, timeout=600)
     assert r.returncode == 0, r.stderr
     arm = json.loads(r.stdout)["arms"]["single"]
     assert arm["tasks"] == 2 and arm["model_calls"] >= 2 and arm["tokens"] > 0
     assert {t["status"] for t in arm["per_task"]} <= {"completed", "budget_exhausted"}  # graded, not crashed
     assert arm["passed"] == sum(t["passed"] for t in arm["per_task"])
+    caps = [json.loads(p.read_text())["config"]["budget"]["tokens"] for p in (tmp_path / "out").rglob("run.json")]
+    assert len(caps) == 2 and 1500 in caps and max(caps) <= 2000  # the first an equal share; --budget bounds both
+    assert arm["batch_budget"]["total"] == {"tokens": 3000} and arm["batch_budget"]["spent"]["tokens"] == arm["tokens"] <= 3000
     rep = subprocess.run([sys.executable, "-m", "agents.cli", "report", str(tmp_path / "out"), "--html",
                           str(tmp_path / "report.html"), "--json"], capture_output=True, text=True, cwd=ROOT, env=e,
                          timeout=120)
