@@ -18,11 +18,12 @@ def _scaled(o: dict[str, Any]):
     if mode == "single":
         return _single(o)
     if mode == "best_of_n":  # K solutions voted on by the generated tests, no refinement
-        return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)), max_steps=1)
+        return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)), max_steps=1,
+                               greedy_first=bool(o.get("greedy_first", True)))
     if mode != "scaled":
         raise ConfigError(f"bad humaneval mode {mode!r}: choose single, best_of_n or scaled")
     return scaled_pipeline(k=int(o.get("k", 4)), test_samples=int(o.get("test_samples", 2)),
-                           max_steps=int(o.get("max_steps", 3)))
+                           max_steps=int(o.get("max_steps", 3)), greedy_first=bool(o.get("greedy_first", True)))
 
 
 def _single(o: dict[str, Any]):
