@@ -98,8 +98,8 @@ class BatchBudget:
         self.running: dict[tuple[str, str], dict[str, float]] = {}
         self.size = dict(tasks)                       # per arm: all its tasks, finished ones included
         for row in done or []:                        # tasks an earlier run of this command finished
-            if row["arm_id"] in self.spent:
-                self._charge(row["arm_id"], row)
+            if row["arm_id"] in self.spent:  # a store row (spend at its top level) or a runner row
+                self._charge(row["arm_id"], row.get("spend") or row)
                 self.size[row["arm_id"]] += 1
 
     def _charge(self, arm: str, spend: dict[str, Any]) -> None:

@@ -80,6 +80,13 @@ def test_the_arms_own_caps_bound_each_task_and_other_caps_are_kept(tmp_path):
     assert cfg["cfg"]["batch"]["total"]["tokens"] == 100_000
 
 
+def test_finished_tasks_count_from_store_rows_and_runner_rows():
+    store_row = {"arm_id": "a", "task_id": "t0", "input_tokens": 300, "output_tokens": 20, "tool_calls": {}}
+    runner_row = {"arm_id": "a", "task_id": "t1", "spend": {"input_tokens": 100, "output_tokens": 0}}
+    batch = BatchBudget(Budget(tokens=4000), {"a": 2}, done=[store_row, runner_row])
+    assert batch.report("a")["spent"] == {"tokens": 420} and batch.remaining("a") == {"tokens": 3580.0}
+
+
 def test_a_resumed_task_keeps_the_caps_it_started_with(tmp_path):
     run_dir = tmp_path / "t0"
     run_dir.mkdir()
