@@ -24,13 +24,13 @@ def wraptext_file(tmp_path_factory):
     return out / "instances.jsonl"
 
 
-def _bench(instances: Path, out: Path) -> subprocess.CompletedProcess:
+def _bench(instances: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     here = Path(__file__).parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, (ROOT, here.parent, here))),
                LITELLM_LOCAL_MODEL_COST_MAP="True")
     return subprocess.run([sys.executable, "-m", "agents.cli", "bench", "swe", str(instances), "--mode", "single",
                            "--k", "1", "--model", "scripted/swe", "--plugin", "swe_runner_plugin", "--sandbox", "local",
-                           "--budget", "tokens=100k,run_tests=10", "--workers", "1", "--out", str(out), "--json"],
+                           "--budget", "tokens=100k,run_tests=10", "--workers", "1", "--out", str(out), "--json", *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -62,6 +62,19 @@ def test_bench_swe_solves_through_the_runner_and_keeps_its_files_and_summary(wra
     db = sqlite3.connect(str(out / "results.sqlite"))
     assert db.execute("SELECT COUNT(*), MAX(finished) FROM tasks").fetchone() == (1, row["finished"])  # not rerun
     db.close()
+
+
+def test_bench_swe_draws_on_a_batch_budget(wraptext_file, tmp_path):
+    out = tmp_path / "out"
+    r = _bench(wraptext_file, out, "--batch-budget", "tokens=60k,run_tests=6")
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert summary["batch_budget"]["total"] == {"tokens": 60000, "run_tests": 6}
+    assert summary["batch_budget"]["spent"]["tokens"] == summary["spend"]["input_tokens"] + summary["spend"]["output_tokens"]
+    budget = json.loads((out / "wraptext-1" / "run" / "run.json").read_text())["config"]["budget"]
+    assert (budget["tokens"], budget["tools"]) == (60000, {"run_tests": 6})  # one task: the batch, under --budget
+    bad = _bench(wraptext_file, tmp_path / "bad", "--batch-budget", "search=3")
+    assert bad.returncode == 2 and "bad --batch-budget" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_bench_swe_sweeps_modes_and_budgets_as_arms_of_one_store(wraptext_file, tmp_path):
