@@ -81,6 +81,14 @@ class Stage:
             return []
         return [SampleRequest(messages=self.prompt(ctx), params=self.params(ctx), model=self.model)]
 
+    def greedy_and_samples(self, ctx: "StepContext") -> list[SampleRequest]:
+        """K > 1 calls as one greedy answer (what K=1 returns: the same prompt at temperature 0) and
+        K-1 samples, so the step's vote can always keep what one attempt gets right. The samples'
+        prompt is built at call time (`prompt_for`), after the greedy call (a prompt cache reuses it)."""
+        greedy = self.params(ctx, 1).model_copy(update={"temperature": 0.0})
+        return [SampleRequest(messages=self.prompt(ctx), params=greedy, model=self.model),
+                SampleRequest(messages=[], params=self.params(ctx, self.k - 1), model=self.model)]
+
     def prompt(self, ctx: "StepContext") -> list[Message]:
         raise NotImplementedError(f"stage {self.name!r} must define prompt(), requests() or propose()")
 

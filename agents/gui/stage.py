@@ -133,11 +133,7 @@ class GuiStep(Stage):
     def requests(self, ctx) -> list[SampleRequest]:
         """K > 1: one greedy proposal (what K=1 would do) and K-1 sampled ones; the model reuses the
         prompt's cache for the second call."""
-        if self.k <= 1:
-            return super().requests(ctx)
-        greedy = self.params(ctx, 1).model_copy(update={"temperature": 0.0})
-        return [SampleRequest(messages=self.prompt(ctx), params=greedy, model=self.model),
-                SampleRequest(messages=[], params=self.params(ctx, self.k - 1), model=self.model)]
+        return super().requests(ctx) if self.k <= 1 else self.greedy_and_samples(ctx)
 
     def parse(self, ctx, request, text: str) -> dict[str, Any]:
         return check(json.loads(text))

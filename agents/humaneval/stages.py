@@ -96,11 +96,9 @@ class Solve(Stage):
         super().__init__(**kw)
 
     def requests(self, ctx: StepContext) -> list[SampleRequest]:
-        if not (self.greedy_first and self.k > 1 and ctx.mode == "sample" and ctx.step == 0):
-            return super().requests(ctx)
-        greedy = self.params(ctx, 1).model_copy(update={"temperature": 0.0})
-        return [SampleRequest(messages=self.prompt(ctx), params=greedy, model=self.model),
-                SampleRequest(messages=self.prompt(ctx), params=self.params(ctx, self.k - 1), model=self.model)]
+        if self.greedy_first and self.k > 1 and ctx.mode == "sample" and ctx.step == 0:
+            return self.greedy_and_samples(ctx)
+        return super().requests(ctx)
 
     def prompt(self, ctx: StepContext) -> list[Message]:
         task = (f"Complete this Python function. Reply with the whole function (signature and body) "
