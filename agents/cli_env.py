@@ -56,8 +56,8 @@ def env_build(instances: Path = typer.Argument(..., help="SWE-bench instances (J
     """Build (or find cached) the test environment of every instance; exit 1 if any failed."""
     from rich.console import Console
     from rich.markup import escape
-    from sandboxes.pyenv import describe
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sandboxes.pyenv import describe
 
     from agents.swe.instances import load_instances
 

@@ -18,7 +18,6 @@ the caps it was given (its run.json), so a resumed run is the same run.
 """
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -150,10 +149,13 @@ def _named(caps: dict[str, float]) -> dict[str, float]:
 
 
 def _kept_caps(run_dir: Path) -> dict[str, float] | None:
-    """The caps a run directory's run.json was started with (None: a new task). Only the run's own
-    config is read: it was written by this runner, outside any sandbox."""
+    """The caps of a run the cell will resume (it has a checkpoint: agents.bench.cell), from its
+    run.json (written by this runner, outside any sandbox); None: the task starts afresh."""
+    from agents.trajectory import RunFiles
+
+    if not (run_dir / "checkpoints.sqlite").exists():
+        return None
     try:
-        meta = json.loads((run_dir / "run.json").read_text())
-        return caps_of(meta["config"]["budget"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return caps_of(RunFiles(run_dir).config().get("budget") or {})
+    except (ConfigError, ValueError):
         return None

@@ -90,7 +90,8 @@ def test_finished_tasks_count_from_store_rows_and_runner_rows():
 def test_a_resumed_task_keeps_the_caps_it_started_with(tmp_path):
     run_dir = tmp_path / "t0"
     run_dir.mkdir()
-    (run_dir / "run.json").write_text(json.dumps({"config": {"budget": {"tokens": 1234}}}))
+    (run_dir / "run.json").write_text(json.dumps({"run_id": "r", "config": {"pipeline": "p", "budget": {"tokens": 1234}}}))
+    (run_dir / "checkpoints.sqlite").touch()  # a run the cell resumes
     batch = BatchBudget(Budget(tokens=4000), {"a": 2})
     got = batch.assign(_spec("t0", run_dir))["cfg"]
     assert got["budget"]["tokens"] == 1234 and got["batch"]["resumed"] is True
