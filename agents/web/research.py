@@ -3,7 +3,8 @@ vote, applied with the budgeted tools) or answers (K answers citing and quoting 
 verified against the opened pages and by a judge); `BatsController` decides after each step.
 
 A step answers when the model chose to answer while acting, when no search and no open call is left,
-when the tokens left are only enough for an answer, or at the last step; otherwise it acts.
+when the tokens left are only enough for an answer, or at the last step; otherwise it acts. The first
+act step runs the plan's first query (the question's own words) without sampling: the plan chose it.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from agents.state import Candidate, SampleRequest
 from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fallback_answer, norm_query, parse_action,
                                 parse_answer)
 from agents.web.control import BatsController, tokens_left, tools_left
+from agents.web.plan import question_query
 from agents.web.prompts import act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
 
@@ -44,7 +46,7 @@ class ResearchStage(Stage):
     def _start(self, ctx) -> dict[str, Any]:
         memo = ctx.memo
         if "checklist" not in memo:
-            memo["checklist"] = list(ctx.output("plan") or []) or [ctx.task.input["question"]]
+            memo["checklist"] = list(ctx.output("plan") or []) or [question_query(ctx.task.input["question"])]
         return memo
 
     def step_kind(self, ctx) -> str:
@@ -65,6 +67,16 @@ class ResearchStage(Stage):
         params = GenerationParams(n=self.k, max_tokens=tokens, temperature=temp,
                                   json_schema=ANSWER_SCHEMA if kind == "answer" else ACT_SCHEMA)
         return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
+
+    async def propose(self, ctx) -> list[Candidate]:
+        """The plan's first query is searched before the model picks any action (no model call)."""
+        memo = self._start(ctx)
+        if (not memo.get("searched") and memo["checklist"] and tools_left(ctx).get("search") != 0
+                and self.step_kind(ctx) == "act"):
+            action = {"tool": "search", "input": memo["checklist"][0], "url": ""}
+            return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)",
+                              meta={"planned": True})]
+        return await super().propose(ctx)
 
     def prompt_for(self, ctx, request: SampleRequest):
         memo, q = ctx.memo, ctx.task.input["question"]

@@ -50,7 +50,7 @@ def test_sigterm_during_a_hung_model_call_exits_and_the_rerun_finishes_the_inter
     qfile, out, mark = tmp_path / "q.jsonl", tmp_path / "out", tmp_path / "hung.pid"
     qfile.write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
     p = subprocess.Popen(_args(qfile, web_index, out), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, env=_env(SCALEAGENT_TEST_HANG_ON="tomllib", SCALEAGENT_TEST_HANG_MARK=str(mark)))
+                         text=True, env=_env(SCALEAGENT_TEST_HANG_ON="added tomllib?", SCALEAGENT_TEST_HANG_MARK=str(mark)))
     try:
         deadline = time.monotonic() + 240
         while not mark.is_file() and p.poll() is None and time.monotonic() < deadline:

@@ -17,6 +17,7 @@ from budgets import Budget, BudgetError
 
 Q = "In which Python version was the zoneinfo module added?"
 PLAN3 = '{"queries": ["IANA time zone module", "zoneinfo version", "time zones"]}'
+QQ = "Python version zoneinfo module added"  # the question's own words: always the first planned search
 GOOD = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module provides"}'
 
 
@@ -39,7 +40,7 @@ def user_prompts(model):
 
 
 def test_a_verified_answer_cites_the_page_it_quotes(web_index):
-    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+    result, model = ask([PLAN3, '{"tool": "open", "input": "1"}',
                          '{"tool": "answer", "input": "3.9"}', GOOD], "search=3,open=3,find=3",
                         index=str(web_index))
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
@@ -47,8 +48,9 @@ def test_a_verified_answer_cites_the_page_it_quotes(web_index):
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
     assert result.spend["tool_usd"] == pytest.approx(0.005 + 0.001)
     assert "answer verified" in reason(result)
-    assert len(model.calls) == 5  # plan, search, open, answer-act, answer: a whole quote found is not judged
-    assert "zoneinfo" in user_prompts(model)[4]  # the answer step showed the opened page
+    assert len(model.calls) == 4  # plan, open, answer-act, answer: the planned search needs no call, a whole
+    assert "zoneinfo" in user_prompts(model)[3]  # quote found is not judged; the answer step showed the page
+    assert result.stages["research"].memo["searched"] == [QQ]
 
 
 ALTERED = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module was a big success"}'
@@ -56,19 +58,20 @@ ALTERED = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zone
 
 @pytest.mark.parametrize("judge, verified", [("yes", True), ("no", False)])
 def test_a_quote_only_right_around_the_answer_is_judged(web_index, judge, verified):
-    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+    result, model = ask([PLAN3, '{"tool": "open", "input": "1"}',
                          '{"tool": "answer", "input": "3.9"}', ALTERED, judge], "search=3,open=3,find=3",
                         index=str(web_index))
-    assert "Reply yes or no" in model.calls[5]["messages"][-1]["content"]  # the judge saw the altered quote
+    assert "Reply yes or no" in model.calls[4]["messages"][-1]["content"]  # the judge saw the altered quote
     assert result.answer["verified"] is verified
 
 
 def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web_index):
     wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
-    result, model = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
+    result, model = ask([PLAN3, '{"tool": "open", "input": "1"}',
                          wrong], "search=1,open=1,find=1", index=str(web_index), tracker=False)  # a plan not sized to the budget
-    assert result.stages["research"].memo["checklist"] == ["IANA time zone module", "zoneinfo version", "time zones"]
-    assert result.stages["research"].memo["searched"] == ["IANA time zone"]  # 1 of 3 planned searches
+    # "zoneinfo version" adds no word to the question's own query: dropped
+    assert result.stages["research"].memo["checklist"] == [QQ, "IANA time zone module", "time zones"]
+    assert result.stages["research"].memo["searched"] == [QQ]  # 1 of 3 planned searches
     assert result.answer == {"answer": "3.7", "sources": [result.answer["sources"][0]],
                              "quote": "this sentence is not on the page", "verified": False}
     why = reason(result)
@@ -77,23 +80,22 @@ def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web
 
 
 def test_tokens_spent_mid_research_return_the_draft_with_the_reason(web_index):
-    result, _ = ask([PLAN3, '{"tool": "search", "input": "IANA time zone"}', '{"tool": "open", "input": "1"}',
-                     '{"tool": "answer", "input": "3.9"}'], "calls=4,search=3,open=3,find=3", index=str(web_index))
+    result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}',
+                     '{"tool": "answer", "input": "3.9"}'], "calls=3,search=3,open=3,find=3", index=str(web_index))
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is False
     assert result.answer["sources"] and "budget exhausted" in reason(result)
 
 
 def test_a_broken_search_server_is_an_error_the_model_sees(faults):
     faults.mode = "notjson"
-    result, model = ask([PLAN3, '{"tool": "search", "input": "zoneinfo"}', '{"tool": "search", "input": "x"}'],
-                        "calls=3,search=3,open=3,find=3", searx=faults.url)
-    assert "malformed results (not JSON)" in user_prompts(model)[2]
+    result, model = ask([PLAN3, '{"tool": "search", "input": "x"}'], "calls=2,search=3,open=3,find=3", searx=faults.url)
+    assert "malformed results (not JSON)" in user_prompts(model)[1]  # the planned search's error
     assert result.status in ("completed", "budget_exhausted") and result.spend["tool_calls"] == {"search": 2}
 
 
-def test_no_valid_sample_falls_back_to_the_planned_search(web_index):
-    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=3,find=3", index=str(web_index))
-    assert result.stages["research"].memo["searched"] == ["IANA time zone module"]
+def test_no_valid_sample_falls_back_to_the_next_planned_search(web_index):
+    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=3", index=str(web_index))
+    assert result.stages["research"].memo["searched"] == [QQ, "IANA time zone module"]
 
 
 @pytest.mark.parametrize("tracker", [True, False])
@@ -103,7 +105,8 @@ def test_the_budget_block_is_shown_only_with_the_tracker(web_index, tracker):
     plan, act = user_prompts(model)[:2]
     if tracker:
         assert "up to 2 short search queries" in plan and "Budget: search 0 used, 2 left" in plan
-        assert "open 0 used, 3 left | find 0 used, 1 left | tokens" in act and "$0.0000 spent" in act
+        assert "search 1 used, 1 left | open 0 used, 3 left | find 0 used, 1 left | tokens" in act  # after the
+        assert "$0.0050 spent" in act  # planned search
     else:
         assert "up to 3 short search queries" in plan
         assert not any("Budget" in p for p in user_prompts(model))
@@ -123,13 +126,14 @@ def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
     asyncio.run(run(build({"k": 1, "index": str(web_index)}), Task(id="q", kind="web", input={"question": Q}), rt,
                     run_dir=tmp_path / "r"))
     steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
-    obs = steps[1]["observation"]
-    assert obs["tool"] == "search" and obs["results"][0]["url"].endswith("/doc/tomllib.html")
+    planned, chosen = steps[1]["observation"], steps[2]["observation"]
+    assert planned["tool"] == "search" and planned["results"][0]["url"].endswith("/doc/zoneinfo.html")
+    assert chosen["tool"] == "search" and chosen["results"][0]["url"].endswith("/doc/tomllib.html")
 
 
 def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answering_again(web_index):
     wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
-    result, _ = ask([PLAN3, '{"tool": "search", "input": "time zone module"}', '{"tool": "open", "input": "1"}',
+    result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}',
                          '{"tool": "answer", "input": "3.7"}', wrong,
                          '{"tool": "answer", "input": "3.7"}',  # same evidence: refused, the fallback digs deeper
                          '{"tool": "answer", "input": "3.9"}', GOOD],

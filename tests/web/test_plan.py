@@ -1,0 +1,22 @@
+"""The plan's checklist: the question's own words first, then only the model's queries that add a word."""
+from agents.web.plan import checklist, question_query
+
+
+def test_the_question_query_drops_stop_words_and_keeps_names():
+    assert question_query("In which Python version was the zoneinfo module added?") == \
+        "Python version zoneinfo module added"
+    assert question_query("What does os.path.join return?") == "os.path.join return"
+    assert question_query("Which is it?") == "Which is it?"  # nothing but stop words: the question as it is
+
+
+def test_fragments_of_the_question_are_dropped_and_new_words_kept():
+    q = "In which Python version was the tomllib module added?"
+    got = checklist(q, ["python version", "tomllib module", "added", "python 3", "TOML parser", "toml  parser"], 4)
+    assert got == ["Python version tomllib module added", "python 3", "TOML parser"]
+
+
+def test_the_checklist_is_cut_to_its_size_and_never_empty():
+    q = "Which PEP specified the module that supports the IANA time zone database?"
+    assert checklist(q, ["zoneinfo PEP", "PEP 615"], 1) == ["PEP specified module supports IANA time zone database"]
+    assert checklist(q, [], 3) == ["PEP specified module supports IANA time zone database"]
+    assert checklist(q, ["zoneinfo PEP", "PEP 615", "tz data"], 2)[1] == "zoneinfo PEP"
