@@ -177,6 +177,7 @@ def bench_kind(
     from agents import pipelines
     from agents.bench import parse_ks, split_list
     from agents.bench.batch import parse_batch
+    from agents.bench.progress import say
 
     preload = import_plugins(plugin)
     batch = parse_batch(batch_budget)
@@ -186,7 +187,7 @@ def bench_kind(
     spec = {"source": str(source) if source else None, "ids": split_list(ids, "--ids") or None, "limit": limit,
             "offset": offset, "timeout": timeout, "tasks": split_list(tasks, "--tasks") or None,
             "seeds": _ints(split_list(seeds, "--seeds"), "--seeds") or None, "sandbox": sandbox,
-            "say": lambda line: typer.echo(line, err=True)}
+            "say": say}
     out = out or Path("runs") / f"bench-{kind}-{time.strftime('%Y%m%d-%H%M%S')}"
     with serving_one(models, api_base, serve) as api_base:
         arms = sweep(kind, modes=split_list(mode, "--mode"), ks=parse_ks(k), budgets=budget, budget_file=budget_file,

@@ -2,10 +2,17 @@
 per-task caps of every cell added up; the spend of finished tasks plus what running tasks spent so far)."""
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
 from budgets import Budget
+
+
+def say(line: str) -> None:
+    """A progress line of a bench command (environments built, tasks started) on stderr, so `--json`
+    keeps stdout to its one object."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def budget_total(arms: list[Any], tasks: int, batch: Budget | None = None) -> dict[str, float]:

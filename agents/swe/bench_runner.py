@@ -21,11 +21,11 @@ with the build's reason before any model call (`env_failure`), and the other tas
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from agents.bench.arms import Arm
+from agents.bench.progress import say
 
 STATUS = {"success": "resolved", "failure": "unresolved", "error": "error", "timeout": "error"}
 SPEND_KEYS = ("cost_usd", "input_tokens", "output_tokens", "model_calls")
@@ -49,10 +49,6 @@ def with_environments(fragments: list[dict[str, Any]], insts: list[Any], sandbox
             say(f"test environment {n}/{len(fragments)} {f['task_id']}: {describe(line)}")
         out.append(f | {"env_build": line})
     return out
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def env_failure(cfg: dict[str, Any]) -> str | None:
@@ -137,7 +133,7 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
     # each instance's environment is built here, before any slot; not charged (see the module's doc)
     fragments = pipelines.get("swe").bench_tasks({"source": str(plan["instances_file"]), "ids": ids,
                                                   "timeout": plan["timeout"], "sandbox": plan["sandbox"],
-                                                  "say": _stderr})
+                                                  "say": say})
     roots = {a.arm_id: arm_root(out, arms, a) for a in arms}
     envs = {f["task_id"]: f.get("env_build") for f in fragments}
     ran = drive("swe", fragments, arms, out=out, executor=executor, batch=batch,
