@@ -3,8 +3,9 @@
 The first query is always the question's own words (stop words dropped): over a BM25 index that
 query finds the page holding the answer for most questions (28 of the 30 test questions in the top
 5, measured with `examples/web/retrieval.py`), while a small model's own queries are often
-fragments of it ("python version", "added"). The model's queries follow, kept only when they add a
-word the question does not have (a name it knows, a PEP, a synonym): those are what a pivot needs."""
+fragments of it ("python version", "added") or guessed answers ("Python 3.8"). The model's queries
+follow, kept only when they add a word the question does not have (a name it knows, a synonym; a
+bare number does not count): those are what a pivot needs."""
 from __future__ import annotations
 
 import re
@@ -37,13 +38,15 @@ def question_query(question: str) -> str:
 
 
 def checklist(question: str, proposed: list[str], size: int) -> list[str]:
-    """The question's query, then the proposed queries that add a word the question lacks, deduplicated,
-    at most `size` in all."""
-    asked = set(words(question))
+    """The question's query, then the proposed queries that add a word the question lacks (not a stop
+    word, not a bare number: a small model's added numbers are guessed answers), deduplicated, at
+    most `size` in all."""
+    asked = set(words(question)) | STOP_WORDS
     out = [question_query(question)]
     for q in proposed:
         q = " ".join(str(q).split())[:200]
-        if q and set(words(q)) - asked and norm_query(q) not in {norm_query(o) for o in out}:
+        new = [w for w in set(words(q)) - asked if re.search("[a-z]", w)]  # "Python 3.8": a guessed answer
+        if new and norm_query(q) not in {norm_query(o) for o in out}:
             out.append(q)
     return out[:max(1, size)]
 

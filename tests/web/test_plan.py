@@ -11,8 +11,9 @@ def test_the_question_query_drops_stop_words_and_keeps_names():
 
 def test_fragments_of_the_question_are_dropped_and_new_words_kept():
     q = "In which Python version was the tomllib module added?"
-    got = checklist(q, ["python version", "tomllib module", "added", "python 3", "TOML parser", "toml  parser"], 4)
-    assert got == ["Python version tomllib module added", "python 3", "TOML parser"]
+    got = checklist(q, ["python version", "tomllib module", "added", "Python 3.8", "in the 3.11", "TOML parser",
+                        "toml  parser", "TOML config files"], 4)
+    assert got == ["Python version tomllib module added", "TOML parser", "TOML config files"]
 
 
 def test_the_checklist_is_cut_to_its_size_and_never_empty():
