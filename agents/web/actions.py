@@ -18,10 +18,23 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
     "answer": {"type": "string"}, "source": {"type": "integer"}, "quote": {"type": "string"}},
     "required": ["answer", "source", "quote"]}
 SHOWN = 4  # evidence items an answer prompt shows (the newest)
+STOP_WORDS = frozenset(
+    "a an and are as at be been by can could did do does for from had has have how i if in into is it its "
+    "me my of on or should that the their them then there these they this those to was were what when "
+    "where which who whom whose why will with would you your".split())
 
 
 def norm_query(q: str) -> str:
     return " ".join(q.lower().split())
+
+
+def restates(text: str, question: str) -> bool:
+    """`text` has three or more words besides stop words, all of them the question's: a small model's
+    echo of the question or of its query ("Python version graphlib module added"), not an answer.
+    A short answer made of the question's words ("Which is faster, a list or a tuple?" → "a tuple")
+    is not an echo."""
+    said = set(re.findall(r"[a-z0-9]+", text.lower())) - STOP_WORDS
+    return len(said) >= 3 and said <= set(re.findall(r"[a-z0-9]+", question.lower()))
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -46,7 +59,7 @@ def _resolve(ref: str, memo: dict[str, Any]) -> str:
     raise ValueError("open a URL from the search results (or its number)")
 
 
-def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None]) -> dict[str, str]:
+def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], question: str = "") -> dict[str, str]:
     data = _json(text)
     tool, inp = data.get("tool"), str(data.get("input") or "").strip()[:300]
     url = str(data.get("url") or "").strip()
@@ -77,6 +90,8 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None]) -
         raise ValueError("this evidence gave no verified answer: open another result or search first")
     if not inp:
         raise ValueError("empty answer")
+    if restates(inp, question):  # it chose to answer; its echo of the question is no draft to show again
+        inp = ""
     return {"tool": "answer", "input": inp[:200], "url": ""}
 
 
@@ -93,7 +108,7 @@ def _loose_answer(text: str) -> dict[str, Any]:
     return out
 
 
-def parse_answer(text: str, memo: dict[str, Any]) -> dict[str, Any]:
+def parse_answer(text: str, memo: dict[str, Any], question: str = "") -> dict[str, Any]:
     try:
         data = _json(text)
     except ValueError:  # json.JSONDecodeError is a ValueError
@@ -101,6 +116,8 @@ def parse_answer(text: str, memo: dict[str, Any]) -> dict[str, Any]:
     answer = " ".join(str(data.get("answer") or "").split())[:200]
     if not answer:
         raise ValueError("empty answer")
+    if restates(answer, question):
+        raise ValueError("the answer only repeats the question's words")
     quote = " ".join(str(data.get("quote") or "").split())[:400]
     shown = (memo.get("evidence") or [])[-SHOWN:]
     source = None

@@ -13,17 +13,13 @@ from typing import Any
 
 from agents.controllers import AcceptController
 from agents.stage import Stage
-from agents.web.actions import _json, norm_query
+from agents.web.actions import STOP_WORDS, _json, norm_query
 from agents.web.control import tools_left
 from agents.web.prompts import budget_block, plan_prompt
 
 PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "items": {"type": "string"}}},
                "required": ["queries"]}
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
-STOP_WORDS = frozenset(
-    "a an and are as at be been by can could did do does for from had has have how i if in into is it its "
-    "me my of on or should that the their them then there these they this those to was were what when "
-    "where which who whom whose why will with would you your".split())
 
 
 def words(text: str) -> list[str]:

@@ -95,8 +95,8 @@ class ResearchStage(Stage):
 
     def parse(self, ctx, request: SampleRequest, text: str) -> dict[str, Any]:
         if request.plan["kind"] == "answer":
-            return parse_answer(text, ctx.memo)
-        return parse_action(text, ctx.memo, tools_left(ctx))
+            return parse_answer(text, ctx.memo, ctx.task.input["question"])
+        return parse_action(text, ctx.memo, tools_left(ctx), ctx.task.input["question"])
 
     def key(self, ctx, content: dict[str, Any]) -> str:
         if content.get("tool") == "answer" and "quote" in content:
