@@ -28,7 +28,7 @@ def words(text: str) -> list[str]:
 
 def question_query(question: str) -> str:
     """The question's words without stop words, in order ("In which Python version was the zoneinfo
-    module added?" → "python version zoneinfo module added"); the question itself when nothing is left."""
+    module added?" → "Python version zoneinfo module added"); the question itself when nothing is left."""
     kept = [w for w in _WORD.findall(question) if w.lower() not in STOP_WORDS]
     return " ".join(kept) or " ".join(question.split())
 
