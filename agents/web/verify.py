@@ -55,15 +55,19 @@ class EvidenceVerifier(BaseModel):
         how, found = match_quote(text, a["quote"], a["answer"], question)
         quote_found = bool(found)
         in_quote = answer_in(found or a["quote"], a["answer"], question)
-        in_evidence = in_quote or answer_in(text, a["answer"], question)
+        shown = [e.get("text", "") for e in (ctx.memo.get("evidence") or [])]
+        in_evidence = in_quote or any(answer_in(t, a["answer"], question) for t in [text, *shown])
         verdict = None
         if self.judge and how == "span" and in_quote:
             key = (normalize(a["answer"]), normalize(a["quote"]))
             if key not in judged:
                 judged[key] = await self._judge(ctx, a)
             verdict = judged[key]
-        score = 0.1 + 0.35 * quote_found + 0.15 * in_quote + 0.1 * in_evidence + (0.3 if verdict or how == "whole" else 0.0)
         passed = quote_found and in_quote and verdict is not False
+        # a quote found on the page supports the answer only when it contains it: an answer whose quote
+        # is real but says nothing of it must not outrank a later answer the evidence does hold
+        support = 0.35 + (0.3 if verdict or how == "whole" else 0.0) if quote_found and in_quote else 0.0
+        score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         why = []
         if not a.get("source"):
             why.append("it cites no opened page")

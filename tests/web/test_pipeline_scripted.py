@@ -141,3 +141,16 @@ def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answe
     memo = result.stages["research"].memo
     assert len(memo["opened"]) == 2  # the refused answer became an open of the next result
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+
+
+def test_a_real_quote_that_does_not_hold_the_answer_does_not_make_it_the_best_so_far(web_index):
+    """The 0.5B once quoted a real sentence that said nothing of its answer, and that answer (score
+    0.85) outranked its later right answer: now a quote supports an answer only when it contains it."""
+    real_but_silent = '{"answer": "3.7", "source": 1, "quote": "provides a concrete time zone implementation"}'
+    right_but_misquoted = '{"answer": "3.9", "source": 1, "quote": "it came with the three point nine release"}'
+    result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', real_but_silent,
+                     '{"tool": "open", "input": "2"}', right_but_misquoted], "search=1,open=2,find=1",
+                    index=str(web_index))
+    assert result.stages["research"].memo["answers"] == 2
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is False
+    assert "best answer so far" in reason(result)
