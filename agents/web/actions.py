@@ -90,8 +90,9 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], q
         raise ValueError("this evidence gave no verified answer: open another result or search first")
     if not inp:
         raise ValueError("empty answer")
-    if restates(inp, question):  # it chose to answer; its echo of the question is no draft to show again
-        inp = ""
+    queries = {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}
+    if restates(inp, question) or norm_query(inp) in queries:  # it chose to answer; its echo of the question
+        inp = ""  # or of a query is no draft to show again (a shown draft anchors the answer step)
     return {"tool": "answer", "input": inp[:200], "url": ""}
 
 
@@ -118,6 +119,8 @@ def parse_answer(text: str, memo: dict[str, Any], question: str = "") -> dict[st
         raise ValueError("empty answer")
     if restates(answer, question):
         raise ValueError("the answer only repeats the question's words")
+    if norm_query(answer) in {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}:
+        raise ValueError("the answer only repeats a search query")
     quote = " ".join(str(data.get("quote") or "").split())[:400]
     shown = (memo.get("evidence") or [])[-SHOWN:]
     source = None

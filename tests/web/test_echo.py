@@ -25,3 +25,11 @@ def test_an_echoed_answer_is_not_a_candidate():
     with pytest.raises(ValueError, match="repeats the question"):
         parse_answer('{"answer": "graphlib module added in Python version", "source": 1, "quote": "x y z"}', MEMO, Q)
     assert parse_answer('{"answer": "3.9", "source": 1, "quote": "New in version 3.9."}', MEMO, Q)["answer"] == "3.9"
+
+
+def test_a_planned_query_is_no_draft_and_no_answer():
+    memo = MEMO | {"checklist": ["Python version graphlib module added", "functools.lru_cache.cache_size"]}
+    a = parse_action('{"tool": "answer", "input": "functools.lru_cache.cache_size"}', memo, {}, Q)
+    assert a["input"] == ""
+    with pytest.raises(ValueError, match="repeats a search query"):
+        parse_answer('{"answer": "functools.lru_cache.cache_size", "source": 1, "quote": "x y z"}', memo, Q)
