@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from agents.web.quotes import normalize
+
 ACT_SCHEMA = {"type": "object", "properties": {
     "tool": {"type": "string", "enum": ["search", "open", "find", "answer"]},
     "input": {"type": "string"}, "url": {"type": "string"}}, "required": ["tool", "input"]}
@@ -33,8 +35,18 @@ def restates(text: str, question: str) -> bool:
     echo of the question or of its query ("Python version graphlib module added"), not an answer.
     A short answer made of the question's words ("Which is faster, a list or a tuple?" → "a tuple")
     is not an echo."""
-    said = set(re.findall(r"[a-z0-9]+", text.lower())) - STOP_WORDS
-    return len(said) >= 3 and said <= set(re.findall(r"[a-z0-9]+", question.lower()))
+    said = set(normalize(text).split()) - STOP_WORDS
+    return len(said) >= 3 and said <= set(normalize(question).split())
+
+
+def echo(text: str, memo: dict[str, Any], question: str) -> str:
+    """What `text` only repeats ("the question's words", "a search query": a planned or searched one),
+    or "" when it says something of its own."""
+    if restates(text, question):
+        return "the question's words"
+    if norm_query(text) in {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}:
+        return "a search query"
+    return ""
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -90,9 +102,8 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], q
         raise ValueError("this evidence gave no verified answer: open another result or search first")
     if not inp:
         raise ValueError("empty answer")
-    queries = {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}
-    if restates(inp, question) or norm_query(inp) in queries:  # it chose to answer; its echo of the question
-        inp = ""  # or of a query is no draft to show again (a shown draft anchors the answer step)
+    if echo(inp, memo, question):  # it chose to answer; its echo of the question or of a query is no
+        inp = ""  # draft to show again (a shown draft anchors the answer step)
     return {"tool": "answer", "input": inp[:200], "url": ""}
 
 
@@ -117,10 +128,9 @@ def parse_answer(text: str, memo: dict[str, Any], question: str = "") -> dict[st
     answer = " ".join(str(data.get("answer") or "").split())[:200]
     if not answer:
         raise ValueError("empty answer")
-    if restates(answer, question):
-        raise ValueError("the answer only repeats the question's words")
-    if norm_query(answer) in {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}:
-        raise ValueError("the answer only repeats a search query")
+    repeated = echo(answer, memo, question)
+    if repeated:
+        raise ValueError(f"the answer only repeats {repeated}")
     quote = " ".join(str(data.get("quote") or "").split())[:400]
     shown = (memo.get("evidence") or [])[-SHOWN:]
     source = None

@@ -39,11 +39,13 @@ def checklist(question: str, proposed: list[str], size: int) -> list[str]:
     most `size` in all."""
     asked = set(words(question)) | STOP_WORDS
     out = [question_query(question)]
+    seen = {norm_query(out[0])}
     for q in proposed:
         q = " ".join(str(q).split())[:200]
         new = [w for w in set(words(q)) - asked if re.search("[a-z]", w)]  # "Python 3.8": a guessed answer
-        if new and norm_query(q) not in {norm_query(o) for o in out}:
+        if new and norm_query(q) not in seen:
             out.append(q)
+            seen.add(norm_query(q))
     return out[:max(1, size)]
 
 

@@ -12,11 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1].parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from agents.models.base import GenerationParams
 from agents.models.registry import get_model
-from agents.web.plan import PLAN_SCHEMA, question_query
+from agents.web.plan import PLAN_SCHEMA, PlanStage, question_query
 from agents.web.prompts import plan_prompt
 from tools.web.index import Index, default_index_path
 
@@ -26,8 +26,8 @@ def found(index: Index, query: str, pages: set[str]) -> bool:
 
 
 async def plan(model, question: str) -> list[str]:
-    out = await model.complete(plan_prompt(question, None, 3), GenerationParams(max_tokens=56, temperature=0.0,
-                                                                              json_schema=PLAN_SCHEMA))
+    params = GenerationParams(max_tokens=PlanStage.max_tokens, temperature=PlanStage.temperature, json_schema=PLAN_SCHEMA)
+    out = await model.complete(plan_prompt(question, None, 3), params)
     try:
         return [str(q) for q in json.loads(out.texts[0]).get("queries") or [] if str(q).strip()]
     except (ValueError, AttributeError):
