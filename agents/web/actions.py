@@ -40,11 +40,15 @@ def restates(text: str, question: str) -> bool:
 
 
 def echo(text: str, memo: dict[str, Any], question: str) -> str:
-    """What `text` only repeats ("the question's words", "a search query": a planned or searched one),
-    or "" when it says something of its own."""
+    """What `text` only repeats ("the question's words", "a search query": a planned or searched one
+    made of the question's words), or "" when it says something of its own. A query with a word the
+    question lacks is the model's guess at the answer ("heapq" for "which module provides a heap
+    queue?"): answering it is no echo, the evidence decides."""
     if restates(text, question):
         return "the question's words"
-    if norm_query(text) in {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}:
+    said = set(normalize(text).split()) - STOP_WORDS
+    if (said and said <= set(normalize(question).split())
+            and norm_query(text) in {norm_query(q) for q in (memo.get("checklist") or []) + (memo.get("searched") or [])}):
         return "a search query"
     return ""
 
