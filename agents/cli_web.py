@@ -134,9 +134,11 @@ def ask(question: str = typer.Argument(..., help="The question"),
 
 def web_index(src: Path = typer.Argument(..., help="A folder of .html/.htm/.txt/.md files"),
               out: Path = typer.Option(..., "--out", help="The index file to write (replaced atomically)"),
+              name: Optional[str] = typer.Option(None, "--name", help="What the corpus is, as the model will read "
+                                                 'it: "the Django documentation" (default: "the documents in DIR")'),
               as_json: bool = JsonOpt) -> None:
     """Build a full-text search index (SQLite FTS5, BM25) of a folder of HTML or text files."""
-    from tools.web.index import WebIndexError, build_index
+    from tools.web.index import Index, WebIndexError, build_index
 
     def progress(i: int, n: int) -> None:
         if i % 50 == 0:
@@ -144,11 +146,14 @@ def web_index(src: Path = typer.Argument(..., help="A folder of .html/.htm/.txt/
 
     started = time.time()
     try:
-        n = build_index(src, out, progress=progress)
+        n = build_index(src, out, progress=progress, name=name)
     except WebIndexError as e:
         raise ConfigError(str(e)) from None
     if as_json:
-        emit_json({"index": str(out), "documents": n, "seconds": round(time.time() - started, 1)})
+        index = Index(out)
+        label = index.name
+        index.close()
+        emit_json({"index": str(out), "documents": n, "name": label, "seconds": round(time.time() - started, 1)})
     else:
         typer.echo(f"indexed {n} documents into {out} in {time.time() - started:.0f}s")
 

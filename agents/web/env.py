@@ -39,6 +39,24 @@ class WebEnv:
             return self._tools
 
     @property
+    def corpus(self) -> str:
+        """What is searched, as the prompts name it: "the web" for SearxNG, else the index's name
+        (read from the index file; an index not built yet is the default one, the Python docs)."""
+        from tools.web.index import DEFAULT_NAME, Index, WebIndexError, default_index_path
+
+        if self.searx:
+            return "the web"
+        path = Path(self.index) if self.index else default_index_path()
+        try:
+            index = Index(path)
+        except WebIndexError:  # not built yet (the default is built on first use) or unreadable (tools() says so)
+            return DEFAULT_NAME if not self.index else "the documents in the index"
+        try:
+            return index.name
+        finally:
+            index.close()
+
+    @property
     def started(self) -> bool:
         return self._tools is not None
 

@@ -32,8 +32,9 @@ def build(options: dict[str, Any]) -> WebPipeline:
     k = int(options.get("k", 2))
     env = environment(options)
     control = BatsController(max_steps=int(options.get("max_steps", 16)))
-    return WebPipeline([PlanStage(tracker=tracker),
-                        ResearchStage(env, k=k, tracker=tracker, controller=control,
+    corpus = env.corpus
+    return WebPipeline([PlanStage(tracker=tracker, corpus=corpus),
+                        ResearchStage(env, k=k, tracker=tracker, corpus=corpus, controller=control,
                                       verifier=EvidenceVerifier(judge=bool(options.get("judge", True))))],
                        name="web")
 

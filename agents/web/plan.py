@@ -15,7 +15,7 @@ from agents.controllers import AcceptController
 from agents.stage import Stage
 from agents.web.actions import STOP_WORDS, _json, norm_query
 from agents.web.control import tools_left
-from agents.web.prompts import budget_block, plan_prompt
+from agents.web.prompts import DEFAULT_CORPUS, budget_block, plan_prompt
 
 PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "items": {"type": "string"}}},
                "required": ["queries"]}
@@ -55,7 +55,8 @@ class PlanStage(Stage):
     max_tokens = 56
     temperature = 0.0
     tracker: bool = True
-    settings = ("tracker",)
+    corpus: str = DEFAULT_CORPUS  # what is searched, as the prompts name it
+    settings = ("tracker", "corpus")
 
     def __init__(self, **kw: Any):
         kw.setdefault("controller", AcceptController())
@@ -67,7 +68,7 @@ class PlanStage(Stage):
 
     def prompt(self, ctx):
         block = budget_block(ctx.stage_tracker) if self.tracker else None
-        return plan_prompt(ctx.task.input["question"], block, self.size(ctx))
+        return plan_prompt(ctx.task.input["question"], block, self.size(ctx), self.corpus)
 
     def params(self, ctx, n: int | None = None, **update: Any):
         return super().params(ctx, n, json_schema=PLAN_SCHEMA, **update)

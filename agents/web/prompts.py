@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.web.index import DEFAULT_NAME
 from tools.web.tools import TOOLS
 
-SYSTEM = ("You answer questions about the Python documentation by searching it. Tools: "
-          "search(query) lists pages; open(url) shows the parts of a page that match the question; "
-          "find(url, text) shows where a text occurs on a page. Reply with one JSON object only.")
+DEFAULT_CORPUS = DEFAULT_NAME
+
+
+def system(corpus: str = DEFAULT_CORPUS) -> str:
+    """The system prompt of the plan and act steps; `corpus` says what is searched ("the web", "the
+    documents in notes", the name given to `scaleagent web index --name`)."""
+    return (f"You answer questions about {corpus} by searching it. Tools: "
+            "search(query) lists pages; open(url) shows the parts of a page that match the question; "
+            "find(url, text) shows where a text occurs on a page. Reply with one JSON object only.")
 
 
 def tool_usage(tracker: Any) -> dict[str, tuple[int, int | None]]:
@@ -44,9 +51,9 @@ def budget_block(tracker: Any) -> str:
     return "Budget: " + " | ".join(parts + [tok, usd, secs])
 
 
-def plan_prompt(question: str, block: str | None, n: int) -> list[dict[str, str]]:
+def plan_prompt(question: str, block: str | None, n: int, corpus: str = DEFAULT_CORPUS) -> list[dict[str, str]]:
     budget = f"\n{block}\nPlan only as many searches as the budget allows." if block else ""
-    return [{"role": "system", "content": SYSTEM},
+    return [{"role": "system", "content": system(corpus)},
             {"role": "user", "content": f"Question: {question}{budget}\nWrite up to {n} short search queries "
              "for this question, the most promising first, made of the names and words the question uses "
              '(never a guessed answer), as {"queries": ["...", "..."]}.'}]
@@ -81,7 +88,8 @@ def _evidence_lines(evidence: list[dict[str, Any]], chars: int) -> list[str]:
 
 
 def act_prompt(question: str, checklist: list[str], searched: list[str], results: list[dict[str, str]],
-               evidence: list[dict[str, Any]], last: str, block: str | None, pivot: bool) -> list[dict[str, str]]:
+               evidence: list[dict[str, Any]], last: str, block: str | None, pivot: bool,
+               corpus: str = DEFAULT_CORPUS) -> list[dict[str, str]]:
     todo = [q for q in checklist if q not in searched]
     lines = [f"Question: {question}"]
     if todo:
@@ -103,7 +111,7 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
     lines.append('Next step, one of: {"tool": "search", "input": "<query>"}, {"tool": "open", "input": "<number '
                  'or url>"}, {"tool": "find", "input": "<text>", "url": "<url>"}, {"tool": "answer", "input": '
                  '"<short answer>"} when the evidence shows the answer.')
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+    return [{"role": "system", "content": system(corpus)}, {"role": "user", "content": "\n".join(lines)}]
 
 
 def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,

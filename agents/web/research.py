@@ -19,7 +19,7 @@ from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fall
                                 parse_answer)
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
-from agents.web.prompts import act_prompt, answer_prompt, budget_advice, budget_block
+from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
 
 
@@ -30,7 +30,8 @@ class ResearchStage(Stage):
     answer_tokens = 120
     temperature = 0.7
     tracker: bool = True
-    settings = ("tracker", "answer_tokens")
+    corpus: str = DEFAULT_CORPUS  # what is searched, as the prompts name it
+    settings = ("tracker", "answer_tokens", "corpus")
 
     def __init__(self, env: Any, **kw: Any):
         kw.setdefault("controller", BatsController())
@@ -91,7 +92,7 @@ class ResearchStage(Stage):
             unopened = sum(1 for r in memo.get("results") or [] if r["url"] not in opened)
             block += "\n" + budget_advice(tools_left(ctx), len(memo.get("evidence") or []), unopened)
         return act_prompt(q, memo.get("checklist") or [], memo.get("searched") or [], memo.get("results") or [],
-                          memo.get("evidence") or [], last_text, block, ctx.mode == "pivot")
+                          memo.get("evidence") or [], last_text, block, ctx.mode == "pivot", self.corpus)
 
     def parse(self, ctx, request: SampleRequest, text: str) -> dict[str, Any]:
         if request.plan["kind"] == "answer":

@@ -18,6 +18,7 @@ from pathlib import Path
 from tools.web.extract import html_to_text
 
 DEFAULT_DOCS = Path("/usr/share/doc/python3.11/html")
+DEFAULT_NAME = "the Python documentation"  # what the prompts call the default corpus
 SUFFIXES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
             ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8"}
 SCHEMA_VERSION = "1"
@@ -44,10 +45,19 @@ def corpus_files(root: Path) -> Iterator[Path]:
                 yield p
 
 
+def default_name(src: Path) -> str:
+    """What the prompts call a corpus nobody named: "the Python documentation" for the default
+    corpus, else "the documents in <folder>"."""
+    src = Path(src)
+    return DEFAULT_NAME if src == DEFAULT_DOCS else f"the documents in {src.resolve().name or src}"
+
+
 def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | None = None,
-                max_file_bytes: int = 5_000_000) -> int:
-    """Index every file of `src` into `out` (replaced atomically); returns the number of documents."""
+                max_file_bytes: int = 5_000_000, name: str | None = None) -> int:
+    """Index every file of `src` into `out` (replaced atomically); returns the number of documents.
+    `name` says what the corpus is, in the words the model reads ("the Django documentation")."""
     src, out = Path(src), Path(out)
+    name = " ".join((name or "").split())[:120] or default_name(src)
     if not src.is_dir():
         raise WebIndexError(f"{src} is not a folder of HTML or text files")
     files = list(corpus_files(src))
@@ -81,7 +91,7 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
                 db.execute("INSERT INTO fts(rowid, title, text) VALUES (?,?,?)", (cur.lastrowid, title, text))
                 count += 1
             db.executemany("INSERT INTO meta VALUES (?,?)", [("version", SCHEMA_VERSION), ("source", str(src)),
-                                                              ("documents", str(count))])
+                                                              ("documents", str(count)), ("name", name)])
             db.commit()
         os.replace(tmp, out)
     finally:
@@ -106,6 +116,12 @@ class Index:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def name(self) -> str:
+        """What the corpus is, as `build_index` recorded it (an index built before names: from its source)."""
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('name', 'source')").fetchall())
+        return meta.get("name") or default_name(Path(meta.get("source") or self.path.stem))
 
     def search(self, query: str, limit: int = 5) -> list[dict[str, str | float]]:
         """BM25-ranked documents for the words of `query` (any word may match; titles weigh 4x)."""
