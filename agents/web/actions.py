@@ -20,6 +20,7 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
     "answer": {"type": "string"}, "source": {"type": "integer"}, "quote": {"type": "string"}},
     "required": ["answer", "source", "quote"]}
 SHOWN = 4  # evidence items an answer prompt shows (the newest)
+MAX_PARTS = 6  # paragraphs of one page a dig deeper reads (a view shows two)
 STOP_WORDS = frozenset(
     "a an and are as at be been by can could did do does for from had has have how i if in into is it its "
     "me my of on or should that the their them then there these they this those to was were what when "
@@ -89,10 +90,10 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], q
         if norm_query(inp) in {norm_query(q) for q in memo.get("searched") or []}:
             raise ValueError("already searched")
         return {"tool": "search", "input": inp, "url": ""}
-    if tool == "open":
+    if tool == "open":  # a page opened before shows its next parts that match the question
         target = _resolve(inp or url, memo)
-        if target in (memo.get("opened") or []):
-            raise ValueError("already opened")
+        if target in (memo.get("exhausted") or []):
+            raise ValueError("nothing more on that page matches the question")
         return {"tool": "open", "input": "", "url": target}
     if tool == "find":
         opened = memo.get("opened") or []
@@ -156,11 +157,25 @@ def fallback_answer(memo: dict[str, Any]) -> dict[str, Any]:
             "source": evidence[-1]["url"] if evidence else None, "quote": ""}
 
 
+def more_of(memo: dict[str, Any]) -> str:
+    """The page to read further into: the one the last unverified answer cited, while it has parts
+    not shown that match the question and fewer than MAX_PARTS of them were shown; else ""."""
+    cited = memo.get("cited") or ""
+    if not cited or memo.get("answered_on") != len(memo.get("evidence") or []) or cited in (memo.get("exhausted") or []):
+        return ""
+    return cited if len((memo.get("views") or {}).get(cited, [])) < MAX_PARTS else ""
+
+
 def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:
-    """What to do when no sampled action is valid: open the best unopened result, else search the
-    next planned query (or the question), else answer."""
+    """What to do when no sampled action is valid: after an answer that did not verify, read further
+    into the page it cited (the search's best result is usually the page that holds the answer, and
+    the first view shows two of its many paragraphs); else open the best unopened result, else
+    search the next planned query (or the question), else answer."""
     opened = set(memo.get("opened") or [])
     unopened = [r["url"] for r in memo.get("results") or [] if r["url"] not in opened]
+    more = more_of(memo)
+    if more and left.get("open") != 0:
+        return {"tool": "open", "input": "", "url": more}
     if unopened and left.get("open") != 0:
         return {"tool": "open", "input": "", "url": unopened[0]}
     done = {norm_query(q) for q in memo.get("searched") or []}

@@ -1,6 +1,6 @@
 """The BATS decision after each research step, from what the step observed and the budget left:
-accept a verified answer; dig deeper on the current lead (the next action, or the next unopened
-result after an answer that did not verify); pivot to a new line of search (after failed actions,
+accept a verified answer; dig deeper on the current lead (the next action; after an answer that
+did not verify, more of the page it cited, then the next unopened result); pivot to a new line of search (after failed actions,
 or an unverified answer with no lead left); stop and return the best answer so far when the budget
 cannot pay for more (the reason says which part ran out)."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from agents.state import Decision, Selection, Verdict
+from agents.web.actions import more_of
 from agents.web.prompts import tool_usage
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def tokens_left(ctx: "StepContext") -> int | None:
 
 class BatsController(BaseModel):
     max_steps: int = 16
-    max_answers: int = 3
+    max_answers: int | None = None  # answer attempts at most (None: the budget and max_steps decide)
     max_pivots: int = 3
     lost_after: int = 2
     answer_reserve: int = 1500  # tokens kept for an answer step
@@ -45,13 +46,15 @@ class BatsController(BaseModel):
             return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; {score}")
         searches, opens = left.get("search"), left.get("open")
         if obs.get("kind") == "answer":
-            if memo.get("answers", 0) >= self.max_answers:
+            if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
             opened = set(memo.get("opened") or [])
             lead = [r for r in memo.get("results") or [] if r["url"] not in opened]
-            if lead and opens != 0:
+            more = more_of(memo)
+            if (more or lead) and opens != 0:
+                what = "more of the cited page" if more else f"{len(lead)} unopened results of this search"
                 return Decision(action="dig_deeper", reason=f"not verified ({obs.get('feedback', '')[:120]}); dig "
-                                f"deeper: {len(lead)} unopened results of this search, open calls left: {_n(opens)}")
+                                f"deeper: {what}, open calls left: {_n(opens)}")
             if searches != 0 and ctx.result.pivots < self.max_pivots:
                 return Decision(action="pivot", reason=f"not verified and this lead is used up; pivot to a new "
                                 f"search (searches left: {_n(searches)})")

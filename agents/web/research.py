@@ -122,6 +122,7 @@ class ResearchStage(Stage):
         if a["tool"] == "answer" and "quote" in a:
             memo["answers"] = memo.get("answers", 0) + 1
             memo["ready"] = False
+            memo["cited"] = a["source"] or ""  # the lead a dig deeper reads further into
             fb = str(winner.meta.get("feedback", ""))
             memo["feedback"] = "" if winner.meta.get("verified") else fb
             memo["answered_on"] = len(memo.get("evidence") or [])
@@ -133,8 +134,9 @@ class ResearchStage(Stage):
                 memo["draft"] = a["input"]
             return {"kind": "act", "tool": "answer", "draft": a["input"]}
         q = ctx.task.input["question"]
+        shown = list((memo.get("views") or {}).get(a["url"], [])) if a["tool"] == "open" else []
         obs = await asyncio.to_thread(lambda: self.env.tools().call(
-            ctx.tracker, a["tool"], query=a["input"], url=a["url"], text=a["input"], focus=q))
+            ctx.tracker, a["tool"], query=a["input"], url=a["url"], text=a["input"], focus=q, shown=shown))
         obs["kind"] = "act"
         self._remember(memo, a, obs)
         return obs
@@ -148,7 +150,11 @@ class ResearchStage(Stage):
                 seen += [r["url"] for r in obs["results"] if r["url"] not in seen]
             return
         if a["tool"] == "open":
-            memo.setdefault("opened", []).append(a["url"])
+            if a["url"] not in (memo.get("opened") or []):
+                memo.setdefault("opened", []).append(a["url"])
+            if obs.get("more") is False or (obs.get("error") and a["url"] in (memo.get("views") or {})):
+                memo.setdefault("exhausted", []).append(a["url"])  # nothing more on it matches
+            memo.setdefault("views", {}).setdefault(a["url"], []).extend(obs.get("shown") or [])
         if obs.get("error"):
             return
         text = " … ".join(obs.get("excerpts") or obs.get("matches") or [])

@@ -47,14 +47,32 @@ def passages(text: str, size: int = 400) -> list[str]:
     return out
 
 
+def ranked_passages(text: str, focus: str, size: int = 400) -> list[tuple[int, int, str]]:
+    """(index, words shared with `focus`, paragraph) for every paragraph, most shared first (page
+    order among equals)."""
+    paras = passages(text, size)
+    want = set(words(focus))
+    scored = [(i, len(want & set(words(p))), p) for i, p in enumerate(paras)]
+    return sorted(scored, key=lambda t: (-t[1], t[0]))
+
+
 def best_passages(text: str, focus: str, n: int = 2, size: int = 400) -> list[str]:
     """The `n` paragraphs sharing the most words with `focus` (page order kept; the first one when
     nothing matches)."""
-    paras = passages(text, size)
-    want = set(words(focus))
-    scored = sorted(range(len(paras)), key=lambda i: (-len(want & set(words(paras[i]))), i))
-    chosen = sorted(scored[:n]) if want else list(range(min(n, len(paras))))
-    return [paras[i] for i in chosen]
+    return [p for _, p in view(text, focus, (), n, size)]
+
+
+def view(text: str, focus: str, skip: Any = (), n: int = 2, size: int = 400) -> list[tuple[int, str]]:
+    """The next `n` (index, paragraph) pairs of the page for `focus`, leaving out the indices in
+    `skip` (shown before), in page order. A first view with no paragraph matching shows the page's
+    start; a later view shows only paragraphs that share a word with `focus` (none left: [])."""
+    skip = set(skip)
+    ranked = [t for t in ranked_passages(text, focus, size) if t[0] not in skip]
+    if not skip and (not set(words(focus)) or not ranked or ranked[0][1] == 0):
+        ranked.sort()  # nothing matches: the page's start
+    elif skip:
+        ranked = [t for t in ranked if t[1] > 0]
+    return [(i, p) for i, _, p in sorted(ranked[:n])]
 
 
 class WebTools:
@@ -68,8 +86,10 @@ class WebTools:
         return charger.reserve(Spend(usd_tools=price, tools={tool: 1}))
 
     def call(self, charger: Any, tool: str, *, query: str = "", url: str = "", text: str = "",
-             focus: str = "") -> dict[str, Any]:
-        """Run one tool call, charged to `charger` (a BudgetTracker); returns the observation."""
+             focus: str = "", shown: Any = ()) -> dict[str, Any]:
+        """Run one tool call, charged to `charger` (a BudgetTracker); returns the observation.
+        `shown`: the paragraphs of `url` an earlier `open` showed this run (its observation's
+        "shown"); opening the page again shows the next ones that match `focus`."""
         if tool not in TOOLS:
             return {"tool": tool, "error": f"unknown tool {tool!r}: use search, open or find"}
         reservation = self._charge(charger, tool)
@@ -78,7 +98,7 @@ class WebTools:
             if tool == "search":
                 return self._search(query)
             if tool == "open":
-                return self._open(url, focus)
+                return self._open(url, focus, shown)
             return self._find(url, text)
         except ToolError as e:
             sent = e.sent
@@ -104,10 +124,18 @@ class WebTools:
             self.pages[url] = self.backend.fetch(url)
         return self.pages[url]
 
-    def _open(self, url: str, focus: str) -> dict[str, Any]:
+    def _open(self, url: str, focus: str, shown: Any = ()) -> dict[str, Any]:
         page = self.page(url)
-        return {"tool": "open", "url": url, "title": page.title,
-                "excerpts": best_passages(page.text, focus, self.excerpts, self.excerpt_chars)}
+        parts = view(page.text, focus, shown, self.excerpts, self.excerpt_chars)
+        if not parts:  # nothing was sent: a page opened before is read from this run's copy
+            raise ToolError(f"open: nothing more on {url} matches the question; open another result or search",
+                            sent=False)
+        seen = [*shown, *(i for i, _ in parts)]
+        obs = {"tool": "open", "url": url, "title": page.title, "excerpts": [p for _, p in parts],
+               "shown": [i for i, _ in parts], "more": bool(view(page.text, focus, seen, 1, self.excerpt_chars))}
+        if shown:
+            obs["note"] = "more of a page opened before: the next parts that match the question"
+        return obs
 
     def _find(self, url: str, text: str) -> dict[str, Any]:
         if not text.strip():

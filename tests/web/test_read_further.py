@@ -1,0 +1,84 @@
+"""Dig deeper reads further into the lead: `open` on a page opened before shows its next paragraphs
+that match the question (charged as an open call; nothing more: a tool error, not charged), and
+after an answer that did not verify the fallback reads on in the page it cited before opening the
+next result. The answer is often further down a long page than the first two paragraphs shown."""
+import asyncio
+
+import pytest
+
+from agents.graph import run
+from agents.models.scripted import ScriptedModel
+from agents.runtime import Runtime
+from agents.state import Task
+from agents.web.actions import fallback_action, more_of, parse_action
+from agents.web.env import close_all
+from agents.web.pipeline import build, reason
+from budgets import Budget
+from tools.web.index import build_index
+from tools.web.tools import view
+
+Q = "Which function of the zoneinfo module lists the available time zones?"
+PAD = " Further notes on the reference follow here, in words that are not the question's own at all." * 2
+FILLER = "Note {}: zoneinfo lists the time zones available on the system, time zones and zones." + PAD
+PARAS = [FILLER.format(i) for i in range(2)] + [  # each longer than half a passage: one paragraph a passage
+    "Call available_timezones() to get the set of every valid time key." + PAD,
+    "Unrelated closing words about the license of this manual." + PAD]
+
+
+@pytest.fixture()
+def long_index(tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    body = "".join(f"<p>{p}</p>" for p in PARAS)
+    (root / "zoneinfo.html").write_text(f"<html><head><title>zoneinfo</title></head><body><main><h1>zoneinfo</h1>"
+                                        f"{body}</main></body></html>")
+    (root / "other.html").write_text("<html><body><main><p>Other page on time zones and zoneinfo.</p></main></body></html>")
+    build_index(root, tmp_path / "i.sqlite")
+    yield tmp_path / "i.sqlite"
+    close_all()
+
+
+def test_a_view_leaves_out_what_was_shown_and_stops_at_what_does_not_match():
+    text = "\n".join(PARAS)
+    first = view(text, Q, (), 2, 400)
+    assert [i for i, _ in first] == [0, 1]  # the most words shared with the question
+    second = view(text, Q, [0, 1], 2, 400)
+    assert [i for i, _ in second] == [2]  # the license paragraph shares no word with it: not shown
+    assert view(text, Q, [0, 1, 2], 2, 400) == []
+    assert [i for i, _ in view("alpha\n\nbeta", "zzz", (), 1, 5)] == [0]  # nothing matches: the page's start
+
+
+def test_reopening_is_allowed_until_the_page_is_used_up():
+    memo = {"results": [{"url": "u1", "title": "", "snippet": ""}], "seen": ["u1"], "opened": ["u1"]}
+    assert parse_action('{"tool": "open", "input": "1"}', memo, {})["url"] == "u1"
+    with pytest.raises(ValueError, match="nothing more on that page"):
+        parse_action('{"tool": "open", "input": "1"}', memo | {"exhausted": ["u1"]}, {})
+
+
+def test_after_an_unverified_answer_the_fallback_reads_on_in_the_cited_page():
+    memo = {"results": [{"url": "u1"}, {"url": "u2"}], "opened": ["u1"], "evidence": [{"url": "u1", "text": "x"}],
+            "answered_on": 1, "cited": "u1", "views": {"u1": [0, 3]}}
+    assert more_of(memo) == "u1" and fallback_action(memo, {}, Q)["url"] == "u1"
+    for done in ({"views": {"u1": list(range(6))}}, {"exhausted": ["u1"]}, {"answered_on": 0}, {"cited": ""}):
+        assert not more_of(memo | done) and fallback_action(memo | done, {}, Q)["url"] == "u2"
+
+
+def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
+    wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
+    right = '{"answer": "available_timezones", "source": 2, "quote": "Call available_timezones() to get the set"}'
+    script = ['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}', wrong,
+              '{"tool": "answer", "input": "gettz"}',  # same evidence: refused; the fallback reads on
+              '{"tool": "answer", "input": "x"}', right]
+    model = ScriptedModel(script)
+    rt = Runtime(model=model, budget=Budget.parse("search=2,open=3,find=1"))
+    opened_first = view("\n".join(PARAS), Q, (), 2, 400)
+    assert "available_timezones" not in " ".join(p for _, p in opened_first)  # the first view misses it
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+                                                                            input={"question": Q}), rt))
+    memo = result.stages["research"].memo
+    assert memo["opened"] == [memo["cited"]] and memo["cited"].endswith("/zoneinfo.html")  # one page, read twice
+    assert len(memo["evidence"]) == 2 and "available_timezones" in memo["evidence"][1]["text"]
+    assert result.answer["answer"] == "available_timezones" and result.answer["verified"] is True
+    assert result.spend["tool_calls"] == {"search": 1, "open": 2}  # the second view is an open call
+    assert "answer verified" in reason(result)
+    assert result.stages["research"].digs >= 1 and result.stages["research"].pivots == 0
