@@ -20,7 +20,10 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
     "answer": {"type": "string"}, "source": {"type": "integer"}, "quote": {"type": "string"}},
     "required": ["answer", "source", "quote"]}
 SHOWN = 4  # evidence items an answer prompt shows (the newest)
-MAX_PARTS = 6  # paragraphs of one page a dig deeper reads (a view shows two)
+# Paragraphs of one page a dig deeper reads (two views of two). Dev split: the question's best search
+# result is the answer's page for 12 of 15; on the answer's page the 4 paragraphs that match the
+# question best hold the answer for 14 of 15 (the first 2 for 12); deeper reading starves the next result.
+MAX_PARTS = 4
 STOP_WORDS = frozenset(
     "a an and are as at be been by can could did do does for from had has have how i if in into is it its "
     "me my of on or should that the their them then there these they this those to was were what when "
