@@ -183,6 +183,6 @@ def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question:
         return {"tool": "open", "input": "", "url": unopened[0]}
     done = {norm_query(q) for q in memo.get("searched") or []}
     todo = [q for q in (memo.get("checklist") or []) + [question] if norm_query(q) not in done]
-    if todo and left.get("search") != 0:
-        return {"tool": "search", "input": todo[0], "url": ""}
+    if todo and left.get("search") != 0 and (left.get("open") != 0 or not memo.get("evidence")):
+        return {"tool": "search", "input": todo[0], "url": ""}  # (results no open can read add nothing)
     return {"tool": "answer", "input": memo.get("draft") or "", "url": ""}

@@ -55,11 +55,12 @@ class BatsController(BaseModel):
                 what = "more of the cited page" if more else f"{len(lead)} unopened results of this search"
                 return Decision(action="dig_deeper", reason=f"not verified ({obs.get('feedback', '')[:120]}); dig "
                                 f"deeper: {what}, open calls left: {_n(opens)}")
-            if searches != 0 and ctx.result.pivots < self.max_pivots:
+            if searches != 0 and opens != 0 and ctx.result.pivots < self.max_pivots:
                 return Decision(action="pivot", reason=f"not verified and this lead is used up; pivot to a new "
                                 f"search (searches left: {_n(searches)})")
+            # a new search whose results cannot be opened gives the next answer nothing new
             return Decision(action="stop", reason=f"answer not verified and the budget has no search or open call "
-                            f"left for a new lead; {score}")
+                            f"left for a new lead (searches left {_n(searches)}, opens left {_n(opens)}); {score}")
         failed = 0
         for o in reversed([o for _, o in ctx.episode()] + [obs if selection.winner else None]):
             if o and not o.get("error"):

@@ -82,3 +82,25 @@ def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
     assert result.spend["tool_calls"] == {"search": 1, "open": 2}  # the second view is an open call
     assert "answer verified" in reason(result)
     assert result.stages["research"].digs >= 1 and result.stages["research"].pivots == 0
+
+
+def test_with_no_open_call_left_a_new_search_is_not_worth_a_step():
+    """A search whose results cannot be opened gives the next answer nothing new (a dev run spent
+    three steps on such searches after its last open)."""
+    memo = {"results": [{"url": "u1"}], "opened": ["u1"], "evidence": [{"url": "u1", "text": "x"}],
+            "answered_on": 1, "cited": "u1", "exhausted": ["u1"], "checklist": ["a b"], "searched": []}
+    assert fallback_action(memo, {"search": 2, "open": 0}, Q)["tool"] == "answer"
+    assert fallback_action(memo, {"search": 2, "open": 1}, Q) == {"tool": "search", "input": "a b", "url": ""}
+    assert fallback_action(memo | {"evidence": []}, {"search": 2, "open": 0}, Q)["tool"] == "search"
+
+
+def test_an_unverified_answer_with_no_open_call_left_stops_instead_of_pivoting(long_index):
+    wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
+    model = ScriptedModel(['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}',
+                           wrong])
+    rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=1"))
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+                                                                            input={"question": Q}), rt))
+    assert len(model.calls) == 4 and result.stages["research"].pivots == 0
+    assert result.spend["tool_calls"] == {"search": 1, "open": 1}
+    assert "opens left 0" in reason(result) and result.answer["answer"] == "gettz"
