@@ -26,7 +26,8 @@ SearxOpt = typer.Option(None, "--searx", help="Search a SearxNG server (its JSON
 ModelOpt = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id")
 KOpt = typer.Option(2, "--k", min=1, max=16, help="Candidate tool calls (and answers) per step")
 StepsOpt = typer.Option(16, "--max-steps", min=2, max=200, help="Research steps per question at most")
-NoTrackerOpt = typer.Option(False, "--no-tracker", help="Hide the budget block from the model (the ablation)")
+NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware baseline (ReAct): no budget "
+                            "block, and the first answer ends the run")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")

@@ -1,8 +1,10 @@
-"""The BATS decision after each research step, from what the step observed and the budget left:
+"""The decision after each research step. `BatsController` (the tracker arm) is the BATS decision, from what the step observed and the budget left:
 accept a verified answer; dig deeper on the current lead (the next action; after an answer that
 did not verify, more of the page it cited, then the next unopened result); pivot to a new line of search (after failed actions,
 or an unverified answer with no lead left); stop and return the best answer so far when the budget
-cannot pay for more (the reason says which part ran out)."""
+cannot pay for more (the reason says which part ran out). `ReactController` (the `--no-tracker` arm)
+is the budget-unaware baseline the BATS paper compares with (ReAct): nothing is decided from what is
+left, the model acts until it answers and its first answer ends the run, verified or not."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -70,6 +72,30 @@ class BatsController(BaseModel):
             return Decision(action="pivot", reason=f"{failed} failed actions in a row; pivot to a new line of search")
         return Decision(action="dig_deeper", reason=f"next action (searches left {_n(searches)}, opens left "
                         f"{_n(opens)}, tokens left {_n(toks)})")
+
+
+class ReactController(BaseModel):
+    """The budget-unaware baseline: the model's first answer ends the run (verified or not); until then
+    each step is the model's next action. Only the caps, the step limit and the tokens end it sooner."""
+    max_steps: int = 16
+    answer_reserve: int = 1500  # tokens kept for an answer step (the research stage answers below it)
+
+    async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
+        obs = ctx.current_observation or {}
+        toks = tokens_left(ctx)
+        if obs.get("kind") == "answer":
+            left = tools_left(ctx)
+            why = ("no search or open call left, so it answered; " if left.get("search") == 0 and left.get("open") == 0
+                   else "")
+            if obs.get("verified"):
+                return Decision(action="accept", reason=f"{why}answer verified: {obs.get('feedback', '')}"[:300])
+            return Decision(action="stop", reason=f"{why}the first answer ends a budget-unaware run; best answer so "
+                            f"far, not verified ({obs.get('feedback', '')[:120]})")
+        if ctx.step + 1 >= self.max_steps:
+            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; no answer yet")
+        if toks is not None and toks < self.answer_reserve // 3:
+            return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; no answer yet")
+        return Decision(action="dig_deeper", reason="next action")
 
 
 def _n(v: int | None) -> str:

@@ -1,12 +1,14 @@
-"""The web pipeline: plan → research. Its answer is the research stage's best verified-or-not answer,
-else the draft the model proposed while acting (the best answer so far when the budget ran out)."""
+"""The web pipeline: plan → research, decided by the BATS controller with the tracker on and by the
+budget-unaware baseline (ReAct: the first answer ends the run) with it off. Its answer is the research
+stage's best verified-or-not answer, else the draft the model proposed while acting (the best answer
+so far when the budget ran out)."""
 from __future__ import annotations
 
 from typing import Any
 
 from agents.graph import Pipeline
 from agents.state import StageResult
-from agents.web.control import BatsController
+from agents.web.control import BatsController, ReactController
 from agents.web.env import environment
 from agents.web.plan import PlanStage
 from agents.web.research import ResearchStage
@@ -31,7 +33,8 @@ def build(options: dict[str, Any]) -> WebPipeline:
     tracker = bool(options.get("tracker", True))
     k = int(options.get("k", 2))
     env = environment(options)
-    control = BatsController(max_steps=int(options.get("max_steps", 16)))
+    steps = int(options.get("max_steps", 16))
+    control = BatsController(max_steps=steps) if tracker else ReactController(max_steps=steps)
     corpus = env.corpus
     return WebPipeline([PlanStage(tracker=tracker, corpus=corpus),
                         ResearchStage(env, k=k, tracker=tracker, corpus=corpus, controller=control,

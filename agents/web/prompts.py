@@ -1,7 +1,7 @@
 """What the model reads: the budget block (BATS's budget tracker), the plan, act and answer prompts.
 
-With `tracker` off (the ablation) no prompt shows the budget and the plan is not sized to it; the
-budget still binds (the engine refuses what it cannot pay) and the controller still decides."""
+With `tracker` off (the budget-unaware baseline) no prompt shows the budget and the plan is not sized
+to it; the budget still binds (the engine refuses what it cannot pay)."""
 from __future__ import annotations
 
 from typing import Any

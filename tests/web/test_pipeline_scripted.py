@@ -79,6 +79,27 @@ def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
 
 
+WRONG = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
+AFTER_WRONG = ['{"tool": "open", "input": "2"}', '{"tool": "answer", "input": "3.9"}', GOOD]
+
+
+@pytest.mark.parametrize("tracker", [True, False])
+def test_only_the_tracker_digs_deeper_after_an_unverified_answer(web_index, tracker):
+    """The BATS controller reads on after an answer that did not verify; the budget-unaware baseline
+    (ReAct, --no-tracker) ends the run at its first answer, with calls left."""
+    result, model = ask([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG]
+                        + AFTER_WRONG, "search=3,open=3,find=3", index=str(web_index), tracker=tracker)
+    research = result.stages["research"]
+    if tracker:
+        assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+        assert research.memo["answers"] == 2 and research.digs >= 2
+    else:
+        assert result.answer["answer"] == "3.7" and result.answer["verified"] is False
+        assert research.memo["answers"] == 1 and len(model.calls) == 4  # plan, open, answer-act, answer
+        assert result.spend["tool_calls"] == {"search": 1, "open": 1}
+        assert "first answer ends a budget-unaware run" in reason(result)
+
+
 def test_tokens_spent_mid_research_return_the_draft_with_the_reason(web_index):
     result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}',
                      '{"tool": "answer", "input": "3.9"}'], "calls=3,search=3,open=3,find=3", index=str(web_index))
@@ -132,7 +153,7 @@ def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
 
 
 def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answering_again(web_index):
-    wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
+    wrong = WRONG
     result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}',
                          '{"tool": "answer", "input": "3.7"}', wrong,
                          '{"tool": "answer", "input": "3.7"}',  # same evidence: refused, the fallback digs deeper
