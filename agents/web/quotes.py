@@ -1,7 +1,8 @@
 """Does a quoted span come from the page it cites? Matching that accepts what a small model really
 copies out of the evidence it was shown, and rejects what it makes up.
 
-Both sides are normalized (case, punctuation and whitespace ignored; see `normalize`). A quote is
+Both sides are normalized (case, punctuation and whitespace ignored, a version's trailing ".0"
+dropped: "3.9.0" is the 3.9 release; see `_norm`). A quote is
 accepted when either
 - all of it is on the page: split at ellipses ("…" or "..."; the evidence shows the parts of a page
   joined by " … ", and models copy across that join), every part is found on the page, in order;
@@ -27,6 +28,15 @@ def normalize(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", str(text).lower()).split())
 
 
+# a version's trailing ".0" ("3.9.0" is the 3.9 release): pages say "New in version 3.9", models answer "3.9.0"
+_TRAILING_ZERO = re.compile(r"(?<![\w.])(\d+\.\d+)\.0(?![\w.]*\w)")
+
+
+def _norm(text: str) -> str:
+    """`normalize` for matching answers and quotes against pages: also "3.9.0" → "3 9"."""
+    return normalize(_TRAILING_ZERO.sub(r"\1", str(text)))
+
+
 def contains(haystack: str, needle: str) -> bool:
     n = normalize(needle)
     return bool(n) and f" {n} " in f" {normalize(haystack)} "
@@ -39,11 +49,11 @@ def answer_forms(answer: str, question: str = "") -> list[list[str]]:
     """The answer's words without leading filler ("Python 3.9" → "3 9"), then, for an answer written
     as a sentence ("zoneinfo module added in Python 3.9"), without the words at either end that the
     question already has: what the answer adds."""
-    words = normalize(answer).split()
+    words = _norm(answer).split()
     while len(words) > 1 and words[0] in _LEAD:
         words = words[1:]
     forms = [words] if words else []
-    asked = set(normalize(question).split()) | _LEAD
+    asked = set(_norm(question).split()) | _LEAD
     core = list(words)
     while core and core[0] in asked:
         core = core[1:]
@@ -56,7 +66,7 @@ def answer_forms(answer: str, question: str = "") -> list[list[str]]:
 
 def answer_in(text: str, answer: str, question: str = "") -> bool:
     """The answer occurs in `text` as whole words (see `answer_forms`)."""
-    padded = f" {normalize(text)} "
+    padded = f" {_norm(text)} "
     return any(f" {' '.join(w)} " in padded for w in answer_forms(answer, question))
 
 
@@ -70,7 +80,7 @@ def _find(page: str, words: list[str], start: int) -> int:
 
 
 def _parts(quote: str) -> list[list[str]]:
-    parts = [normalize(p).split() for p in _ELLIPSIS.split(str(quote))]
+    parts = [_norm(p).split() for p in _ELLIPSIS.split(str(quote))]
     parts = [p for p in parts if p]
     if len(parts) > 1 and len(parts[-1]) < MIN_WORDS:
         parts.pop()  # a tail cut off after an ellipsis
@@ -82,7 +92,7 @@ def whole_quote_found(page: str, quote: str) -> str:
     parts = _parts(quote)
     if not parts or any(len(p) < MIN_WORDS for p in parts):
         return ""
-    padded, at = f" {normalize(page)} ", 0
+    padded, at = f" {_norm(page)} ", 0
     for p in parts:
         at = _find(padded, p, at)
         if at < 0:
@@ -94,12 +104,12 @@ def span_around_answer(page: str, quote: str, answer: str, question: str = "") -
     """Some span of the quote around the answer (where it first occurs; up to `AROUND` words each
     side, `MIN_SPAN` words at least) is on the page: the model copied the words next to the answer
     and changed the rest."""
-    q = normalize(quote).split()
+    q = _norm(quote).split()
     found = [(i, a) for a in answer_forms(answer, question) for i in range(len(q) - len(a) + 1) if q[i:i + len(a)] == a]
     if not found:
         return ""
     at, a = found[0]
-    padded = f" {normalize(page)} "
+    padded = f" {_norm(page)} "
     for before in range(min(AROUND, at), -1, -1):
         for after in range(min(AROUND, len(q) - at - len(a)), -1, -1):
             span = q[at - before:at + len(a) + after]
@@ -117,7 +127,7 @@ def match_quote(page: str, quote: str, answer: str = "", question: str = "") -> 
     """(how, found): how is "whole", "span" or "" (not on the page); found is the part of the quote
     found on the page (normalized): check the answer against it, not the raw quote, so an answer in
     a dropped tail does not count."""
-    if not page or len(normalize(quote).split()) < MIN_WORDS:
+    if not page or len(_norm(quote).split()) < MIN_WORDS:
         return "", ""
     whole = whole_quote_found(page, quote)
     if whole:

@@ -30,6 +30,10 @@ PAGE = ("functools — Higher-order functions\n"
     ("New in version 3.2. Changed in version 3.3 … Changed in", "3.2"),
     # the words around the answer are on the page, the model changed the rest
     ("leaving the maxsize at its default value of 128, and then it grows without any bound", "128"),
+    # a version's trailing ".0": the 3.2 release, in the answer and in the quote (dev: "3.9.0" for
+    # zoneinfo, "3.4.0" for pathlib never verified, and the run read on to its step limit)
+    ("lru_cache decorator to be applied directly to a user function … New in version 3.2.", "3.2.0"),
+    ("New in version 3.2.0. Changed in version 3.3: Added the typed option.", "3.2.0"),
 ])
 def test_real_copies_from_the_evidence_are_accepted(quote, answer):
     found = quote_on_page(PAGE, quote, answer)
@@ -44,6 +48,7 @@ def test_real_copies_from_the_evidence_are_accepted(quote, answer):
     ("Decorator to wrap a function with a memoizing callable … 3.2", "3.2"),  # the answer only in a cut tail
     ("of 128", "128"),                                                # too short to mean anything
     ("Changed in version 3.1", "3.1"),                                # a number is never a cut word (3.11)
+    ("New in version 3.2. Changed in version 3.3: Added", "3.2.1"),    # only a trailing .0 is dropped
     ("", "3.2"),
 ])
 def test_made_up_quotes_are_rejected(quote, answer):
@@ -70,6 +75,10 @@ def test_a_quote_is_not_found_on_an_empty_or_other_page():
     ("New in version 3.9. Exceptions", "Python version was added in Python 3.9.", True),
     ("New in version 3.9. Exceptions", "graphlib module added in Python 3.8", False),
     ("New in version 3.9. Exceptions", "graphlib was added in 3.9 or 3.10", False),
+    ("New in version 3.9.", "3.9.0", True),
+    ("New in version 3.9.0 of the module", "3.9", True),
+    ("New in version 3.9.", "3.9.1", False),
+    ("New in version 3.9.", "3.0", False),
 ])
 def test_the_answer_is_in_the_quote_as_whole_words_without_leading_filler(text, answer, ok):
     assert answer_in(text, answer, "In which Python version was the graphlib module added?") is ok
