@@ -4,7 +4,8 @@ seen, and the rule-based next action used when no sampled action is valid.
 The memo (the stage's checkpointed notes) holds: checklist (planned queries), searched, results (the
 last search's hits), seen (every URL a search returned), opened, evidence ({url, title, text}),
 draft (an answer the model proposed while acting), ready (the next step is an answer step),
-answers (answer steps so far), feedback (why the last answer was not verified)."""
+answers (answer steps so far), said (each answer step's answer, normalized), feedback (why the last
+answer was not verified)."""
 from __future__ import annotations
 
 import json

@@ -2,7 +2,8 @@
 accept a verified answer; dig deeper on the current lead (the next action; after an answer that
 did not verify, more of the page it cited, then the next unopened result); pivot to a new line of search (after failed actions,
 or an unverified answer with no lead left); stop and return the best answer so far when the budget
-cannot pay for more (the reason says which part ran out). `ReactController` (the `--no-tracker` arm)
+cannot pay for more (the reason says which part ran out), or when the model gave the same
+unverified answer three times in a row, each from new evidence (reading on does not change it). `ReactController` (the `--no-tracker` arm)
 is the budget-unaware baseline the BATS paper compares with (ReAct): nothing is decided from what is
 left, the model acts until it answers and its first answer ends the run, verified or not."""
 from __future__ import annotations
@@ -30,6 +31,7 @@ def tokens_left(ctx: "StepContext") -> int | None:
 class BatsController(BaseModel):
     max_steps: int = 16
     max_answers: int | None = None  # answer attempts at most (None: the budget and max_steps decide)
+    same_answers: int = 3  # the same unverified answer this many times in a row, each from new evidence: stop
     max_pivots: int = 3
     lost_after: int = 2
     answer_reserve: int = 1500  # tokens kept for an answer step
@@ -50,6 +52,10 @@ class BatsController(BaseModel):
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
+            said = memo.get("said") or []
+            if self.same_answers and len(said) >= self.same_answers and len(set(said[-self.same_answers:])) == 1:
+                return Decision(action="stop", reason=f"the same answer {self.same_answers} times from new evidence, "
+                                f"never verified: reading on does not change it; {score}")
             opened = set(memo.get("opened") or [])
             lead = [r for r in memo.get("results") or [] if r["url"] not in opened]
             more = more_of(memo)

@@ -20,6 +20,7 @@ from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fall
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
+from agents.web.quotes import normalize
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
 
 
@@ -121,6 +122,7 @@ class ResearchStage(Stage):
         a, memo = winner.content, ctx.memo
         if a["tool"] == "answer" and "quote" in a:
             memo["answers"] = memo.get("answers", 0) + 1
+            memo.setdefault("said", []).append(normalize(a["answer"]))
             memo["ready"] = False
             memo["cited"] = a["source"] or ""  # the lead a dig deeper reads further into
             fb = str(winner.meta.get("feedback", ""))

@@ -175,3 +175,16 @@ def test_a_real_quote_that_does_not_hold_the_answer_does_not_make_it_the_best_so
     assert result.stages["research"].memo["answers"] == 2
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is False
     assert "best answer so far" in reason(result)
+
+
+def test_the_same_unverified_answer_three_times_from_new_evidence_stops_the_run(web_index):
+    """Reading on changed nothing three times: the run stops with calls left and keeps that answer."""
+    steps = [PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG]
+    for page in ("2", "3"):
+        steps += [f'{{"tool": "open", "input": "{page}"}}', '{"tool": "answer", "input": "3.7"}',
+                  WRONG.replace('"3.7"', '"3.7."')]  # the same answer, punctuation aside
+    result, model = ask(steps + AFTER_WRONG, "search=5,open=5,find=5", index=str(web_index))
+    research = result.stages["research"]
+    assert research.memo["said"] == ["3 7"] * 3 and len(model.calls) == len(steps)
+    assert result.answer["answer"].startswith("3.7") and result.answer["verified"] is False
+    assert "the same answer 3 times" in reason(result) and result.spend["tool_calls"]["open"] == 3
