@@ -1,11 +1,16 @@
-"""The decision after each research step. `BatsController` (the tracker arm) is the BATS decision, from what the step observed and the budget left:
-accept a verified answer; dig deeper on the current lead (the next action; after an answer that
-did not verify, more of the page it cited, then the next unopened result); pivot to a new line of search (after failed actions,
-or an unverified answer with no lead left); stop and return the best answer so far when the budget
-cannot pay for more (the reason says which part ran out), or when the model gave the same
-unverified answer three times in a row, each from new evidence (reading on does not change it). `ReactController` (the `--no-tracker` arm)
-is the budget-unaware baseline the BATS paper compares with (ReAct): nothing is decided from what is
-left, the model acts until it answers and its first answer ends the run, verified or not."""
+"""The decision after each research step.
+
+`BatsController` (the tracker arm) is the BATS decision, from what the step observed and the budget
+left: accept a verified answer; dig deeper on the current lead (the next action; after an answer
+that did not verify, more of the page it cited, then the next unopened result); pivot to a new line
+of search (after failed actions, or an unverified answer with no lead left); stop and return the
+best answer so far when the budget cannot pay for more (the reason says which part ran out), or when
+the model gave the same unverified answer three times in a row, each from new evidence (reading on
+does not change it).
+
+`ReactController` (the `--no-tracker` arm) is the budget-unaware baseline the BATS paper compares
+with (ReAct): nothing is decided from what is left; the model acts until it answers, and its first
+answer ends the run, verified or not."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
