@@ -2,8 +2,7 @@
 copies out of the evidence it was shown, and rejects what it makes up.
 
 Both sides are normalized (case, punctuation and whitespace ignored, a version's trailing ".0"
-dropped: "3.9.0" is the 3.9 release; see `_norm`). A quote is
-accepted when either
+dropped: "3.9.0" is the 3.9 release; see `_norm`). A quote is accepted when either
 - all of it is on the page: split at ellipses ("…" or "..."; the evidence shows the parts of a page
   joined by " … ", and models copy across that join), every part is found on the page, in order;
   a part's last word may be cut short if it is letters only (the prompt truncates the evidence, or the answer ran past
