@@ -33,13 +33,25 @@ def tokens_left(ctx: "StepContext") -> int | None:
     return ctx.stage_tracker.remaining().get("tokens")
 
 
-class BatsController(BaseModel):
+class _Limits(BaseModel):
+    """What ends a run whatever the controller: the step limit, and tokens that cannot pay for a step."""
     max_steps: int = 16
+    answer_reserve: int = 1500  # tokens kept for an answer step (the research stage answers below it)
+
+    def limit(self, ctx: "StepContext", score: str) -> Decision | None:
+        toks = tokens_left(ctx)
+        if ctx.step + 1 >= self.max_steps:
+            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; {score}")
+        if toks is not None and toks < self.answer_reserve // 3:
+            return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; {score}")
+        return None
+
+
+class BatsController(_Limits):
     max_answers: int | None = None  # answer attempts at most (None: the budget and max_steps decide)
     same_answers: int = 3  # the same unverified answer this many times in a row, each from new evidence: stop
     max_pivots: int = 3
     lost_after: int = 2
-    answer_reserve: int = 1500  # tokens kept for an answer step
 
     async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
         obs = ctx.current_observation or {}
@@ -49,10 +61,9 @@ class BatsController(BaseModel):
         toks = tokens_left(ctx)
         if obs.get("kind") == "answer" and obs.get("verified"):
             return Decision(action="accept", reason=f"answer verified: {obs.get('feedback', '')}"[:300])
-        if ctx.step + 1 >= self.max_steps:
-            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; {score}")
-        if toks is not None and toks < self.answer_reserve // 3:
-            return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; {score}")
+        stop = self.limit(ctx, score)
+        if stop:
+            return stop
         searches, opens = left.get("search"), left.get("open")
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
@@ -85,15 +96,12 @@ class BatsController(BaseModel):
                         f"{_n(opens)}, tokens left {_n(toks)})")
 
 
-class ReactController(BaseModel):
+class ReactController(_Limits):
     """The budget-unaware baseline: the model's first answer ends the run (verified or not); until then
     each step is the model's next action. Only the caps, the step limit and the tokens end it sooner."""
-    max_steps: int = 16
-    answer_reserve: int = 1500  # tokens kept for an answer step (the research stage answers below it)
 
     async def decide(self, ctx: "StepContext", selection: Selection, best: Verdict | None) -> Decision:
         obs = ctx.current_observation or {}
-        toks = tokens_left(ctx)
         if obs.get("kind") == "answer":
             left = tools_left(ctx)
             why = ("no search or open call left, so it answered; " if left.get("search") == 0 and left.get("open") == 0
@@ -102,11 +110,7 @@ class ReactController(BaseModel):
                 return Decision(action="accept", reason=f"{why}answer verified: {obs.get('feedback', '')}"[:300])
             return Decision(action="stop", reason=f"{why}the first answer ends a budget-unaware run; best answer so "
                             f"far, not verified ({obs.get('feedback', '')[:120]})")
-        if ctx.step + 1 >= self.max_steps:
-            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; no answer yet")
-        if toks is not None and toks < self.answer_reserve // 3:
-            return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; no answer yet")
-        return Decision(action="dig_deeper", reason="next action")
+        return self.limit(ctx, "no answer yet") or Decision(action="dig_deeper", reason="next action")
 
 
 def _n(v: int | None) -> str:

@@ -26,6 +26,9 @@ for spec in args.outs:
     for a in store.arms():
         if mode and a["mode"] != mode:
             continue
+        if a["arm_id"] in done:  # two stores with the same cell would be counted as one
+            sys.exit(f"error: cell {a['arm_id']} is in more than one store: summarize them apart, "
+                     "or keep one arm of each with OUT:MODE")
         arms.append(a)
         done[a["arm_id"]] = {t["task_id"]: _row(t) for t in store.tasks(a["arm_id"])}
     store.close()

@@ -19,6 +19,7 @@ Q = "In which Python version was the zoneinfo module added?"
 PLAN3 = '{"queries": ["IANA time zone module", "zoneinfo version", "time zones"]}'
 QQ = "Python version zoneinfo module added"  # the question's own words: always the first planned search
 GOOD = '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module provides"}'
+WRONG = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
 
 
 @pytest.fixture(autouse=True)
@@ -66,9 +67,8 @@ def test_a_quote_only_right_around_the_answer_is_judged(web_index, judge, verifi
 
 
 def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web_index):
-    wrong = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
     result, model = ask([PLAN3, '{"tool": "open", "input": "1"}',
-                         wrong], "search=1,open=1,find=1", index=str(web_index), tracker=False)  # a plan not sized to the budget
+                         WRONG], "search=1,open=1,find=1", index=str(web_index), tracker=False)  # a plan not sized to the budget
     # "zoneinfo version" adds no word to the question's own query: dropped
     assert result.stages["research"].memo["checklist"] == [QQ, "IANA time zone module", "time zones"]
     assert result.stages["research"].memo["searched"] == [QQ]  # 1 of 3 planned searches
@@ -79,7 +79,6 @@ def test_tools_spent_mid_plan_returns_the_best_answer_so_far_with_the_reason(web
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
 
 
-WRONG = '{"answer": "3.7", "source": 1, "quote": "this sentence is not on the page"}'
 AFTER_WRONG = ['{"tool": "open", "input": "2"}', '{"tool": "answer", "input": "3.9"}', GOOD]
 
 
@@ -153,9 +152,8 @@ def test_the_trajectory_records_each_tool_observation(web_index, tmp_path):
 
 
 def test_after_an_unverified_answer_the_next_step_gets_new_evidence_before_answering_again(web_index):
-    wrong = WRONG
     result, _ = ask([PLAN3, '{"tool": "open", "input": "1"}',
-                         '{"tool": "answer", "input": "3.7"}', wrong,
+                         '{"tool": "answer", "input": "3.7"}', WRONG,
                          '{"tool": "answer", "input": "3.7"}',  # same evidence: refused, the fallback digs deeper
                          '{"tool": "answer", "input": "3.9"}', GOOD],
                         "search=3,open=3,find=3", index=str(web_index))
