@@ -11,3 +11,4 @@ class WebDetails(Details):
     quote_found: bool | None = None  # the quoted span occurs in the cited page's text (exact, normalized)
     answer_in_evidence: bool | None = None  # the answer occurs in the quote or the cited page
     judge: bool | None = None       # the judge model said the quote supports the answer (None: not asked)
+    passage: bool | None = None     # the quote failed; the page's best passage for the question holds the answer

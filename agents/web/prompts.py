@@ -36,7 +36,7 @@ def tool_usage(tracker: Any) -> dict[str, tuple[int, int | None]]:
 
 def budget_block(tracker: Any) -> str:
     """E.g. `Budget: search 1 used, 2 left | open 0 used, 3 left | find 0 used, no cap | tokens 812 used,
-    19188 left | $0.0050 spent | 14s used, 286s left`."""
+    19188 left | $0.0050 spent | 14s used, 286s left` (`time no cap` without a time cap)."""
     parts = []
     for tool, (used, left) in tool_usage(tracker).items():
         parts.append(f"{tool} {used} used, {left} left" if left is not None else f"{tool} {used} used, no cap")
@@ -47,7 +47,10 @@ def budget_block(tracker: Any) -> str:
     spent = root.spent
     tok = f"tokens {spent.tokens} used" + (f", {rem['tokens']} left" if "tokens" in rem else ", no cap")
     usd = f"${spent.usd:.4f} spent" + (f" of ${tracker.binding()['usd'][0]:.4f}" if "usd" in rem else "")
-    secs = f"{root.elapsed():.0f}s used" + (f", {rem['wall_seconds']:.0f}s left" if "wall_seconds" in rem else "")
+    # seconds used only under a time cap: uncapped, they would make the same run's prompts differ
+    # from one machine load to the next (and greedy answers with them)
+    secs = (f"{root.elapsed():.0f}s used, {rem['wall_seconds']:.0f}s left" if "wall_seconds" in rem
+            else "time no cap")
     return "Budget: " + " | ".join(parts + [tok, usd, secs])
 
 
@@ -114,15 +117,14 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
     return [{"role": "system", "content": system(corpus)}, {"role": "user", "content": "\n".join(lines)}]
 
 
-def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
-                  block: str | None) -> list[dict[str, str]]:
+def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str) -> list[dict[str, str]]:
+    """No budget block here: an answer step has nothing to decide about the budget (the tracker decided
+    to answer), and a small model copies the block's words and numbers into its answer."""
     lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
         lines.append(f"Draft answer: {draft}")
     if feedback:
         lines.append(f"An earlier answer was not verified: {feedback}")
-    if block:
-        lines.append(block)
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
                  'number>, "quote": "<at most 12 words copied exactly from that evidence, containing the answer>"}.')
     return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "

@@ -7,6 +7,9 @@ occurs in the part of the quote found, and, when only the span around the answer
 model changed the rest of its quote), a judge model says whether that quote supports the answer (one
 short greedy call; skipped when the budget cannot pay for it). A whole quote found on the page is
 not judged: the local 0.5B judge said "no" to every quote we tried, right or wrong (dev examples).
+An answer whose quote fails (and that no judge turned down) still verifies when the cited page's
+passage that best matches the question holds it (`agents.web.support`): the 0.5B often answers right and quotes a sentence that
+describes the answer without naming it, or a paraphrase.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
 """
 from __future__ import annotations
@@ -23,6 +26,7 @@ from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
+from agents.web.support import passage_support
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
@@ -63,10 +67,15 @@ class EvidenceVerifier(BaseModel):
             if key not in judged:
                 judged[key] = await self._judge(ctx, a)
             verdict = judged[key]
-        passed = quote_found and in_quote and verdict is not False
+        quoted = quote_found and in_quote and verdict is not False
+        # the model's quote does not hold it, but the page's passage that best matches the question does
+        # (a judge's "no" stands: it read this quote, the passage rule only counts words)
+        passage = "" if quoted or verdict is False or not text else passage_support(text, a["answer"], question)
+        passed = quoted or bool(passage)
         # a quote found on the page supports the answer only when it contains it: an answer whose quote
         # is real but says nothing of it must not outrank a later answer the evidence does hold
         support = 0.35 + (0.3 if verdict or how == "whole" else 0.0) if quote_found and in_quote else 0.0
+        support = max(support, 0.35 if passage else 0.0)
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         why = []
         if not a.get("source"):
@@ -79,11 +88,14 @@ class EvidenceVerifier(BaseModel):
             why.append("its quote does not contain the answer")
         if verdict is False:
             why.append("the judge says the quote does not support it")
+        if passage:
+            why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
         c.meta["verified"], c.meta["feedback"] = passed, feedback
         return Verdict(candidate_id=c.id, score=round(score, 3), passed=passed, feedback=feedback,
                        details=WebDetails(action="answer", source=a.get("source"), quote_found=quote_found,
-                                          answer_in_evidence=in_evidence, judge=verdict))
+                                          answer_in_evidence=in_evidence, judge=verdict,
+                                          passage=bool(passage) if not quoted else None))
 
     async def _judge(self, ctx, a: dict[str, Any]) -> bool | None:
         try:

@@ -171,8 +171,9 @@ def test_a_real_quote_that_does_not_hold_the_answer_does_not_make_it_the_best_so
                      '{"tool": "open", "input": "2"}', right_but_misquoted], "search=1,open=2,find=1",
                     index=str(web_index))
     assert result.stages["research"].memo["answers"] == 2
-    assert result.answer["answer"] == "3.9" and result.answer["verified"] is False
-    assert "best answer so far" in reason(result)
+    # its quote is made up, but the page's passage that best matches the question holds "3.9"
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+    assert "verified by the page's passage that best matches the question" in reason(result)
 
 
 def test_the_same_unverified_answer_three_times_from_new_evidence_stops_the_run(web_index):

@@ -1,0 +1,83 @@
+"""Passage support: an answer the model could not quote is verified by the cited page's passage
+that best matches the question, and only by that passage. The shapes are the dev split's (the
+0.5B answered PYTHONPATH quoting the sentence after it, "3.6.0" for secrets with a quote of its own
+making); the wrong answers are the ones it gave from other parts of the same pages."""
+import asyncio
+
+import pytest
+
+from agents.web.support import answer_tokens, passage_support, tokens
+from agents.web.verify import EvidenceVerifier
+from agents.state import Candidate
+
+CMDLINE = ("PYTHONHOME\n" + "Change the location of the standard Python libraries. The libraries are searched in "
+           "prefix/lib/pythonversion and exec_prefix/lib/pythonversion. " * 4 + "\n\n"
+           "PYTHONPATH\nAugment the default search path for module files. The format is the same as the "
+           "shell's PATH: one or more directory pathnames separated by os.pathsep.\n\n"
+           "PYTHONSAFEPATH\n" + "Do not prepend a potentially unsafe path to sys.path. New in version 3.11. " * 5
+           + "\n\nSee PEP 370 for the user site directory and PEP 11 for platform support.\n")
+SECRETS = ("secrets — Generate secure random numbers for managing secrets\nNew in version 3.6.\n"
+           "Source code: Lib/secrets.py\n\n" + "The secrets module is used for generating cryptographically "
+           "strong random numbers suitable for managing data such as passwords. " * 3 + "\n\n"
+           "Changed in version 3.7: token_bytes accepts None. " * 8 + "\n")
+Q_PATH = "Which environment variable augments the default search path for module files?"
+Q_SECRETS = "In which Python version was the secrets module added?"
+
+
+@pytest.mark.parametrize("page, answer, question", [
+    (CMDLINE, "PYTHONPATH", Q_PATH),
+    (SECRETS, "3.6.0", Q_SECRETS),            # a version's trailing ".0"
+    (SECRETS, "Python 3.6", Q_SECRETS),       # leading filler
+    (SECRETS, "The secrets module was added in Python 3.6", Q_SECRETS),  # a sentence: what it adds, a digit
+])
+def test_an_answer_in_the_best_passage_is_supported(page, answer, question):
+    assert passage_support(page, answer, question)
+
+
+@pytest.mark.parametrize("page, answer, question", [
+    (CMDLINE, "PYTHONHOME", Q_PATH),          # on the page, in another passage
+    (CMDLINE, "PEP 370", Q_PATH),             # a PEP named in passing
+    (SECRETS, "3.7", Q_SECRETS),              # a version of another passage
+    (SECRETS, "3", Q_SECRETS),                # "3" is not in "3.6": dotted numbers are one token
+    (SECRETS, "secure random numbers module", Q_SECRETS),  # words with no digit: must occur as written
+    (CMDLINE, "PYTHONPATH", "Which color is the sky on a clear day?"),  # nothing on the page matches the question
+    ("", "PYTHONPATH", Q_PATH),
+])
+def test_an_answer_elsewhere_or_nowhere_is_not(page, answer, question):
+    assert passage_support(page, answer, question) == ""
+
+
+def test_tokens_keep_dotted_numbers_whole():
+    assert tokens("New in version 3.9.0; see str.removeprefix()") == ["new", "in", "version", "3.9", "see", "str",
+                                                                       "removeprefix"]
+    assert answer_tokens("PEP 572", "Which PEP introduced assignment expressions?") == [["pep", "572"], ["572"]]
+
+
+class _Tools:
+    def __init__(self, text):
+        self.text = text
+
+    def page(self, url):
+        return self
+
+
+class _Ctx:
+    """Just what the verifier reads: the task's question, the cited page, the memo, the errors."""
+    def __init__(self, question, text):
+        self.task = type("T", (), {"input": {"question": question}})()
+        self.stage = type("S", (), {"env": type("E", (), {"tools": lambda s: _Tools(text)})()})()
+        self.memo, self.errors = {}, []
+
+
+def _verdict(question, page, answer, quote):
+    c = Candidate(content={"tool": "answer", "answer": answer, "source": "http://127.0.0.1/p", "quote": quote})
+    return asyncio.run(EvidenceVerifier(judge=False).verify(_Ctx(question, page), [c]))[0]
+
+
+def test_the_verifier_accepts_by_passage_and_says_so():
+    v = _verdict(Q_PATH, CMDLINE, "PYTHONPATH", "The format is the same as the shell's PATH: one or more directory")
+    assert v.passed and v.details.passage is True and "best matches the question" in v.feedback
+    wrong = _verdict(Q_PATH, CMDLINE, "PYTHONHOME", "The format is the same as the shell's PATH: one or more directory")
+    assert not wrong.passed and wrong.details.passage is False and wrong.score < v.score
+    quoted = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version 3.6")
+    assert quoted.passed and quoted.details.passage is None and quoted.score > v.score  # a real quote ranks first
