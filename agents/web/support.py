@@ -5,8 +5,11 @@ A small model often gives the right answer and a quote that does not hold it: a 
 describes the answer without naming it, a paraphrase, a quote of its own making. The page it cites
 still decides: split the page into passages (`tools.web.tools.passages`), rank them by the words they
 share with the question, and accept the answer when it occurs, as whole tokens, in a passage of the
-top score. An answer taken from some other part of the page (another function of the same module,
-a PEP named in passing) is not in that passage and is not supported.
+top score or in its heading. An answer taken from some other part of the page (another function of
+the same module, a PEP named in passing) is not there and is not supported. The same test, over the
+passages of the two best scores, is what a real quote needs besides: a quote the model copied from
+anywhere on the page proves only that the page has those words (dev: "Context Managers in Python"
+from a quote about context managers, for the class that declares a context variable).
 
 Tokens keep a dotted number whole ("3.7" is one token, a trailing ".0" dropped: "3.9.0" is 3.9), so
 "3" is not found in "New in version 3.7". Words the question already has at the ends of a sentence
@@ -17,10 +20,11 @@ from __future__ import annotations
 
 import re
 
-from tools.web.tools import ranked_passages
+from tools.web.tools import passage_lines, ranked_passages
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
 _ZERO = re.compile(r"^(\d+\.\d+)\.0$")
+HEADING_CHARS = 100  # a passage's heading: the line before it, when no longer than this
 _LEAD = {"python", "version", "in", "the", "module", "function", "class", "method", "pep"}
 
 
@@ -55,19 +59,28 @@ def _has(seq: list[str], form: list[str]) -> bool:
     return any(seq[i:i + n] == form for i in range(len(seq) - n + 1))
 
 
-def passage_support(page: str, answer: str, question: str) -> str:
-    """The passage of `page` that best matches `question` and holds `answer` (its first 200
-    characters), or "" when no passage of the top score holds it."""
+def best_passages(page: str, question: str, top: int = 1) -> list[str]:
+    """The passages of `page` with the `top` best scores for `question` (words shared), each led by its
+    heading: the previous passage's last line when it is short (docs put a function's name on the line
+    before its description: "textwrap.dedent(text)" / "Remove any common leading whitespace ...")."""
+    groups = passage_lines(page)
     ranked = ranked_passages(page, question)
-    if not ranked or ranked[0][1] == 0:
-        return ""
-    forms = answer_tokens(answer, question)
-    if not forms:
-        return ""
-    top = ranked[0][1]
-    for _, score, passage in ranked:
-        if score < top:
+    scores = sorted({s for _, s, _ in ranked if s > 0}, reverse=True)[:top]
+    out = []
+    for i, score, passage in ranked:
+        if score not in scores:
             break
+        heading = groups[i - 1][-1] if i > 0 and len(groups[i - 1][-1]) <= HEADING_CHARS else ""
+        out.append(f"{heading} {passage}".strip())
+    return out
+
+
+def passage_support(page: str, answer: str, question: str, top: int = 1) -> str:
+    """The first of `best_passages` that holds `answer` (its first 200 characters), or ""."""
+    forms = answer_tokens(answer, question)
+    if not forms or not page:
+        return ""
+    for passage in best_passages(page, question, top):
         toks = tokens(passage)
         if any(_has(toks, f) for f in forms):
             return passage[:200]

@@ -81,3 +81,32 @@ def test_the_verifier_accepts_by_passage_and_says_so():
     assert not wrong.passed and wrong.details.passage is False and wrong.score < v.score
     quoted = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version 3.6")
     assert quoted.passed and quoted.details.passage is None and quoted.score > v.score  # a real quote ranks first
+
+
+TEXTWRAP = ("textwrap — Text wrapping and filling\nSource code: Lib/textwrap.py\n" + "The textwrap module provides "
+            "some convenience functions, as well as TextWrapper, the class that does all the work. " * 3 + "\n"
+            + "Wraps the single paragraph in text so every line is at most width characters long. " * 3 + "\n"
+            "textwrap.dedent(text)\n" + "Remove any common leading whitespace from every line in text. This can be "
+            "used to make triple-quoted strings line up with the left edge of the display. " * 2 + "\n"
+            + "Note that tabs and spaces are both treated as whitespace, but they are not equal. " * 4 + "\n"
+            "textwrap.indent(text, prefix)\nAdd prefix to the beginning of selected lines in text.\n")
+Q_DEDENT = "Which textwrap function removes any common leading whitespace from every line in a text?"
+
+
+def test_the_line_before_the_best_passage_is_its_heading():
+    """Docs put a function's name on the line before its description; passages are cut at about 400
+    characters, so the name often ends the passage before."""
+    assert "textwrap.dedent" in passage_support(TEXTWRAP, "textwrap.dedent", Q_DEDENT)
+    assert passage_support(TEXTWRAP, "textwrap.indent", Q_DEDENT) == ""
+
+
+def test_a_real_quote_from_another_part_of_the_page_does_not_verify():
+    """A whole quote found on the page holding the answer is not enough: the answer must be in the
+    part of the page about the question (dev: "Context Managers in Python" quoted from a paragraph on
+    context managers)."""
+    elsewhere = _verdict(Q_DEDENT, TEXTWRAP, "TextWrapper",
+                         "as well as TextWrapper, the class that does all the work")
+    assert elsewhere.details.quote_found and not elsewhere.passed
+    assert "not in the part of the page that matches the question" in elsewhere.feedback
+    right = _verdict(Q_DEDENT, TEXTWRAP, "dedent", "textwrap.dedent(text) Remove any common leading whitespace")
+    assert right.passed and right.details.passage is None and right.score > elsewhere.score

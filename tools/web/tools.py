@@ -31,20 +31,28 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
 
 
-def passages(text: str, size: int = 400) -> list[str]:
-    """The page text in paragraphs of about `size` characters (lines joined, never split mid-line)."""
-    out, cur = [], ""
+def passage_lines(text: str, size: int = 400) -> list[list[str]]:
+    """The page text in paragraphs of about `size` characters, each as its lines (never split mid-line)."""
+    out: list[list[str]] = []
+    cur: list[str] = []
+    length = 0
     for line in text.splitlines():
         line = " ".join(line.split())
         if not line:
             continue
-        if cur and len(cur) + len(line) > size:
+        if cur and length + len(line) > size:  # length: the paragraph's characters, joined by spaces
             out.append(cur)
-            cur = ""
-        cur = f"{cur} {line}".strip()
+            cur = []
+        length = len(line) if not cur else length + 1 + len(line)
+        cur.append(line)
     if cur:
         out.append(cur)
     return out
+
+
+def passages(text: str, size: int = 400) -> list[str]:
+    """The page text in paragraphs of about `size` characters (lines joined, never split mid-line)."""
+    return [" ".join(lines) for lines in passage_lines(text, size)]
 
 
 def ranked_passages(text: str, focus: str, size: int = 400) -> list[tuple[int, int, str]]:
