@@ -117,14 +117,15 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
     return [{"role": "system", "content": system(corpus)}, {"role": "user", "content": "\n".join(lines)}]
 
 
-def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str) -> list[dict[str, str]]:
-    """No budget block here: an answer step has nothing to decide about the budget (the tracker decided
-    to answer), and a small model copies the block's words and numbers into its answer."""
+def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
+                  block: str | None) -> list[dict[str, str]]:
     lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
         lines.append(f"Draft answer: {draft}")
     if feedback:
         lines.append(f"An earlier answer was not verified: {feedback}")
+    if block:
+        lines.append(block)
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
                  'number>, "quote": "<at most 12 words copied exactly from that evidence, containing the answer>"}.')
     return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "

@@ -83,7 +83,8 @@ class ResearchStage(Stage):
     def prompt_for(self, ctx, request: SampleRequest):
         memo, q = ctx.memo, ctx.task.input["question"]
         if request.plan["kind"] == "answer":
-            return answer_prompt(q, memo.get("evidence") or [], memo.get("draft") or "", memo.get("feedback") or "")
+            return answer_prompt(q, memo.get("evidence") or [], memo.get("draft") or "", memo.get("feedback") or "",
+                                 self._block(ctx))
         last = ctx.observation or {}
         last_text = last.get("error") or last.get("note") or ""
         block = self._block(ctx)
