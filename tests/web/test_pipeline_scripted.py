@@ -3,6 +3,7 @@
 budget keys checked against the pipeline's tools."""
 import asyncio
 import json
+import re
 
 import pytest
 
@@ -126,10 +127,17 @@ def test_the_budget_block_is_shown_only_with_the_tracker(web_index, tracker):
     if tracker:
         assert "up to 2 short search queries" in plan and "Budget: search 0 used, 2 left" in plan
         assert "search 1 used, 1 left | open 0 used, 3 left | find 0 used, 1 left | tokens" in act  # after the
-        assert "$0.0050 spent" in act  # planned search
+        assert "$0.0050 spent | time no cap" in act  # planned search; no seconds without a time cap (they
+        # would make a greedy run's prompts depend on machine load)
     else:
         assert "up to 3 short search queries" in plan
         assert not any("Budget" in p for p in user_prompts(model))
+
+
+def test_under_a_time_cap_the_block_shows_seconds_used_and_left(web_index):
+    _, model = ask([PLAN3, '{"tool": "search", "input": "IANA"}'], "calls=2,search=2,open=3,find=1,wall_seconds=600",
+                   index=str(web_index))
+    assert re.search(r"\| \d+s used, \d+s left", user_prompts(model)[1])
 
 
 @pytest.mark.parametrize("bad, hint", [("serch=2", "did you mean 'search'"), ("run_tests=1", "search")])
