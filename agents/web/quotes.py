@@ -48,19 +48,25 @@ def answer_forms(answer: str, question: str = "") -> list[list[str]]:
     """The answer's words without leading filler ("Python 3.9" → "3 9"), then, for an answer written
     as a sentence ("zoneinfo module added in Python 3.9"), without the words at either end that the
     question already has: what the answer adds."""
-    words = _norm(answer).split()
-    while len(words) > 1 and words[0] in _LEAD:
-        words = words[1:]
+    words, core = trim(_norm(answer).split(), _LEAD, set(_norm(question).split()) | _LEAD)
     forms = [words] if words else []
-    asked = set(_norm(question).split()) | _LEAD
+    if core and core != words:
+        forms.append(core)
+    return forms
+
+
+def trim(words: list[str], lead: set[str], asked: set[str]) -> tuple[list[str], list[str]]:
+    """(`words` without leading filler words in `lead`, keeping one; that without the words in `asked`
+    at either end)."""
+    words = list(words)
+    while len(words) > 1 and words[0] in lead:
+        words = words[1:]
     core = list(words)
     while core and core[0] in asked:
         core = core[1:]
     while core and core[-1] in asked:
         core = core[:-1]
-    if core and core != words:
-        forms.append(core)
-    return forms
+    return words, core
 
 
 def answer_in(text: str, answer: str, question: str = "") -> bool:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from tools.web.tools import passage_lines, ranked_passages
+from agents.web.quotes import trim
+from tools.web.tools import passage_lines, rank
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
 _ZERO = re.compile(r"^(\d+\.\d+)\.0$")
@@ -38,17 +39,9 @@ def answer_tokens(answer: str, question: str) -> list[list[str]]:
     leaves a digit."""
     words = tokens(answer)
     forms = [words] if words else []
-    lead = list(words)
-    while len(lead) > 1 and lead[0] in _LEAD:
-        lead = lead[1:]
+    lead, core = trim(words, _LEAD, set(tokens(question)) | _LEAD)
     if lead != words:
         forms.append(lead)
-    asked = set(tokens(question)) | _LEAD
-    core = list(lead)
-    while core and core[0] in asked:
-        core = core[1:]
-    while core and core[-1] in asked:
-        core = core[:-1]
     if core and core not in forms and any(ch.isdigit() for ch in " ".join(core)):
         forms.append(core)
     return forms
@@ -59,29 +52,38 @@ def _has(seq: list[str], form: list[str]) -> bool:
     return any(seq[i:i + n] == form for i in range(len(seq) - n + 1))
 
 
-def best_passages(page: str, question: str, top: int = 1) -> list[str]:
-    """The passages of `page` with the `top` best scores for `question` (words shared), each led by its
-    heading: the previous passage's last line when it is short (docs put a function's name on the line
-    before its description: "textwrap.dedent(text)" / "Remove any common leading whitespace ...")."""
+def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int, str]]:
+    """(tier, passage) for the passages of `page` with the `top` best scores for `question` (words
+    shared; tier 1 is the best score), best first, each led by its heading: the previous passage's last
+    line when it is short (docs put a function's name on the line before its description:
+    "textwrap.dedent(text)" / "Remove any common leading whitespace ...")."""
     groups = passage_lines(page)
-    ranked = ranked_passages(page, question)
+    ranked = rank([" ".join(g) for g in groups], question)
     scores = sorted({s for _, s, _ in ranked if s > 0}, reverse=True)[:top]
     out = []
     for i, score, passage in ranked:
         if score not in scores:
             break
         heading = groups[i - 1][-1] if i > 0 and len(groups[i - 1][-1]) <= HEADING_CHARS else ""
-        out.append(f"{heading} {passage}".strip())
+        out.append((scores.index(score) + 1, f"{heading} {passage}".strip()))
     return out
 
 
-def passage_support(page: str, answer: str, question: str, top: int = 1) -> str:
-    """The first of `best_passages` that holds `answer` (its first 200 characters), or ""."""
+def supporting_passage(page: str, answer: str, question: str, top: int = 2) -> tuple[int, str]:
+    """(tier, its first 200 characters) of the best of `question_passages` that holds `answer`, or
+    (0, "") when none of the `top` best scores does. One split and ranking of the page answers both
+    of the verifier's questions: is the answer in the part about the question (any tier), in the best
+    passage (tier 1)?"""
     forms = answer_tokens(answer, question)
     if not forms or not page:
-        return ""
-    for passage in best_passages(page, question, top):
+        return 0, ""
+    for tier, passage in question_passages(page, question, top):
         toks = tokens(passage)
         if any(_has(toks, f) for f in forms):
-            return passage[:200]
-    return ""
+            return tier, passage[:200]
+    return 0, ""
+
+
+def passage_support(page: str, answer: str, question: str, top: int = 1) -> str:
+    """The passage of `supporting_passage` (tiers up to `top`), or ""."""
+    return supporting_passage(page, answer, question, top)[1]

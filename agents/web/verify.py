@@ -31,7 +31,7 @@ from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
-from agents.web.support import passage_support
+from agents.web.support import supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
@@ -68,7 +68,7 @@ class EvidenceVerifier(BaseModel):
         in_evidence = in_quote or any(answer_in(t, a["answer"], question) for t in [text, *shown])
         # the answer must be in the part of the page about the question: a quote copied from anywhere on
         # the page only shows the page has those words
-        topical = passage_support(text, a["answer"], question, top=2)
+        tier, topical = supporting_passage(text, a["answer"], question, top=2)
         verdict = None
         if self.judge and how == "span" and in_quote and topical:
             key = (normalize(a["answer"]), normalize(a["quote"]))
@@ -78,7 +78,7 @@ class EvidenceVerifier(BaseModel):
         quoted = quote_found and in_quote and bool(topical) and verdict is not False
         # the model's quote does not hold it, but the page's passage that best matches the question does
         # (a judge's "no" stands: it read this quote, the passage rule only counts words)
-        passage = "" if quoted or verdict is False or not topical else passage_support(text, a["answer"], question)
+        passage = topical if tier == 1 and not quoted and verdict is not False else ""
         passed = quoted or bool(passage)
         # every verified answer outranks every unverified one; a real quote holding an unverified answer
         # ranks it a little higher, never above a later answer that verifies
