@@ -3,7 +3,10 @@ vote, applied with the budgeted tools) or answers (K answers citing and quoting 
 verified against the opened pages and by a judge); `BatsController` decides after each step.
 
 A step answers when the model chose to answer while acting, when no search and no open call is left,
-when the tokens left are only enough for an answer, or at the last step; otherwise it acts. The first
+when the tokens left are only enough for an answer, or at the last step; otherwise it acts. After an
+answer that did not verify, the first new evidence (a dig deeper's open or find) is answered at once
+(`reanswer`): in dev runs the act step between them chose "answer" nearly every time, a model call
+of about 1,000 tokens for nothing. The first
 act step runs the plan's first query (the question's own words) without sampling: the plan chose it.
 """
 from __future__ import annotations
@@ -31,8 +34,9 @@ class ResearchStage(Stage):
     answer_tokens = 120
     temperature = 0.7
     tracker: bool = True
+    reanswer: bool = True  # after an unverified answer, answer as soon as new evidence is in
     corpus: str = DEFAULT_CORPUS  # what is searched, as the prompts name it
-    settings = ("tracker", "answer_tokens", "corpus")
+    settings = ("tracker", "answer_tokens", "corpus", "reanswer")
 
     def __init__(self, env: Any, **kw: Any):
         kw.setdefault("controller", BatsController())
@@ -140,7 +144,10 @@ class ResearchStage(Stage):
         obs = await asyncio.to_thread(lambda: self.env.tools().call(
             ctx.tracker, a["tool"], query=a["input"], url=a["url"], text=a["input"], focus=q, shown=shown))
         obs["kind"] = "act"
+        had = len(memo.get("evidence") or [])
         self._remember(memo, a, obs)
+        if self.reanswer and memo.get("answers") and len(memo.get("evidence") or []) > had:
+            memo["ready"] = True
         return obs
 
     def _remember(self, memo: dict[str, Any], a: dict[str, str], obs: dict[str, Any]) -> None:

@@ -29,6 +29,24 @@ HEADING_CHARS = 100  # a passage's heading: the line before it, when no longer t
 _LEAD = {"python", "version", "in", "the", "module", "function", "class", "method", "pep"}
 
 
+# English function words: an answer made only of these names nothing (the passage rule would find "the")
+STOP = frozenset("a an and are as at be by can do does for from has have how i if in into is it its may no not "
+                 "of on or so such than that the their then there these this to use used was were what when "
+                 "where which who why will with yes you".split())
+
+
+def empty_answer(answer: str, question: str) -> str:
+    """Why `answer` names nothing ("" when it does): it is only function words, or only the question's
+    own words (unless the question offers a choice: "X or Y?")."""
+    words = set(tokens(answer))
+    if words <= STOP:
+        return "the answer names nothing" if words else "the answer is empty"
+    asked = set(tokens(question))
+    if words <= asked | STOP | _LEAD and " or " not in f" {str(question).lower()} ":
+        return "the answer only repeats the question's words"
+    return ""
+
+
 def tokens(text: str) -> list[str]:
     return [_ZERO.sub(r"\1", t) for t in _TOKEN.findall(str(text).lower())]
 

@@ -13,6 +13,7 @@ question's words, with their headings) and either
 - or, whatever its quote, the answer is in the page's passage of the best score (or its heading):
   the 0.5B often answers right and quotes a sentence that describes the answer without naming it,
   or a paraphrase.
+An answer that names nothing (only function words, or only the question's own words) never verifies.
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -31,7 +32,7 @@ from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
-from agents.web.support import supporting_passage
+from agents.web.support import empty_answer, supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
@@ -68,7 +69,8 @@ class EvidenceVerifier(BaseModel):
         in_evidence = in_quote or any(answer_in(t, a["answer"], question) for t in [text, *shown])
         # the answer must be in the part of the page about the question: a quote copied from anywhere on
         # the page only shows the page has those words
-        tier, topical = supporting_passage(text, a["answer"], question, top=2)
+        empty = empty_answer(a["answer"], question)
+        tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:
             key = (normalize(a["answer"]), normalize(a["quote"]))
@@ -100,6 +102,8 @@ class EvidenceVerifier(BaseModel):
             why.append("the answer is not in the part of the page that matches the question")
         if verdict is False:
             why.append("the judge says the quote does not support it")
+        if empty:
+            why = [empty]
         if passage:
             why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agents.web.support import answer_tokens, passage_support, tokens
+from agents.web.support import answer_tokens, empty_answer, passage_support, tokens
 from agents.web.verify import EvidenceVerifier
 from agents.state import Candidate
 
@@ -110,3 +110,20 @@ def test_a_real_quote_from_another_part_of_the_page_does_not_verify():
     assert "not in the part of the page that matches the question" in elsewhere.feedback
     right = _verdict(Q_DEDENT, TEXTWRAP, "dedent", "textwrap.dedent(text) Remove any common leading whitespace")
     assert right.passed and right.details.passage is None and right.score > elsewhere.score
+
+
+@pytest.mark.parametrize("answer, why", [
+    ("the", "names nothing"),                       # in the best passage, as a word: the passage rule would take it
+    ("is in the", "names nothing"),
+    ("textwrap function", "repeats the question's words"),
+    ("", "is empty"),
+])
+def test_an_answer_that_names_nothing_does_not_verify(answer, why):
+    v = _verdict(Q_DEDENT, TEXTWRAP, answer, "Remove any common leading whitespace from every line in text")
+    assert not v.passed and why in v.feedback
+    assert empty_answer("dedent", Q_DEDENT) == "" and empty_answer("PYTHONPATH", Q_PATH) == ""
+
+
+def test_a_choice_the_question_offers_is_an_answer():
+    q = "Is textwrap.dedent a function or a class?"
+    assert empty_answer("function", q) == "" and empty_answer("textwrap function", Q_DEDENT)

@@ -68,7 +68,7 @@ def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
     right = '{"answer": "available_timezones", "source": 2, "quote": "Call available_timezones() to get the set"}'
     script = ['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}', wrong,
               '{"tool": "answer", "input": "gettz"}',  # same evidence: refused; the fallback reads on
-              '{"tool": "answer", "input": "x"}', right]
+              right]  # the new view is answered at once
     model = ScriptedModel(script)
     rt = Runtime(model=model, budget=Budget.parse("search=2,open=3,find=1"))
     opened_first = view("\n".join(PARAS), Q, (), 2, 400)
