@@ -26,6 +26,8 @@ SearxOpt = typer.Option(None, "--searx", help="Search a SearxNG server (its JSON
 ModelOpt = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id")
 KOpt = typer.Option(2, "--k", min=1, max=16, help="Candidate tool calls (and answers) per step")
 StepsOpt = typer.Option(16, "--max-steps", min=2, max=200, help="Research steps per question at most")
+ReanswerOpt = typer.Option(3, "--reanswer-k", min=1, max=16, help="Answers sampled after one that did not "
+                           "verify (the greedy one and the rest at a temperature; the verifier keeps one)")
 NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware baseline (ReAct): no budget "
                             "block, and the first answer ends the run")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
@@ -77,7 +79,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
 
 
 def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
-          price: Optional[str]) -> dict[str, Any]:
+          price: Optional[str], reanswer_k: int = 3) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
     parse_price(price)
@@ -88,7 +90,7 @@ def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Pat
     if index is not None and not index.is_file():
         raise ConfigError(f"no index at {index}: build one with `scaleagent web index DIR --out {index}`")
     return {"pipeline": "web", "options": {"k": k, "max_steps": max_steps, "tracker": tracker, "index": str(index) if index else None,
-                                           "searx": searx}, "model": model, "sandbox": DEFAULT_SANDBOX,
+                                           "searx": searx, "reanswer_k": reanswer_k}, "model": model, "sandbox": DEFAULT_SANDBOX,
             "api_base": api_base, "price": price}
 
 
@@ -97,7 +99,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
                                              "tools: search, open, find; plus tokens, usd, calls, seconds"),
         budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
         index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt, model: str = ModelOpt, k: int = KOpt,
-        max_steps: int = StepsOpt, no_tracker: bool = NoTrackerOpt,
+        max_steps: int = StepsOpt, reanswer_k: int = ReanswerOpt, no_tracker: bool = NoTrackerOpt,
         run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
         api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
     """Answer a question by searching (the Python docs by default); print the answer and its sources."""
@@ -108,7 +110,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
     if not question.strip():
         raise ConfigError("the question is empty")
     bud = load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file)
-    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price) | {
+    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price, reanswer_k) | {
         "budget": bud.model_dump(), "task_id": "question", "question": question.strip()}
     pipelines.check_budget(pipelines.get("web").build(cfg["options"]), build_runtime(cfg), pipelines.get("web").tools)
     run_dir = run_dir or id_path(Path("runs"), f"ask-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -165,7 +167,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
                                                         f"for a grid (default {DEFAULT_BUDGET})"),
               no_tracker: bool = NoTrackerOpt,
               both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
-              model: str = ModelOpt, k: int = KOpt, max_steps: int = StepsOpt,
+              model: str = ModelOpt, k: int = KOpt, max_steps: int = StepsOpt, reanswer_k: int = ReanswerOpt,
               limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
               out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same "
                                                  "command; the plot covers every cell in it)"),
@@ -194,7 +196,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     rows = load_questions(questions)[:limit]
     budgets = [load_budget(b, None) for b in (budget or [DEFAULT_BUDGET])]
     arms = [True, False] if both else [not no_tracker]
-    base = _base(model, k, max_steps, True, index, searx, api_base, price)
+    base = _base(model, k, max_steps, True, index, searx, api_base, price, reanswer_k)
     check_arms(make_arms(base, budgets, arms))  # a bad budget is one line before the index is built
     out = out or Path("runs") / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
     with serving(base["options"], quiet=True):  # checks the index (builds the default one) before any worker starts

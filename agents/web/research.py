@@ -6,7 +6,9 @@ A step answers when the model chose to answer while acting, when no search and n
 when the tokens left are only enough for an answer, or at the last step; otherwise it acts. After an
 answer that did not verify, the first new evidence (a dig deeper's open or find) is answered at once
 (`reanswer`): in dev runs the act step between them chose "answer" nearly every time, a model call
-of about 1,000 tokens for nothing. The first
+of about 1,000 tokens for nothing. Such a re-answer samples `reanswer_k` answers (the greedy one and
+the rest at `temperature`): the greedy 0.5B tends to repeat an answer that failed, and the verifier
+keeps one that verifies (the best-of-N of the answer step, spent only where the first answer failed). The first
 act step runs the plan's first query (the question's own words) without sampling: the plan chose it.
 """
 from __future__ import annotations
@@ -35,8 +37,9 @@ class ResearchStage(Stage):
     temperature = 0.7
     tracker: bool = True
     reanswer: bool = True  # after an unverified answer, answer as soon as new evidence is in
+    reanswer_k: int = 3  # answers per step after one that did not verify: the greedy one and the rest sampled
     corpus: str = DEFAULT_CORPUS  # what is searched, as the prompts name it
-    settings = ("tracker", "answer_tokens", "corpus", "reanswer")
+    settings = ("tracker", "answer_tokens", "corpus", "reanswer", "reanswer_k")
 
     def __init__(self, env: Any, **kw: Any):
         kw.setdefault("controller", BatsController())
@@ -72,6 +75,13 @@ class ResearchStage(Stage):
         temp = 0.0 if self.k == 1 else (self.pivot_temperature if ctx.mode == "pivot" else self.temperature)
         params = GenerationParams(n=self.k, max_tokens=tokens, temperature=temp,
                                   json_schema=ANSWER_SCHEMA if kind == "answer" else ACT_SCHEMA)
+        if kind == "answer" and ctx.memo.get("answers") and self.reanswer_k > self.k:
+            # the greedy answer failed once: the greedy one again (from the new evidence) and samples,
+            # so the verifier can pick another answer when the greedy one repeats itself
+            greedy = params.model_copy(update={"n": 1, "temperature": 0.0})
+            sampled = params.model_copy(update={"n": self.reanswer_k - 1, "temperature": self.temperature})
+            return [SampleRequest(params=p, plan={"kind": kind}, model=self.model, purpose=kind)
+                    for p in (greedy, sampled)]
         return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
 
     async def propose(self, ctx) -> list[Candidate]:

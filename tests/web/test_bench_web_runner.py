@@ -24,8 +24,8 @@ def _env(delay: float = 0.0) -> dict:
 
 def _args(qfile: Path, index: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "agents.cli", "bench", "web", str(qfile), "--index", str(index), "--plugin",
-            "scripted_web_plugin", "--model", "scripted/web", "--k", "1", "--max-steps", "6", "--budget",
-            "search=2,open=2,find=1", "--both", "--workers", "1", "--out", str(out), "--json"]
+            "scripted_web_plugin", "--model", "scripted/web", "--k", "1", "--max-steps", "6", "--reanswer-k",
+            "2", "--budget", "search=2,open=2,find=1", "--both", "--workers", "1", "--out", str(out), "--json"]
 
 
 def _rows(out: Path) -> dict[tuple[str, str], dict]:
@@ -77,6 +77,8 @@ def test_killed_bench_web_resumes_and_every_question_is_in_the_store_once(web_in
         assert cell["spend"]["model_calls"] == sum(r["model_calls"] for r in mine)
         assert json.loads((out / name / "summary.json").read_text()) == cell
         assert all((out / name / q["id"] / "trajectory.jsonl").is_file() for q in QUESTIONS)
+        stages = json.loads((out / name / "z" / "run.json").read_text())["config"]["pipeline_config"]["stages"]
+        assert stages[1]["name"] == "research" and stages[1]["reanswer_k"] == 2  # --reanswer-k reaches the stage
     assert Path(summary["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     rep = subprocess.run([sys.executable, "-m", "agents.cli", "report", str(out), "--html", str(tmp_path / "r.html")],

@@ -93,7 +93,10 @@ def test_only_the_tracker_digs_deeper_after_an_unverified_answer(web_index, trac
     if tracker:
         assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
         assert research.memo["answers"] == 2 and research.digs >= 2
-        assert len(model.calls) == 6  # plan, open, answer-act, answer, open, answer: no act step in between
+        # plan, open, answer-act, answer, open, then the re-answer: greedy, and 2 sampled (reanswer_k=3)
+        assert len(model.calls) == 7  # no act step between the open and the re-answer
+        params = [c["params"] for c in model.calls[-3:]]
+        assert [(p["n"], p["temperature"]) for p in params] == [(1, 0.0), (1, 0.0), (2, 0.7)]
     else:
         assert result.answer["answer"] == "3.7" and result.answer["verified"] is False
         assert research.memo["answers"] == 1 and len(model.calls) == 4  # plan, open, answer-act, answer
@@ -190,8 +193,21 @@ def test_the_same_unverified_answer_three_times_from_new_evidence_stops_the_run(
     steps = [PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG]
     for page in ("2", "3"):
         steps += [f'{{"tool": "open", "input": "{page}"}}', WRONG.replace('"3.7"', '"3.7."')]  # the same answer, punctuation aside
-    result, model = ask(steps + AFTER_WRONG, "search=5,open=5,find=5", index=str(web_index))
+    result, model = ask(steps + AFTER_WRONG, "search=5,open=5,find=5", index=str(web_index), reanswer_k=1)
     research = result.stages["research"]
     assert research.memo["said"] == ["3 7"] * 3 and len(model.calls) == len(steps)
     assert result.answer["answer"].startswith("3.7") and result.answer["verified"] is False
     assert "the same answer 3 times" in reason(result) and result.spend["tool_calls"]["open"] == 3
+
+
+def test_a_re_answer_samples_and_the_verifier_keeps_the_answer_that_verifies(web_index):
+    """The greedy 0.5B repeats an answer that failed; the samples beside it can hold the right one."""
+    result, model = ask([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG,
+                         '{"tool": "open", "input": "2"}', WRONG, WRONG.replace('"3.7"', '"3.8"'), GOOD],
+                        "search=3,open=3,find=3", index=str(web_index))
+    research = result.stages["research"]
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+    assert research.memo["said"] == ["3 7", "3 9"] and len(model.calls) == 7
+    first = ask([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', GOOD],
+                "search=3,open=3,find=3", index=str(web_index))[1]
+    assert first.calls[-1]["params"]["n"] == 1  # the first answer is greedy alone, as without the tracker
