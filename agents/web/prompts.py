@@ -118,12 +118,15 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
 
 
 def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
-                  block: str | None) -> list[dict[str, str]]:
+                  block: str | None, rejected: list[str] = ()) -> list[dict[str, str]]:
     lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
         lines.append(f"Draft answer: {draft}")
     if feedback:
         lines.append(f"An earlier answer was not verified: {feedback}")
+    if rejected:
+        lines.append("Answers not verified so far: " + "; ".join(repr(r) for r in rejected[-5:])
+                     + ". Give another one unless the evidence states it.")
     if block:
         lines.append(block)
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '

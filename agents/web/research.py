@@ -7,7 +7,9 @@ when the tokens left are only enough for an answer, or at the last step; otherwi
 answer that did not verify, the first new evidence (a dig deeper's open or find) is answered at once
 (`reanswer`): in dev runs the act step between them chose "answer" nearly every time, a model call
 of about 1,000 tokens for nothing. Such a re-answer samples `reanswer_k` answers (the greedy one and
-the rest at `temperature`): the greedy 0.5B tends to repeat an answer that failed, and the verifier
+the rest at `pivot_temperature`; at 0.7 the 0.5B's samples were its greedy answer again on dev) and
+its prompt lists the answers that did not verify (the failed answer's draft is dropped: it anchored
+the next answer on itself): the greedy 0.5B tends to repeat an answer that failed, and the verifier
 keeps one that verifies (the best-of-N of the answer step, spent only where the first answer failed). The first
 act step runs the plan's first query (the question's own words) without sampling: the plan chose it.
 """
@@ -79,7 +81,7 @@ class ResearchStage(Stage):
             # the greedy answer failed once: the greedy one again (from the new evidence) and samples,
             # so the verifier can pick another answer when the greedy one repeats itself
             greedy = params.model_copy(update={"n": 1, "temperature": 0.0})
-            sampled = params.model_copy(update={"n": self.reanswer_k - 1, "temperature": self.temperature})
+            sampled = params.model_copy(update={"n": self.reanswer_k - 1, "temperature": self.pivot_temperature})
             return [SampleRequest(params=p, plan={"kind": kind}, model=self.model, purpose=kind)
                     for p in (greedy, sampled)]
         return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
@@ -98,7 +100,7 @@ class ResearchStage(Stage):
         memo, q = ctx.memo, ctx.task.input["question"]
         if request.plan["kind"] == "answer":
             return answer_prompt(q, memo.get("evidence") or [], memo.get("draft") or "", memo.get("feedback") or "",
-                                 self._block(ctx))
+                                 self._block(ctx), memo.get("rejected") or [])
         last = ctx.observation or {}
         last_text = last.get("error") or last.get("note") or ""
         block = self._block(ctx)
@@ -141,6 +143,10 @@ class ResearchStage(Stage):
             memo["cited"] = a["source"] or ""  # the lead a dig deeper reads further into
             fb = str(winner.meta.get("feedback", ""))
             memo["feedback"] = "" if winner.meta.get("verified") else fb
+            if not winner.meta.get("verified"):
+                memo.pop("draft", None)  # answered and not verified: shown again, it anchors the next answer
+                if a["answer"] not in memo.setdefault("rejected", []):
+                    memo["rejected"].append(a["answer"])
             memo["answered_on"] = len(memo.get("evidence") or [])
             return {"kind": "answer", "answer": a["answer"], "source": a["source"],
                     "verified": bool(winner.meta.get("verified")), "feedback": fb}

@@ -96,7 +96,10 @@ def test_only_the_tracker_digs_deeper_after_an_unverified_answer(web_index, trac
         # plan, open, answer-act, answer, open, then the re-answer: greedy, and 2 sampled (reanswer_k=3)
         assert len(model.calls) == 7  # no act step between the open and the re-answer
         params = [c["params"] for c in model.calls[-3:]]
-        assert [(p["n"], p["temperature"]) for p in params] == [(1, 0.0), (1, 0.0), (2, 0.7)]
+        assert [(p["n"], p["temperature"]) for p in params] == [(1, 0.0), (1, 0.0), (2, 1.0)]
+        reanswer = model.calls[-1]["messages"][-1]["content"]
+        assert "Answers not verified so far: '3.7'" in reanswer and "Draft answer" not in reanswer
+        assert "Draft answer: 3.7" in model.calls[3]["messages"][-1]["content"]  # the first answer's draft
     else:
         assert result.answer["answer"] == "3.7" and result.answer["verified"] is False
         assert research.memo["answers"] == 1 and len(model.calls) == 4  # plan, open, answer-act, answer
