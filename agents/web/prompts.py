@@ -4,7 +4,7 @@ With `tracker` off (the budget-unaware baseline) no prompt shows the budget and 
 to it; the budget still binds (the engine refuses what it cannot pay)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from tools.web.index import DEFAULT_NAME
 from tools.web.tools import TOOLS
@@ -118,7 +118,7 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
 
 
 def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
-                  block: str | None, rejected: list[str] = ()) -> list[dict[str, str]]:
+                  block: str | None, rejected: Sequence[str] = ()) -> list[dict[str, str]]:
     lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
         lines.append(f"Draft answer: {draft}")

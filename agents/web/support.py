@@ -29,10 +29,11 @@ HEADING_CHARS = 100  # a passage's heading: the line before it, when no longer t
 _LEAD = {"python", "version", "in", "the", "module", "function", "class", "method", "pep"}
 
 
-# English function words: an answer made only of these names nothing (the passage rule would find "the")
-STOP = frozenset("a an and are as at be by can do does for from has have how i if in into is it its may no not "
+# English function words: an answer made only of these names nothing (the passage rule would find "the");
+# "yes", "no" and "not" are left out: they answer yes/no questions
+STOP = frozenset("a an and are as at be by can do does for from has have how i if in into is it its may "
                  "of on or so such than that the their then there these this to use used was were what when "
-                 "where which who why will with yes you".split())
+                 "where which who why will with you".split())
 
 
 def empty_answer(answer: str, question: str) -> str:

@@ -127,3 +127,4 @@ def test_an_answer_that_names_nothing_does_not_verify(answer, why):
 def test_a_choice_the_question_offers_is_an_answer():
     q = "Is textwrap.dedent a function or a class?"
     assert empty_answer("function", q) == "" and empty_answer("textwrap function", Q_DEDENT)
+    assert empty_answer("No", "Does textwrap.dedent change tabs into spaces?") == ""  # a yes/no question
