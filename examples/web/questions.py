@@ -1,8 +1,8 @@
 """The question set over the Python 3.11 docs (Debian python3.11-doc): id, question, acceptable
 answers, the pages (relative to the docs root) that hold the answer, hops (2: the question names a
-thing only by a property found on one page, and asks for a fact about it). Split: every third
-question goes to dev, the rest to test. `check_questions.py` checks each answer against its pages
-and writes dev.jsonl and test.jsonl."""
+thing only by a property found on one page, and asks for a fact about it), and optionally the
+split ("dev" or "test"); without it, every third question goes to dev, the rest to test.
+`check_questions.py` checks each answer against its pages and writes dev.jsonl and test.jsonl."""
 Q = [
     ("zoneinfo-version", "In which Python version was the zoneinfo module added?", ["3.9"], ["library/zoneinfo.html"], 1),
     ("graphlib-version", "In which Python version was the graphlib module added?", ["3.9"], ["library/graphlib.html"], 1),
@@ -50,4 +50,25 @@ Q = [
     ("context-var-class", "Which class of the module added in Python 3.7 for context-local state declares a new context variable?", ["ContextVar"], ["library/contextvars.html"], 2),
     ("toml-load-mode", "In which file mode must a file be opened to pass it to the load function of the TOML parsing module?", ["binary"], ["library/tomllib.html"], 2),
     ("walrus-version", "In which Python version was the walrus operator added?", ["3.8"], ["whatsnew/3.8.html"], 2),
+    # dev only (split given): for tuning; no page+answer of the questions above
+    ("serialize-error", "Which exception does the module implementing binary protocols for serializing and de-serializing Python object structures raise when it encounters an object it cannot serialize?", ["PicklingError"], ["library/pickle.html"], 2, "dev"),
+    ("same-file-error", "Which exception does the module offering high-level operations on files and collections of files raise when the source and destination of copyfile() are the same file?", ["SameFileError"], ["library/shutil.html"], 2, "dev"),
+    ("dataclass-to-tuple", "Which function of the module that automatically adds generated special methods such as __init__() and __repr__() to user-defined classes converts an instance into a tuple?", ["astuple"], ["library/dataclasses.html"], 2, "dev"),
+    ("tempdir-name", "Which function of the module that creates temporary files and directories returns the name of the directory used for temporary files?", ["gettempdir"], ["library/tempfile.html"], 2, "dev"),
+    ("struct-size", "Which function of the module that converts between Python values and C structs represented as bytes objects returns the size corresponding to a format string?", ["calcsize"], ["library/struct.html"], 2, "dev"),
+    ("pattern-iterator", "Which function of the module for Unix style pathname pattern expansion returns an iterator instead of storing all matches at once?", ["iglob"], ["library/glob.html"], 2, "dev"),
+    ("duration-class", "Which class of the module that supplies classes for manipulating dates and times represents a duration, the difference between two dates or times?", ["timedelta"], ["library/datetime.html"], 2, "dev"),
+    ("exception-group", "Which built-in exception type, added in Python 3.11, wraps a sequence of unrelated exceptions so they can be raised together?", ["ExceptionGroup", "BaseExceptionGroup"], ["library/exceptions.html"], 1, "dev"),
+    ("overlapping-pairs", "Which itertools function, added in Python 3.10, returns successive overlapping pairs taken from the input iterable?", ["pairwise"], ["library/itertools.html"], 1, "dev"),
+    ("ignore-exceptions", "Which contextlib context manager ignores the given exceptions if they occur in the body of a with statement?", ["suppress"], ["library/contextlib.html"], 1, "dev"),
+    ("string-members-enum", "Which enum class, added in Python 3.11, is like Enum but its members are also strings?", ["StrEnum"], ["library/enum.html"], 1, "dev"),
+    ("http-server-port", "On which port does python -m http.server listen by default?", ["8000"], ["library/http.server.html"], 1, "dev"),
+    ("timeit-number", "How many times does timeit.timeit() execute the main statement by default?", ["1000000", "1,000,000", "one million"], ["library/timeit.html"], 1, "dev"),
+    ("no-pyc-env", "Which environment variable, when set to a non-empty string, stops Python from writing .pyc files on import?", ["PYTHONDONTWRITEBYTECODE"], ["using/cmdline.html"], 1, "dev"),
+    ("safe-path-env", "Which environment variable, added in Python 3.11, stops Python from prepending a potentially unsafe path to sys.path?", ["PYTHONSAFEPATH"], ["using/cmdline.html"], 1, "dev"),
+    ("import-time-option", "Which -X option makes the interpreter show how long each import takes?", ["importtime"], ["using/cmdline.html"], 1, "dev"),
+    ("unittest-stop-first", "Which command-line option of unittest stops the test run on the first error or failure?", ["failfast"], ["library/unittest.html"], 1, "dev"),
+    ("self-type-pep", "Which PEP added the Self type to the typing module?", ["673"], ["whatsnew/3.11.html"], 1, "dev"),
+    ("dict-union-pep", "Which PEP added the union operators | and |= to dict?", ["584"], ["whatsnew/3.9.html"], 1, "dev"),
+    ("isascii-version", "In which Python version was the str.isascii() method added?", ["3.7"], ["library/stdtypes.html"], 1, "dev"),
 ]
