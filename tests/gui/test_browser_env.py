@@ -48,6 +48,12 @@ def test_a_missing_element_is_an_error_the_model_sees_not_a_crash(env):
     assert env.act(check({"action": "click", "id": 2}))["done"], "the page still works after the errors"
 
 
+def test_select_is_choose_for_scripts_and_models_not_bound_to_the_schema():
+    assert check({"action": "Select", "id": 2, "text": "Helli"}) == {"action": "choose", "id": 2, "text": "Helli"}
+    with pytest.raises(ValueError, match="choose needs text"):
+        check({"action": "select", "id": 2})
+
+
 def test_malformed_actions_are_refused_before_the_browser():
     for bad in ({"action": "fly"}, {"action": "click"}, {"action": "press", "text": "f13"},
                 {"action": "scroll", "text": "sideways"}, ["click", 1]):

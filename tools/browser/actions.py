@@ -1,6 +1,7 @@
 """The agent's actions on a page: click(id), type(id, text), press(key), choose(id, option),
 scroll(direction), done. (`choose` picks an option of a dropdown; it is not called `select` because
-MiniWoB++ instructions say "Select X" for clicking radio buttons and checkboxes.) An action is a dict {"action": ..., "id": N, "text": "..."}; `check`
+MiniWoB++ instructions say "Select X" for clicking radio buttons and checkboxes; `select(id, option)`,
+from a script or a model not bound to the schema, is accepted as `choose`.) An action is a dict {"action": ..., "id": N, "text": "..."}; `check`
 normalizes one (or says what is wrong with it) and `perform` executes it on a Selenium driver.
 
 An action that names an element the page does not have is an `ActionError` (shown to the model as
@@ -17,6 +18,7 @@ KEYS = {"enter": "ENTER", "tab": "TAB", "backspace": "BACKSPACE", "escape": "ESC
         "delete": "DELETE", "up": "ARROW_UP", "down": "ARROW_DOWN", "left": "ARROW_LEFT", "right": "ARROW_RIGHT",
         "home": "HOME", "end": "END", "pageup": "PAGE_UP", "pagedown": "PAGE_DOWN"}
 DIRECTIONS = ("up", "down")
+ALIASES = {"select": "choose"}  # the schema offers only `choose` (the 0.5B/1.5B read "select" as a radio click)
 SCHEMA = {"type": "object", "properties": {
     "action": {"type": "string", "enum": list(ACTIONS)},
     "id": {"type": "integer"},
@@ -32,6 +34,7 @@ def check(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("an action is a JSON object")
     name = str(data.get("action", "")).strip().lower()
+    name = ALIASES.get(name, name)
     if name not in ACTIONS:
         raise ValueError(f"unknown action {name!r}: one of {', '.join(ACTIONS)}")
     out: dict[str, Any] = {"action": name}
