@@ -18,7 +18,7 @@ KEYS = {"enter": "ENTER", "tab": "TAB", "backspace": "BACKSPACE", "escape": "ESC
         "delete": "DELETE", "up": "ARROW_UP", "down": "ARROW_DOWN", "left": "ARROW_LEFT", "right": "ARROW_RIGHT",
         "home": "HOME", "end": "END", "pageup": "PAGE_UP", "pagedown": "PAGE_DOWN"}
 DIRECTIONS = ("up", "down")
-ALIASES = {"select": "choose"}  # the schema offers only `choose` (the 0.5B/1.5B read "select" as a radio click)
+ALIASES = {"select": "choose"}  # the schema offers only `choose` (the 1.5B read "select" as a radio click)
 SCHEMA = {"type": "object", "properties": {
     "action": {"type": "string", "enum": list(ACTIONS)},
     "id": {"type": "integer"},
