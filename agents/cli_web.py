@@ -79,7 +79,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
 
 
 def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
-          price: Optional[str], reanswer_k: int = 3) -> dict[str, Any]:
+          price: Optional[str], reanswer_k: int) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
     parse_price(price)

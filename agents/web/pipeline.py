@@ -38,7 +38,7 @@ def build(options: dict[str, Any]) -> WebPipeline:
     corpus = env.corpus
     return WebPipeline([PlanStage(tracker=tracker, corpus=corpus),
                         ResearchStage(env, k=k, tracker=tracker, corpus=corpus, controller=control,
-                                      reanswer_k=int(options.get("reanswer_k", 3)),
+                                      reanswer_k=int(options.get("reanswer_k", ResearchStage.reanswer_k)),
                                       verifier=EvidenceVerifier(judge=bool(options.get("judge", True))))],
                        name="web")
 

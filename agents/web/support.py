@@ -101,8 +101,3 @@ def supporting_passage(page: str, answer: str, question: str, top: int = 2) -> t
         if any(_has(toks, f) for f in forms):
             return tier, passage[:200]
     return 0, ""
-
-
-def passage_support(page: str, answer: str, question: str, top: int = 1) -> str:
-    """The passage of `supporting_passage` (tiers up to `top`), or ""."""
-    return supporting_passage(page, answer, question, top)[1]

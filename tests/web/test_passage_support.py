@@ -6,9 +6,14 @@ import asyncio
 
 import pytest
 
-from agents.web.support import answer_tokens, empty_answer, passage_support, tokens
+from agents.web.support import answer_tokens, empty_answer, supporting_passage, tokens
 from agents.web.verify import EvidenceVerifier
 from agents.state import Candidate
+
+
+def passage_support(page, answer, question):
+    """The passage rule's passage: the best-score passage holding the answer, or ""."""
+    return supporting_passage(page, answer, question, top=1)[1]
 
 CMDLINE = ("PYTHONHOME\n" + "Change the location of the standard Python libraries. The libraries are searched in "
            "prefix/lib/pythonversion and exec_prefix/lib/pythonversion. " * 4 + "\n\n"
