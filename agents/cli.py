@@ -23,7 +23,7 @@ BudgetOpt = typer.Option(None, "--budget", "-b", help="Caps, e.g. usd=0.5,tokens
 BudgetFileOpt = typer.Option(None, "--budget-file", help="YAML file with a budget mapping")
 SandboxOpt = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp)")
-PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens for the model (overrides litellm's)")
+PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens for the model (overrides litellm's); 'MODEL=IN,OUT;...' prices several (a plan's stage models)")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
 from agents.cli_serve import ServeOpt  # noqa: E402  (`--serve` for commands that take --model)
 

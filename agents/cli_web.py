@@ -31,7 +31,7 @@ ReanswerOpt = typer.Option(3, "--reanswer-k", min=1, max=16, help="Answers sampl
 NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware baseline (ReAct): no budget "
                             "block, and the first answer ends the run")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
-PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens")
+PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens; 'MODEL=IN,OUT;...' prices several")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
 
 

@@ -26,24 +26,34 @@ def load_budget(text: str | None, path: Path | None) -> Budget:
     return Budget.parse(text) if text is not None else Budget()  # '' is an error, not "unlimited"
 
 
+def parse_prices(text: str | None, model: str = "") -> dict[str, tuple[float, float]]:
+    """`--price` → {model: (dollars per input token, per output token)}. The text is `IN,OUT`
+    (dollars per million tokens, for the run's `model`) or `;`-separated entries, each `IN,OUT` or
+    `MODEL=IN,OUT`, so a plan's stage models are priced too (local models are otherwise free)."""
+    out: dict[str, tuple[float, float]] = {}
+    for entry in (e.strip() for e in str(text or "").split(";")):
+        if not entry:
+            continue
+        name, _, value = entry.rpartition("=")
+        try:
+            pin, pout = (float(x) for x in value.split(","))
+        except ValueError:
+            raise ConfigError(f"bad --price {text!r}: expected IN,OUT dollars per million tokens (e.g. 0.1,0.4), "
+                              f"or MODEL=IN,OUT entries separated by ';'") from None
+        if pin < 0 or pout < 0:
+            raise ConfigError(f"bad --price {text!r}: prices must be >= 0")
+        out[name.strip() or model] = (pin / 1e6, pout / 1e6)
+    return out
+
+
 def parse_price(text: str | None) -> tuple[float, float] | None:
-    """`IN,OUT` dollars per million tokens → dollars per token."""
-    if not text:
-        return None
-    try:
-        pin, pout = (float(x) for x in str(text).split(","))
-    except ValueError:
-        raise ConfigError(f"bad --price {text!r}: expected IN,OUT dollars per million tokens, e.g. 0.1,0.4") from None
-    if pin < 0 or pout < 0:
-        raise ConfigError(f"bad --price {text!r}: prices must be >= 0")
-    return pin / 1e6, pout / 1e6
+    """Check a `--price` text; the price of the run's own model (an `IN,OUT` entry), if given."""
+    return parse_prices(text).get("")
 
 
 def cost_model(model: str, price: str | None) -> CostModel:
     cost = CostModel()
-    per_token = parse_price(price)
-    if per_token:
-        cost.model_prices[model] = per_token
+    cost.model_prices.update(parse_prices(price, model))
     return cost
 
 

@@ -7,7 +7,8 @@ Recipe: a fresh worktree at base_commit; apply the model patch (`git apply`, the
 as SWE-bench's harness does; an empty patch grades the base as is); apply test_patch; run
 FAIL_TO_PASS + PASS_TO_PASS in one sandboxed pytest run. Resolved iff every one of them passes
 (passed or xfailed). "error" means the instance could not be graded as asked: missing repository
-or commit, a patch that does not apply, a test id that could not be collected, tests that timed
+or commit, a patch that does not apply, a test id that could not be collected (unless it is collected
+at the base commit: then the model patch broke it, unresolved), tests that timed
 out or crashed pytest, an environment that cannot be built (sandboxes.pyenv: built on first use, cached).
 `grade` never raises for one instance's problem; it returns a report.
 """
@@ -178,6 +179,27 @@ def grade(inst: Instance, model_patch: str | None, *, sandbox: str = "bwrap", ti
         report.durations["tests_s"] = round(time.monotonic() - t1, 3)
         report.test_output_tail = run.output_tail
         status, reason, report.fail_to_pass, report.pass_to_pass = judge(inst, run)
+        if status == "error" and report.model_patch_applied and run.not_collected and not run.problem \
+                and _collects_without(inst, repo, run.not_collected, sandbox, timeout, limits, python, workspace_root):
+            status, reason = "unresolved", f"the model patch breaks test collection: {reason}"
         return done(status, reason)
+    finally:
+        ws.close()
+
+
+def _collects_without(inst: Instance, repo: Path, ids: list[str], sandbox: str, timeout: float,
+                      limits: Limits | None, python: str | None, workspace_root: Path | str | None) -> bool:
+    """Whether `ids` are collected at the base commit with only the test patch: then a model patch
+    under which they are not (a circular or broken import, a syntax error) made them fail, as SWE-bench
+    counts a test missing from the log; otherwise the instance itself cannot be graded (error)."""
+    ws = _manager(repo, Path(workspace_root) if workspace_root else None).create(inst.base_commit)
+    try:
+        if inst.test_patch.strip():
+            _apply(ws, inst.test_patch)
+        with open_sandbox(sandbox, ws.path, limits=limits) as sb:
+            run = run_tests(sb, ids, timeout=timeout, python=python, source=(repo, inst.base_commit))
+        return not run.problem and not run.not_collected
+    except (PatchError, SandboxUnavailable, SandboxError, OSError):
+        return False
     finally:
         ws.close()

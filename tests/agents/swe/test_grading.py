@@ -79,8 +79,9 @@ def test_model_patch_breaking_imports_is_not_resolved(swe_instances, sandbox_bac
     syntax = (f"diff --git a/{src} b/{src}\n--- a/{src}\n+++ b/{src}\n@@ -1,1 +1,2 @@\n+def broken(:\n"
               + _first_line_context(inst, src))
     rep = grade(inst, syntax, sandbox=sandbox_backend)
-    assert rep.status in ("error", "unresolved") and rep.status != "resolved"
-    assert rep.reason
+    # the tests are collected at the base commit, so the patch made them fail (SWE-bench: unresolved)
+    assert rep.status == "unresolved", rep.reason
+    assert rep.reason.startswith("the model patch breaks test collection:") and "\n" not in rep.reason
 
 
 def _first_line_context(inst, path):
