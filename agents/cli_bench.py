@@ -21,8 +21,7 @@ from agents.trajectory import write_atomic
 def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | None, budget_file: Path | None,
           models: list[str], sandbox: str, api_base: str | None, price: str | None, options: dict | None = None,
           pipeline_for=None, plan: Path | None = None) -> list:
-    """The arms of a sweep; every input is checked here, before anything is written. An allocation plan
-    (`--plan FILE`) goes into every arm's run config (pipelines.execute applies it; run.json keeps it)."""
+    """The arms of a sweep; every input is checked here, before anything is written (`plan`: see make_arms)."""
     from agents.bench import make_arms
     from agents.bench.cell import provided_models
 
@@ -36,19 +35,8 @@ def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | No
     else:
         buds = [(b, load_budget(b, None)) for b in budgets] if budgets else [("", Budget())]
     base: dict[str, Any] = {"sandbox": sandbox, "api_base": api_base, "price": price}
-    if plan is not None:
-        from agents.cli_solve import load_plan
-
-        base["plan"] = load_plan(plan).model_dump(exclude_none=True)
-    arms = make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
-                     base=base)
-    if plan is not None:  # a plan for another pipeline is refused here, not as every task's error
-        from agents import pipelines
-        from budgets.plan import apply_plan
-
-        for arm in arms:
-            apply_plan(pipelines.build(arm.config["pipeline"], arm.config["options"]), base["plan"])
-    return arms
+    return make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
+                     base=base, plan=plan)
 
 
 def serving_one(models: list[str], api_base: str | None, serve: bool):

@@ -3,11 +3,17 @@ budget-aware controller, per model and budget: solve rate and unified cost of ea
 
     python benchmarks/swe_scaling.py --models local/qwen2.5-coder-0.5b --budgets tokens=30k,tokens=60k \
         --modes single,best_of_n,scaled [--ids spans-1,wraptext-1] [--out runs/swe-scaling] [--json]
+        [--plans uniform=plan.uniform.yaml,tuned=plan.yaml --modes ...,scaled+uniform,scaled+tuned]
+        [--plot pareto.png]
 
 Each cell is `scaleagent bench swe` (resumable: rerunning skips finished instances). Budgets are
 separated by '/' when they hold commas, e.g. --budgets "tokens=30k,run_tests=20/tokens=60k,run_tests=40".
 Local models cost $0 per token, so the unified cost is priced with --price (default: 0.1,0.4 dollars
-per million input/output tokens, a small API model's price) to make cells comparable.
+per million input/output tokens, a small API model's price) to make cells comparable; `MODEL=IN,OUT`
+entries separated by ';' price each model a plan's stages use. A mode `scaled+NAME` is the scaled
+pipeline with the allocation plan --plans names NAME (e.g. the uniform split and the tuned plan
+that `scaleagent tune --method compare` writes). --plot draws resolved vs unified cost per cell,
+with the Pareto front, as a PNG.
 """
 from __future__ import annotations
 
@@ -29,8 +35,14 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--price", default="0.1,0.4")
     ap.add_argument("--out", default="runs/swe-scaling")
+    ap.add_argument("--plans", default="", help="NAME=PLAN.yaml,... for modes scaled+NAME")
+    ap.add_argument("--plot", default=None, help="write the Pareto plot (resolved vs unified cost) here (PNG)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    plans = dict(item.split("=", 1) for item in a.plans.split(",") if item.strip())
+    for mode in a.modes.split(","):
+        if "+" in mode and (mode.split("+", 1)[0] != "scaled" or mode.split("+", 1)[1] not in plans):
+            ap.error(f"mode {mode!r}: a plan mode is scaled+NAME with NAME=FILE in --plans")
 
     from agents.cli_support import load_budget
     from agents.swe.bench import run_bench_swe
@@ -44,14 +56,18 @@ def main() -> None:
                 if mode == "single" and budget != budgets[0]:
                     continue
                 cell = Path(a.out) / _slug(model) / (_slug(budget) if mode != "single" else "any") / mode
+                plan = plans.get(mode.partition("+")[2]) if "+" in mode else None
                 s = run_bench_swe(Path(a.instances), out=cell, model=model, budget=load_budget(budget, None),
-                                  mode=mode, k=a.k, price=a.price, ids=a.ids.split(",") if a.ids else None)
+                                  mode=mode.partition("+")[0], k=a.k, price=a.price, plan=plan,
+                                  ids=a.ids.split(",") if a.ids else None)
                 rows.append({"model": model, "budget": budget if mode != "single" else "-", "mode": mode,
                              "resolved": s["resolved"], "total": s["total"], "errors": s["error"],
                              "solve_rate": round(s["resolved"] / max(1, s["total"]), 3),
                              "cost_usd": s["spend"]["cost_usd"],
                              "tokens": s["spend"].get("input_tokens", 0) + s["spend"].get("output_tokens", 0),
                              "wall_s": s.get("wall_s")})
+    if a.plot:
+        plot(rows, Path(a.plot))
     if a.json:
         print(json.dumps({"benchmark": "swe_scaling", "rows": rows}))
         return
@@ -60,6 +76,34 @@ def main() -> None:
     for r in rows:
         print(f"| {r['model']} | {r['budget']} | {r['mode']} | {r['resolved']}/{r['total']} | {r['solve_rate']:.0%} "
               f"| {r['cost_usd']:.4f} | {r['tokens']} | {r['wall_s']} |")
+
+
+def plot(rows: list[dict], png: Path) -> None:
+    """Resolved vs unified cost per instance, one point per cell, the Pareto front dashed."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from agents.bench.plots import COLORS, pareto_front
+
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    fig = Figure(figsize=(7.5, 4.5))
+    ax = fig.add_subplot(1, 1, 1)
+    points = [(r["cost_usd"] / max(1, r["total"]), r["resolved"]) for r in rows]
+    for i, (r, (x, y)) in enumerate(zip(rows, points)):
+        label = f"{r['mode']} {r['budget'].split(',')[0]}" + (f" {r['model'].split('/')[-1]}" if len(
+            {q["model"] for q in rows}) > 1 else "")
+        ax.scatter([x], [y], color=COLORS[i % len(COLORS)], s=46, zorder=3)
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4 + 7 * (i % 3)), fontsize=7)
+    front = pareto_front(points)
+    ax.step([points[i][0] for i in front], [points[i][1] for i in front], where="post", color="#444",
+            linestyle="--", linewidth=1, zorder=2, label="Pareto front")
+    ax.set_xlabel("unified cost per instance ($)")
+    ax.set_ylabel(f"resolved (of {max(r['total'] for r in rows)})")
+    ax.set_title("SWE: resolved vs unified cost, one point per mode × budget")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=100, bbox_inches="tight")
 
 
 def _slug(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from budgets import Budget
@@ -66,9 +67,16 @@ def parse_ks(values: list[str] | str | None, default: int = 4) -> list[int]:
 
 def make_arms(kind: str, *, modes: list[str], ks: list[int], budgets: list[tuple[str, Budget]], models: list[str],
               base: dict[str, Any], options: dict[str, Any] | None = None,
-              pipeline_for=None) -> list[Arm]:
+              pipeline_for=None, plan: Path | None = None) -> list[Arm]:
     """The arms of a sweep, in a stable order. `base` holds the runtime settings shared by every arm
-    (sandbox, api_base, price); `pipeline_for(mode)` maps a mode to a pipeline name (default: `kind`)."""
+    (sandbox, api_base, price); `pipeline_for(mode)` maps a mode to a pipeline name (default: `kind`).
+    An allocation plan (`--plan FILE`) goes into every arm's run config (pipelines.execute applies it;
+    run.json keeps it); a plan naming a stage an arm's pipeline lacks is refused here, not as every
+    task's error."""
+    if plan is not None:
+        from budgets.plan import Plan
+
+        base = base | {"plan": Plan.load(plan).model_dump(exclude_none=True)}
     arms: list[Arm] = []
     for mode, k, (btext, budget), model in itertools.product(modes or [None], ks, budgets, models):
         opts = dict(options or {}) | {"k": k} | ({"mode": mode} if mode else {})
@@ -87,4 +95,10 @@ def make_arms(kind: str, *, modes: list[str], ks: list[int], budgets: list[tuple
     ids = [a.arm_id for a in arms]
     if len(set(ids)) != len(ids):
         raise ConfigError("two arms of the sweep have the same name: give each --budget and --model once")
+    if plan is not None:
+        from agents import pipelines
+        from budgets.plan import apply_plan
+
+        for arm in arms:
+            apply_plan(pipelines.build(arm.config["pipeline"], arm.config["options"]), base["plan"])
     return arms

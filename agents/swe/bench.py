@@ -194,7 +194,9 @@ def execute_bench_swe(plan: dict[str, Any], on_progress: Callable[[dict], None] 
 def run_bench_swe(instances_file: Path, *, on_progress: Callable[[dict], None] | None = None,
                   **options: Any) -> dict[str, Any]:
     """Grade predictions (predictions_file=…), or solve then grade through the benchmark runner
-    (agents.swe.bench_runner), as `bench swe` does; options as in `plan_bench_swe`."""
+    (agents.swe.bench_runner), as `bench swe` does; options as in `plan_bench_swe`, plus `plan`: an
+    allocation plan YAML for the arm (`--plan`)."""
+    allocation = options.pop("plan", None)
     plan = plan_bench_swe(instances_file, **options)
     if plan["preds"] is None:
         from agents.bench.arms import make_arms
@@ -206,6 +208,6 @@ def run_bench_swe(instances_file: Path, *, on_progress: Callable[[dict], None] |
                          budgets=[(budget.describe(), budget)], models=[plan["model"]],
                          base={"sandbox": plan["sandbox"], "api_base": options.get("api_base"),
                                "price": options.get("price")},
-                         options={"edit_format": options.get("edit_format", "auto")})
+                         options={"edit_format": options.get("edit_format", "auto")}, plan=allocation)
         return bench_runner.run(plan, arms, quiet=True)
     return execute_bench_swe(plan, on_progress)
