@@ -43,6 +43,10 @@ def main() -> None:
     for mode in a.modes.split(","):
         if "+" in mode and (mode.split("+", 1)[0] != "scaled" or mode.split("+", 1)[1] not in plans):
             ap.error(f"mode {mode!r}: a plan mode is scaled+NAME with NAME=FILE in --plans")
+    from budgets.plan import Plan
+
+    for file in plans.values():  # a bad plan stops the sweep before any cell runs
+        Plan.load(file)
 
     from agents.cli_support import load_budget
     from agents.swe.bench import run_bench_swe
@@ -111,4 +115,10 @@ def _slug(text: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    from agents.errors import ScaleAgentError
+    from budgets.errors import BudgetError
+
+    try:
+        main()
+    except (ScaleAgentError, BudgetError, OSError) as exc:  # bad input: one line, no traceback
+        raise SystemExit(f"swe_scaling: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")

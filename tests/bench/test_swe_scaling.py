@@ -46,3 +46,11 @@ def test_a_plan_mode_needs_its_plan():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "scaled+NAME with NAME=FILE in --plans" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_missing_plan_file_is_one_line(tmp_path):
+    r = subprocess.run([sys.executable, str(SCRIPT), "--modes", "scaled+t", "--plans", f"t={tmp_path}/none.yaml",
+                        "--ids", "wraptext-1", "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "swe_scaling: error:" in r.stderr and "none.yaml does not exist" in r.stderr
