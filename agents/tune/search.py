@@ -34,8 +34,9 @@ class Trial(BaseModel):
         return (self.solved, -self.cost, -self.tokens)
 
     def line(self) -> str:
+        why = f" [{self.note}]" if self.note and self.note != self.method else ""
         return (f"trial {self.index} ({self.method}): solved {self.solved}/{self.tasks}, ${self.cost:.5f}/task, "
-                f"{self.tokens:.0f} tokens/task  {self.plan.describe()}")
+                f"{self.tokens:.0f} tokens/task  {self.plan.describe()}{why}")
 
 
 Evaluate = Callable[[Plan, int], Awaitable[Trial]]   # (plan, trial index) -> Trial (solved, cost ...)
@@ -60,7 +61,9 @@ async def search(method: str, space: SearchSpace, evaluate: Evaluate, trials: in
         raise ValueError(f"method must be one of {METHODS}")
     if method == "agentts" and propose is None:
         raise ValueError("agentts needs a proposer (an LLM)")
-    rng = random.Random(seed)
+    # each method its own stream: with one seed, agentts's random fallback (a repeated plan) drew the
+    # random method's first plan, and `compare` credited agentts with random's find
+    rng = random.Random(f"{method}:{seed}")
     done: list[Trial] = []
     seen: set[str] = set()
     for i in range(1 if method == "uniform" else trials):
@@ -100,6 +103,6 @@ def with_provenance(result: SearchResult, **fields: Any) -> Plan:
     prov.__pydantic_extra__ = {**(prov.__pydantic_extra__ or {}), "tokens_per_task": best.tokens,
                                "tuner_tokens": result.tuner_tokens,
                                "history": [{"solved": t.solved, "cost": t.cost, "tokens": t.tokens,
-                                            "plan": t.plan.describe()} for t in result.trials]}
+                                            "plan": t.plan.describe(), "why": t.note} for t in result.trials]}
     plan.provenance = prov
     return plan

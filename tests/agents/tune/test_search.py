@@ -67,6 +67,20 @@ async def test_agentts_follows_the_model_and_the_feedback_at_equal_tuning_cost()
     back = Plan.model_validate(plan.model_dump())
     assert back.provenance.method == "agentts" and back.provenance.score == 2.0 and back.provenance.trials == 4
     assert len(plan.provenance.model_extra["history"]) == 4
+    assert "insight 3" in plan.provenance.model_extra["history"][2]["why"]
+    assert "[repeat of an earlier plan: random instead]" in res.trials[3].line()
+
+
+async def test_agentts_random_fallback_is_not_the_random_methods_draw():
+    """With one seed, agentts's fallback for a repeated plan must not replay the random method's plans
+    (else `compare` credits agentts with what random search found)."""
+    space = _space(models=("big", "small"))
+    same = json.dumps({"stages": {"patch": {"share": 0.7, "k": 4}}})
+    res = await search("agentts", space, _dev, 4, seed=0,
+                       propose=AgentTTSProposer(ScriptedModel([same] * 4, name="tuner"), seed=0))
+    fallbacks = {space.key(t.plan) for t in res.trials if "random instead" in t.note}
+    rnd = await search("random", space, _dev, 4, seed=0)
+    assert len(fallbacks) == 3 and not fallbacks & {space.key(t.plan) for t in rnd.trials}
 
 
 def test_parse_reply_finds_the_plan_object():
