@@ -86,6 +86,7 @@ def plot(rows: list[dict], png: Path) -> None:
     """Resolved vs unified cost per instance, one point per cell, the Pareto front dashed."""
     import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     from agents.bench.plots import COLORS, pareto_front
 
@@ -103,6 +104,8 @@ def plot(rows: list[dict], png: Path) -> None:
             linestyle="--", linewidth=1, zorder=2, label="Pareto front")
     ax.set_xlabel("unified cost per instance ($)")
     ax.set_ylabel(f"resolved (of {max(r['total'] for r in rows)})")
+    ax.set_ylim(-0.4, max(r["resolved"] for r in rows) + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("SWE: resolved vs unified cost, one point per mode × budget")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
