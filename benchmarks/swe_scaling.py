@@ -39,7 +39,10 @@ def main() -> None:
     ap.add_argument("--plot", default=None, help="write the Pareto plot (resolved vs unified cost) here (PNG)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    plans = dict(item.split("=", 1) for item in a.plans.split(",") if item.strip())
+    items = [item.strip() for item in a.plans.split(",") if item.strip()]
+    if any("=" not in item for item in items):
+        ap.error(f"bad --plans {a.plans!r}: give NAME=FILE entries separated by ','")
+    plans = dict(item.split("=", 1) for item in items)
     for mode in a.modes.split(","):
         if "+" in mode and (mode.split("+", 1)[0] != "scaled" or mode.split("+", 1)[1] not in plans):
             ap.error(f"mode {mode!r}: a plan mode is scaled+NAME with NAME=FILE in --plans")

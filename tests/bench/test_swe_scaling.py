@@ -46,6 +46,9 @@ def test_a_plan_mode_needs_its_plan():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "scaled+NAME with NAME=FILE in --plans" in r.stderr
     assert "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, str(SCRIPT), "--plans", "tuned"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "bad --plans 'tuned'" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_a_missing_plan_file_is_one_line(tmp_path):
