@@ -13,7 +13,7 @@ import typer
 from budgets import Budget
 
 from agents.cli_support import BATCH_HELP, emit_json
-from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, check_model, check_sandbox, load_budget, parse_price
+from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, check_model, check_sandbox, load_budget, parse_prices
 from agents.errors import ConfigError
 from agents.trajectory import write_atomic
 
@@ -25,7 +25,7 @@ def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | No
     from agents.bench import make_arms
     from agents.bench.cell import provided_models
 
-    parse_price(price)
+    parse_prices(price)
     check_sandbox(sandbox)
     for m in models:
         if m not in provided_models():

@@ -11,7 +11,7 @@ import typer
 from budgets import BudgetError, BudgetExceeded
 
 from agents.config import (DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, check_model, check_sandbox,  # noqa: F401
-                           load_budget, parse_price, runtime_config)
+                           load_budget, runtime_config)
 from agents.errors import ScaleAgentError
 from agents.redact import redact, redact_obj
 

@@ -16,7 +16,7 @@ from typing import Any, Optional
 import typer
 
 from agents.cli_support import emit_json
-from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, check_model, load_budget, parse_price
+from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, check_model, load_budget, parse_prices
 from agents.errors import ConfigError
 
 DEFAULT_BUDGET = "search=5,open=10,find=5,tokens=20k"
@@ -82,7 +82,7 @@ def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Pat
           price: Optional[str], reanswer_k: int) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
-    parse_price(price)
+    parse_prices(price)
     if model not in provided_models():  # a --plugin's model object needs no provider check
         check_model(model, api_base)
     if index is not None and searx:

@@ -46,11 +46,6 @@ def parse_prices(text: str | None, model: str = "") -> dict[str, tuple[float, fl
     return out
 
 
-def parse_price(text: str | None) -> tuple[float, float] | None:
-    """Check a `--price` text; the price of the run's own model (an `IN,OUT` entry), if given."""
-    return parse_prices(text).get("")
-
-
 def cost_model(model: str, price: str | None) -> CostModel:
     cost = CostModel()
     cost.model_prices.update(parse_prices(price, model))
@@ -78,7 +73,7 @@ def runtime_config(*, pipeline: str, options: dict[str, Any], model: str, budget
                    api_base: str | None, price: str | None, check: bool = True) -> dict[str, Any]:
     """The run config for these settings; with `check`, validates price, sandbox and model first."""
     if check:
-        parse_price(price)
+        parse_prices(price)
         check_sandbox(sandbox)
         check_model(model, api_base)
     return {"pipeline": pipeline, "options": options, "model": model, "budget": budget.model_dump(),

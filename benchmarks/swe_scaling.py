@@ -12,8 +12,8 @@ Local models cost $0 per token, so the unified cost is priced with --price (defa
 per million input/output tokens, a small API model's price) to make cells comparable; `MODEL=IN,OUT`
 entries separated by ';' price each model a plan's stages use. A mode `scaled+NAME` is the scaled
 pipeline with the allocation plan --plans names NAME (e.g. the uniform split and the tuned plan
-that `scaleagent tune --method compare` writes). --plot draws resolved vs unified cost per cell,
-with the Pareto front, as a PNG.
+that `scaleagent tune --method compare` writes). --plot writes the report's Pareto plot (solve
+rate vs unified cost per cell) as a PNG.
 """
 from __future__ import annotations
 
@@ -86,34 +86,15 @@ def main() -> None:
 
 
 def plot(rows: list[dict], png: Path) -> None:
-    """Resolved vs unified cost per instance, one point per cell, the Pareto front dashed."""
-    import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    """The report's Pareto plot (agents.bench.plots) of the cells: solve rate vs unified cost per instance."""
+    from agents.bench.plots import pareto_figure
 
-    from agents.bench.plots import COLORS, pareto_front
-
-    matplotlib.rcParams["svg.fonttype"] = "none"
-    fig = Figure(figsize=(7.5, 4.5))
-    ax = fig.add_subplot(1, 1, 1)
-    points = [(r["cost_usd"] / max(1, r["total"]), r["resolved"]) for r in rows]
-    for i, (r, (x, y)) in enumerate(zip(rows, points)):
-        label = f"{r['mode']} {r['budget'].split(',')[0]}" + (f" {r['model'].split('/')[-1]}" if len(
-            {q["model"] for q in rows}) > 1 else "")
-        ax.scatter([x], [y], color=COLORS[i % len(COLORS)], s=46, zorder=3)
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4 + 7 * (i % 3)), fontsize=7)
-    front = pareto_front(points)
-    ax.step([points[i][0] for i in front], [points[i][1] for i in front], where="post", color="#444",
-            linestyle="--", linewidth=1, zorder=2, label="Pareto front")
-    ax.set_xlabel("unified cost per instance ($)")
-    ax.set_ylabel(f"resolved (of {max(r['total'] for r in rows)})")
-    ax.set_ylim(-0.4, max(r["resolved"] for r in rows) + 1)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("SWE: resolved vs unified cost, one point per mode × budget")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    many = len({r["model"] for r in rows}) > 1
+    arms = [{"arm_id": f"{r['mode']} {r['budget'].split(',')[0]}" + (f" {r['model'].split('/')[-1]}" if many else ""),
+             "success_rate": r["resolved"] / max(1, r["total"]), "mean_cost_usd": r["cost_usd"] / max(1, r["total"]),
+             "mean_tokens": r.get("tokens", 0) / max(1, r["total"])} for r in rows]
     png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=100, bbox_inches="tight")
+    pareto_figure(arms).savefig(png, dpi=100, bbox_inches="tight")
 
 
 def _slug(text: str) -> str:

@@ -48,6 +48,12 @@ def cost_axis(arms: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def pareto_svg(arms: list[dict[str, Any]]) -> str:
+    return _svg(pareto_figure(arms), "pareto-plot")
+
+
+def pareto_figure(arms: list[dict[str, Any]]):
+    """Success rate vs unified cost (or tokens), one point per arm, the Pareto front dashed. `arms`:
+    dicts with arm_id, success_rate, mean_cost_usd and mean_tokens (the report's and swe_scaling's)."""
     field, xlabel = cost_axis(arms)
     fig, ax = _figure()
     points = [(float(a[field]), float(a["success_rate"])) for a in arms]
@@ -64,7 +70,7 @@ def pareto_svg(arms: list[dict[str, Any]]) -> str:
     ax.set_title("success rate vs cost, one point per arm (strategy × K × budget × model)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
-    return _svg(fig, "pareto-plot")
+    return fig
 
 
 def k_svg(arms: list[dict[str, Any]]) -> str:
