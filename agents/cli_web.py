@@ -211,6 +211,11 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
             typer.echo(f"{'tracker' if c['tracker'] else 'no tracker'} {c['budget']}: {c['correct']}/{c['total']} "
                        f"correct, ${c['spend']['cost_usd_per_question']:.4f} per question"
                        + (f", {c['error']} error/timeout" if c["error"] else ""))
+            a = c["answers"]
+            if a["proposed"]:
+                typer.echo(f"  answers proposed: {a['proposed']}; verified {a['verified_right']} right, "
+                           f"{a['verified_wrong']} wrong; not verified {a['unverified_right']} right, "
+                           f"{a['unverified_wrong']} wrong")
         typer.echo(f"plot: {png}\nout: {out}\n`scaleagent report {out} --html report.html` draws every cell")
 
 

@@ -6,7 +6,9 @@ The questions run through the one benchmark runner (agents.bench): each cell is 
 OUT/results.sqlite (so `scaleagent report OUT --html` draws them), each question a task with its run
 directory OUT/<cell>/<question id>/; a killed bench continues where it stopped (rerun the same
 command). OUT/<cell>/summary.json, from the store:
-{"total", "correct", "accuracy", "spend": {...}, "per_question": [{"id", "correct", "answer"}], ...}.
+{"total", "correct", "accuracy", "spend": {...}, "per_question": [{"id", "correct", "answer"}], ...};
+"answers" is the verifier's record over every distinct answer the cell's runs proposed
+(agents.web.answer_log: verified/unverified x right/wrong, precision, recall).
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def _row(t: dict[str, Any]) -> dict[str, Any]:
     spend |= {k: kept.get(k, 0) for k in ("token_usd", "tool_usd")} | {"tool_calls": t.get("tool_calls") or {}}
     score = t.get("score") or {}
     return {"id": t["task_id"], "correct": bool(t["success"]), "answer": score.get("answer", ""),
-            "verified": bool(score.get("verified")), "status": t["status"], "error": t.get("error"),
+            "verified": bool(score.get("verified")), "answers": score.get("answers"), "status": t["status"], "error": t.get("error"),
             "wall_s": t.get("wall_s") or 0.0, "spend": spend}
 
 
@@ -81,6 +83,7 @@ def cell_summaries(questions: list[dict[str, Any]], arms: list[Any], out: Path) 
 
 def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict[str, Any]:
     from agents.bench.summary import outcome, spend_sums, tool_calls, wall_seconds
+    from agents.web.answer_log import summed
 
     total, correct, accuracy = outcome(rows, "correct")
     spend = spend_sums(rows, SPEND_KEYS) | {"tool_calls": tool_calls(rows)}
@@ -90,7 +93,7 @@ def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict
             "spend": spend, "per_question": [{"id": r["id"], "correct": r["correct"], "answer": r["answer"]}
                                              for r in rows],
             "budget": budget.describe(), "tracker": tracker, "verified": sum(1 for r in rows if r.get("verified")),
-            "error": sum(1 for r in rows if r.get("status") in ("error", "timeout"))}
+            "error": sum(1 for r in rows if r.get("status") in ("error", "timeout")), "answers": summed(rows)}
 
 
 def run_bench(questions: list[dict[str, Any]], base: dict[str, Any], budgets: list[Budget], arms: list[bool],

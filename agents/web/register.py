@@ -49,7 +49,19 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
              "reason": reason(result)}
     if isinstance(cfg.get("answers"), list):
         extra["correct"] = is_correct(extra["answer"], cfg["answers"])
+        extra["answers_log"] = _answers_log(run_dir, cfg["answers"])
     return extra
+
+
+def _answers_log(run_dir: Path, gold: list[str]) -> dict[str, int] | None:
+    """The verifier's record on this question (agents.web.answer_log); None when the trajectory is damaged."""
+    from agents.errors import ConfigError
+    from agents.web.answer_log import tally
+
+    try:
+        return tally(run_dir, gold)
+    except ConfigError:
+        return None
 
 
 def lines(extra: dict[str, Any]) -> list[str]:
@@ -78,7 +90,7 @@ def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
     return {"success": bool(extra.get("correct")), "answer": extra.get("answer", ""),
-            "verified": bool(extra.get("verified"))}
+            "verified": bool(extra.get("verified")), "answers": extra.get("answers_log")}
 
 
 register(PipelineKind(name="web", build=_build, pick=pick, task=task, finish=finish, lines=lines, tools=TOOLS,

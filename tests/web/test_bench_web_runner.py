@@ -72,6 +72,9 @@ def test_killed_bench_web_resumes_and_every_question_is_in_the_store_once(web_in
         assert cell["total"] == 3 and cell["correct"] == 2 and cell["accuracy"] == round(2 / 3, 4)  # always 3.9
         assert [q["id"] for q in cell["per_question"]] == ["z", "t", "g"]
         assert all(set(q) == {"id", "correct", "answer"} for q in cell["per_question"])
+        a = cell["answers"]  # the verifier's record: "3.9" is proposed for all three, right for z and g only
+        assert a["proposed"] == a["verified_right"] + a["verified_wrong"] + a["unverified_right"] + a["unverified_wrong"]
+        assert a["verified_right"] + a["unverified_right"] >= 2 and a["verified_wrong"] + a["unverified_wrong"] >= 1
         mine = [r for (arm, _), r in rows.items() if arm == name]
         assert cell["spend"]["cost_usd"] == round(sum(r["cost_usd"] for r in mine), 6) > 0  # totals = sum of tasks
         assert cell["spend"]["model_calls"] == sum(r["model_calls"] for r in mine)
