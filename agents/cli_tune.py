@@ -101,6 +101,7 @@ def tune_command(*, pipeline: str, dev: Path, ids: str | None, trials: int, meth
             written[m] = str(plan.save(out.with_name(f"{out.stem}.{m}{out.suffix or '.yaml'}")))
     summary = {"out": str(out), "winner": best, "run_dir": str(run_dir), "plans": written,
                "methods": {m: {"trials": len(r.trials), "best_solved": r.best.solved, "tasks": r.best.tasks,
+                               "best_tests": r.best.tests,
                                "best_cost": r.best.cost, "best_tokens": r.best.tokens, "tuner_tokens": r.tuner_tokens,
                                "plan": r.best.plan.describe()} for m, r in results.items()}}
     if as_json:
@@ -111,7 +112,7 @@ def tune_command(*, pipeline: str, dev: Path, ids: str | None, trials: int, meth
         con = Console()
         for m, row in summary["methods"].items():
             con.print(f"{m}: best solved {row['best_solved']}/{row['tasks']} in {row['trials']} trial(s), "
-                      f"${row['best_cost']:.5f} and {row['best_tokens']:.0f} tokens per task  {row['plan']}",
+                      f"hidden tests {row['best_tests']:.2f}, ${row['best_cost']:.5f} and {row['best_tokens']:.0f} tokens per task  {row['plan']}",
                       highlight=False)
         con.print(f"wrote {out} ({best}); use it with `scaleagent solve --plan {out}`", highlight=False)
     return summary

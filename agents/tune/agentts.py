@@ -3,7 +3,7 @@ for Test-time Compute-optimal Scaling Strategy in Multi-stage Complex Tasks").
 
 An LLM agent proposes each next allocation plan from (1) the search space, (2) the paper's three
 empirical insights on multi-stage test-time scaling, stated in the prompt, and (3) the feedback of
-every trial so far (plan, solved, cost). Its reply is a JSON plan, snapped onto the grid
+every trial so far (plan, solved, share of hidden tests passing, cost). Its reply is a JSON plan, snapped onto the grid
 (`SearchSpace.clamp`); a reply with no JSON gets a mutation of the best plan so far instead (so a
 weak tuner model still explores around what works)."""
 from __future__ import annotations
@@ -42,8 +42,7 @@ class AgentTTSProposer:
 
     def messages(self, space: SearchSpace, trials: list[Trial]) -> list[dict[str, str]]:
         history = "\n".join(
-            f"- {json.dumps(_compact(t.plan))} -> solved {t.solved}/{t.tasks}, ${t.cost:.5f} and "
-            f"{t.tokens:.0f} tokens per task" for t in trials) or "(none yet: propose a first plan from the insights)"
+            f"- {json.dumps(_compact(t.plan))} -> {t.result()}" for t in trials) or "(none yet: propose a first plan from the insights)"
         return [{"role": "system", "content": "You allocate a test-time compute budget across the stages of an "
                                               "agent pipeline. Reply with one JSON object only."},
                 {"role": "user", "content": f"{self.objective}\n\n{INSIGHTS}\n\nSearch space:\n{space.describe()}\n\n"

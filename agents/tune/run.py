@@ -60,7 +60,7 @@ def plans(results: dict[str, SearchResult], *, pipeline: str, mode: str, k: int,
 
 
 def winner(results: dict[str, SearchResult]) -> str:
-    """The method whose best trial is best (solved, then cost); ties go to the earlier of agentts,
+    """The method whose best trial is best (solved, then partial credit, then cost); ties go to the earlier of agentts,
     random, uniform."""
     order = [m for m in ("agentts", "random", "uniform") if m in results]
     return max(order, key=lambda m: (results[m].best.objective(), -order.index(m)))

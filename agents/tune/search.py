@@ -3,7 +3,10 @@
 asks an LLM for each next plan given the trials so far (`agents.tune.agentts`).
 
 A trial runs the pipeline with one plan on every dev instance (`Evaluate`); the objective is the
-number solved, ties broken by the lower cost."""
+number solved, then the partial credit (`tests`: the mean share of each instance's hidden tests that
+pass, see agents.tune.evaluate.credit), then the lower cost. On a few dev instances whole solves are
+rare and all-or-nothing: without the partial credit, plans that solve nothing were ranked by cost
+alone, so the cheapest plan that solved nothing looked best."""
 from __future__ import annotations
 
 import random
@@ -27,16 +30,21 @@ class Trial(BaseModel):
     tasks: int = 0
     cost: float = 0.0            # mean unified cost per task (dollars)
     tokens: float = 0.0          # mean tokens per task
+    tests: float = 0.0           # partial credit: mean over tasks of the share of hidden tests passing (0..1)
     per_task: dict[str, bool] = {}
     note: str = ""               # why this plan (the proposer's reasoning, "uniform", "random" ...)
 
-    def objective(self) -> tuple[float, float, float]:
-        return (self.solved, -self.cost, -self.tokens)
+    def objective(self) -> tuple[float, float, float, float]:
+        return (self.solved, self.tests, -self.cost, -self.tokens)
+
+    def result(self) -> str:
+        """`solved 0/2, hidden tests 0.42, $0.00068/task, 4983 tokens/task`"""
+        return (f"solved {self.solved}/{self.tasks}, hidden tests {self.tests:.2f}, ${self.cost:.5f}/task, "
+                f"{self.tokens:.0f} tokens/task")
 
     def line(self) -> str:
         why = f" [{self.note}]" if self.note and self.note != self.method else ""
-        return (f"trial {self.index} ({self.method}): solved {self.solved}/{self.tasks}, ${self.cost:.5f}/task, "
-                f"{self.tokens:.0f} tokens/task  {self.plan.describe()}{why}")
+        return f"trial {self.index} ({self.method}): {self.result()}  {self.plan.describe()}{why}"
 
 
 Evaluate = Callable[[Plan, int], Awaitable[Trial]]   # (plan, trial index) -> Trial (solved, cost ...)
@@ -102,7 +110,7 @@ def with_provenance(result: SearchResult, **fields: Any) -> Plan:
                                               "score": float(best.solved), "cost": best.cost, **fields})
     prov.__pydantic_extra__ = {**(prov.__pydantic_extra__ or {}), "tokens_per_task": best.tokens,
                                "tuner_tokens": result.tuner_tokens,
-                               "history": [{"solved": t.solved, "cost": t.cost, "tokens": t.tokens,
+                               "history": [{"solved": t.solved, "tests": t.tests, "cost": t.cost, "tokens": t.tokens,
                                             "plan": t.plan.describe(), "why": t.note} for t in result.trials]}
     plan.provenance = prov
     return plan

@@ -101,3 +101,33 @@ def test_the_swe_space_searches_the_patch_stages_focus():
     seen = {(space.random(random.Random(i)).stages["patch"].settings or {}).get("focus") for i in range(20)}
     assert seen == {0.0, 2.0}
     plan.apply(swe_pipeline("best_of_n", k=4))                               # a valid plan for the pipeline
+
+
+def test_partial_credit_ranks_plans_that_solve_nothing():
+    """With no instance solved, the plan whose patches pass more hidden tests wins, not the cheapest."""
+    space = _space()
+    cheap = Trial(index=0, method="random", plan=space.uniform(), solved=0, tasks=2, tests=0.0, cost=1e-5)
+    close = Trial(index=1, method="random", plan=space.uniform(), solved=0, tasks=2, tests=0.5, cost=9e-5)
+    solved = Trial(index=2, method="random", plan=space.uniform(), solved=1, tasks=2, tests=0.5, cost=9e-4)
+    assert max([cheap, close], key=Trial.objective) is close
+    assert max([cheap, close, solved], key=Trial.objective) is solved
+    assert "hidden tests 0.50" in close.line()
+
+
+def test_credit_of_a_graded_patch():
+    from agents.swe.grading import GradeReport
+    from agents.swe.testrun import TestOutcome
+    from agents.tune.evaluate import credit
+
+    ok, bad = TestOutcome(outcome="passed"), TestOutcome(outcome="failed")
+
+    def report(status, f2p=(), p2p=()):
+        return GradeReport(instance_id="x-1", status=status, fail_to_pass={f"t{i}": o for i, o in enumerate(f2p)},
+                           pass_to_pass={f"p{i}": o for i, o in enumerate(p2p)})
+
+    assert credit(None) == 0.0 and credit(report("error", [ok])) == 0.0
+    assert credit(report("resolved", [ok], [ok])) == 1.0
+    assert credit(report("unresolved", [ok, bad], [ok, ok])) == 0.5      # half the target tests pass
+    assert credit(report("unresolved", [ok, bad], [ok, bad])) == 0.25    # and it breaks one of two others
+    assert credit(report("unresolved", [bad, bad], [ok])) == 0.0
+    assert credit(report("unresolved", [], [ok])) == 0.0                 # nothing to credit against

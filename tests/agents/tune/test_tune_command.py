@@ -39,10 +39,12 @@ def test_tune_compare_writes_the_best_plan_with_provenance(wraptext, tmp_path):
     assert set(summary["methods"]) == {"uniform", "random", "agentts"}
     assert all(m["trials"] == 1 for m in summary["methods"].values())      # equal tuning cost
     assert summary["methods"]["agentts"]["best_solved"] == 1                # graded on the hidden tests
+    assert summary["methods"]["agentts"]["best_tests"] == 1.0               # resolved: full partial credit
     assert len(tuner.calls) == 1 and summary["methods"]["agentts"]["tuner_tokens"] > 0
     plan = Plan.load(out)
     assert plan.provenance.method == summary["winner"] and plan.provenance.dev == ["wraptext-1"]
     assert plan.provenance.budget == "tokens=40000,run_tests=12"
+    assert [h["tests"] for h in plan.provenance.model_extra["history"]] == [1.0]
     for m in ("uniform", "random", "agentts"):
         assert Plan.load(tmp_path / f"plan.{m}.yaml").provenance.method == m
     agentts = yaml.safe_load((tmp_path / "plan.agentts.yaml").read_text())
