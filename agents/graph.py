@@ -110,6 +110,12 @@ class Pipeline:
             mode = (state.get("cursor") or {}).get("mode", "sample")
             visits = dict(state.get("visits") or {})
             visit = visits.setdefault(stage.name, 1)
+            if stage.optional and stage.share == 0.0:  # the plan gives it nothing: skip it, spend nothing
+                result.status, result.reason = "skipped", "skipped: its share of the budget is 0"
+                nxt = self._next_stage(stage.name)
+                runtime.emit("stage_skipped", stage=stage.name)
+                return {"results": {stage.name: result.model_dump()}, "cursor": {"stage": nxt, "mode": "sample"},
+                        "status": "running" if nxt else "completed", "visits": visits}
             # each entry into a stage (the first, or a pivot back from a later stage) gets a fresh
             # slice of what the run has left; steps within one visit share it
             slice_name = stage.name if visit <= 1 else f"{stage.name}#{visit}"

@@ -48,6 +48,9 @@ class Stage:
     pivot_temperature: float = 1.0
     pivot_to: str | None = None         # on pivot, go back to this earlier stage (None: this stage)
     settings: tuple[str, ...] = ()      # a subclass's own settings, written to run.json
+    # the pipeline still works without this stage's result (later stages check for it): `share: 0`
+    # (in a plan) skips it; a stage that is not optional refuses share 0 (budgets.plan.Plan.apply)
+    optional: bool = False
 
     def __init__(self, name: str | None = None, *, verifier: Verifier | None = None,
                  strategy: Strategy | None = None, controller: Controller | None = None,

@@ -196,7 +196,7 @@ class StepRecord(BaseModel):
 
 class StageResult(BaseModel):
     stage: str
-    status: Literal["running", "accepted", "stopped"] = "running"
+    status: Literal["running", "accepted", "stopped", "skipped"] = "running"
     best: Candidate | None = None
     verdict: Verdict | None = None
     steps: int = 0

@@ -112,7 +112,8 @@ class Plan(BaseModel):
     # ---- use ---------------------------------------------------------------------------------------
     def apply(self, pipeline: Any) -> Any:
         """Set the plan's values on `pipeline`'s stages (in place; returns it). A stage the pipeline
-        lacks is an error; a stage the plan leaves out keeps its defaults."""
+        lacks is an error; a stage the plan leaves out keeps its defaults; `share: 0` skips a stage
+        that is `optional` (the SWE pipeline's reproduce) and is an error for any other."""
         by_name = {s.name: s for s in pipeline.stages}
         missing = [n for n in self.stages if n not in by_name]
         if missing:
@@ -120,6 +121,10 @@ class Plan(BaseModel):
                             f"(it has {', '.join(by_name)})")
         for name, sp in self.stages.items():
             stage = by_name[name]
+            if sp.share == 0.0 and not getattr(stage, "optional", False):
+                skippable = [n for n, s in by_name.items() if getattr(s, "optional", False)]
+                raise PlanError(f"stage {name} cannot be skipped (share 0): the pipeline needs it; only "
+                                f"{', '.join(skippable) or 'none of its stages'} can")
             own = sp.settings or {}
             bad = [k for k in own if k.startswith("_") or k in SETTINGS or not hasattr(type(stage), k)
                    or callable(getattr(type(stage), k))]

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from budgets.plan import Plan, StagePlan
 
 SHARES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
+SKIP_P = 0.25                     # how often a random plan skips an optional stage
 TUNABLE = {"focus": (0.0, 2.0)}   # stage settings searched where a stage has them (the patch stage's focus)
 
 
@@ -21,6 +22,7 @@ class StageSpace(BaseModel):
     default_temperature: float = 0.8
     default_share: float | None = None
     settings: dict[str, tuple] = {}          # the stage's own settings to search (patch: focus)
+    optional: bool = False                   # share 0 (skip the stage) is in the space
 
 
 class SearchSpace(BaseModel):
@@ -39,7 +41,8 @@ class SearchSpace(BaseModel):
                                   temperatures=(0.4, 0.8, 1.0) if sampled else (),
                                   default_temperature=getattr(s, "temperature", 0.8),
                                   default_share=getattr(s, "share", None),
-                                  settings={k: v for k, v in TUNABLE.items() if hasattr(type(s), k)}))
+                                  settings={k: v for k, v in TUNABLE.items() if hasattr(type(s), k)},
+                                  optional=bool(getattr(s, "optional", False))))
         return cls(stages=out, models=tuple(models))
 
     def names(self) -> list[str]:
@@ -56,11 +59,15 @@ class SearchSpace(BaseModel):
                             for s in self.stages})
 
     def random(self, rng: random.Random) -> Plan:
-        weights = [rng.uniform(0.2, 1.0) for _ in self.stages]
-        shares = _normalized(weights)
+        """A plan drawn from the space; an optional stage is skipped (share 0) one time in four."""
+        weights = [0.0 if s.optional and rng.random() < SKIP_P else rng.uniform(0.2, 1.0) for s in self.stages]
+        shares = _normalized(weights, [s.optional for s in self.stages])
         stages = {}
         for s, share in zip(self.stages, shares):
             sp: dict[str, Any] = {"share": share}
+            if share == 0.0:  # skipped: nothing else about it matters
+                stages[s.name] = StagePlan(**sp)
+                continue
             if s.ks:
                 sp["k"], sp["temperature"] = rng.choice(s.ks), rng.choice(s.temperatures)
             if len(self.models) > 1:
@@ -75,11 +82,15 @@ class SearchSpace(BaseModel):
         temperature to the nearest allowed value, unknown models to the default, shares normalized."""
         data = data.get("stages", data) if isinstance(data, dict) else {}
         raw = {s.name: (data.get(s.name) if isinstance(data.get(s.name), dict) else {}) for s in self.stages}
-        shares = _normalized([_num(raw[s.name].get("share"), 1.0 / len(self.stages)) for s in self.stages])
+        shares = _normalized([_num(raw[s.name].get("share"), 1.0 / len(self.stages)) for s in self.stages],
+                             [s.optional for s in self.stages])
         stages = {}
         for s, share in zip(self.stages, shares):
             r = raw[s.name]
             sp: dict[str, Any] = {"share": share}
+            if share == 0.0:
+                stages[s.name] = StagePlan(**sp)
+                continue
             if s.ks:
                 sp["k"] = _nearest(_num(r.get("k"), s.default_k), s.ks)
                 sp["temperature"] = _nearest(_num(r.get("temperature"), s.default_temperature), s.temperatures)
@@ -102,7 +113,8 @@ class SearchSpace(BaseModel):
         for s in self.stages:
             opts = f"k in {list(s.ks)}, temperature in {list(s.temperatures)}" if s.ks else "no sampling (k fixed)"
             extra = "".join(f", settings.{k} in {list(v)}" for k, v in s.settings.items())
-            lines.append(f"- {s.name}: share (fraction of the run budget), {opts}{extra}")
+            skip = "; 0 skips this stage" if s.optional else ""
+            lines.append(f"- {s.name}: share (fraction of the run budget{skip}), {opts}{extra}")
         if self.models:
             lines.append(f"- model per stage, one of {list(self.models)} (first = default)")
         return "\n".join(lines)
@@ -119,11 +131,14 @@ def _nearest(v: float, grid: tuple) -> Any:
     return min(grid, key=lambda g: (abs(g - v), g))
 
 
-def _normalized(weights: list[float]) -> list[float]:
-    """Weights -> shares summing to at most 1, on a 0.05 grid (floored, each at least 0.05)."""
+def _normalized(weights: list[float], optional: list[bool] | None = None) -> list[float]:
+    """Weights -> shares summing to at most 1, on a 0.05 grid (floored, each at least 0.05, except
+    that an optional stage's weight 0 stays 0: skipped)."""
     weights = [max(0.0, w) for w in weights]
+    optional = optional or [False] * len(weights)
     total = sum(weights) or 1.0
-    shares = [max(0.05, int(w / total * 20) / 20) for w in weights]
+    shares = [0.0 if opt and w == 0.0 else max(0.05, int(w / total * 20) / 20)
+              for w, opt in zip(weights, optional)]
     while sum(shares) > 1.0 + 1e-9:
         i = shares.index(max(shares))
         shares[i] = round(shares[i] - 0.05, 2)

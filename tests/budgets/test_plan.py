@@ -81,3 +81,19 @@ def test_settings_set_a_stages_own_attributes_and_nothing_else():
     for bad in ("nope", "k", "prompt", "_private"):
         with pytest.raises(PlanError, match=f"no setting '{bad}'"):
             Plan.from_data({"stages": {"patch": {"settings": {bad: 1}}}}).apply(SimpleNamespace(stages=[_Stage("patch")]))
+
+
+def test_share_zero_skips_only_an_optional_stage():
+    pipe = _pipeline()
+    by = {s.name: s for s in pipe.stages}
+    by["reproduce"].optional = True
+    Plan.from_data({"stages": {"reproduce": {"share": 0}, "patch": {"share": 0.7}}}).apply(pipe)
+    assert by["reproduce"].share == 0.0
+    with pytest.raises(PlanError, match="stage patch cannot be skipped .* only reproduce can"):
+        Plan.from_data({"stages": {"patch": {"share": 0.0}}}).apply(_pipeline_with_optional())
+
+
+def _pipeline_with_optional():
+    pipe = _pipeline()
+    pipe.stages[1].optional = True
+    return pipe

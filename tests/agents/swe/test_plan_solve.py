@@ -56,3 +56,19 @@ def test_bad_plans_on_solve_and_run_are_one_line_errors(wraptext, tmp_path):
         assert r.returncode == 2, (args, r.stderr)
         assert "Traceback" not in r.stderr and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()   # refused before a run directory is written
+
+
+async def test_a_plan_can_skip_the_reproduce_stage(wraptext, tmp_path):
+    """`reproduce: {share: 0}`: no reproduction tests are written; the patch stage verifies its patches
+    with the repository's own tests, and the run still ends with a patch."""
+    from agents.config import load_budget
+
+    inst, src = wraptext
+    main, _ = scripted(src, wrong_first=False)
+    plan = Plan(stages={"reproduce": StagePlan(share=0.0), "patch": StagePlan(share=0.7)})
+    res = await solve_instance(inst, model=main, run_dir=tmp_path / "run", mode="scaled", k=2, plan=plan,
+                               budget=load_budget("tokens=40k,run_tests=8", None))
+    assert res.model_patch
+    stages = [json.loads(line)["stage"] for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    assert "reproduce" not in stages and "patch" in stages
+    assert main.calls and not any("You write minimal pytest tests" in c["messages"][0]["content"] for c in main.calls)

@@ -131,3 +131,22 @@ def test_credit_of_a_graded_patch():
     assert credit(report("unresolved", [ok, bad], [ok, bad])) == 0.25    # and it breaks one of two others
     assert credit(report("unresolved", [bad, bad], [ok])) == 0.0
     assert credit(report("unresolved", [], [ok])) == 0.0                 # nothing to credit against
+
+
+def test_the_space_can_skip_an_optional_stage():
+    import random as _random
+
+    pipe = SimpleNamespace(stages=[SimpleNamespace(name=n, k=k, share=s, temperature=0.8, optional=(n == "reproduce"))
+                                   for n, k, s in STAGES])
+    space = SearchSpace.of(pipe)
+    assert "0 skips this stage" in space.describe() and space.describe().count("skips") == 1
+    rng = _random.Random(3)
+    plans = [space.random(rng) for _ in range(40)]
+    skipped = [p for p in plans if p.stages["reproduce"].share == 0.0]
+    assert 3 <= len(skipped) <= 20                                  # about one in four
+    assert all(p.stages["reproduce"].k is None for p in skipped)   # nothing else set on a skipped stage
+    assert all(min(s.share for n, s in p.stages.items() if n != "reproduce") >= 0.05 for p in plans)
+    # a model's reply: share 0 skips the optional stage; for any other stage it is the grid's minimum
+    plan = space.clamp({"stages": {"reproduce": {"share": 0, "k": 2}, "localize": {"share": 0},
+                                   "patch": {"share": 0.7, "k": 4}}})
+    assert plan.stages["reproduce"].share == 0.0 and plan.stages["localize"].share == 0.05
