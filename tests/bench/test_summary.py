@@ -57,7 +57,10 @@ def test_web_summary_is_what_it_was():
                   "model_calls": 4, "tool_calls": {"search": 2, "open": 2}, "cost_usd_per_question": 0.00105,
                   "wall_s": 2.8},
         "per_question": [{"id": "q1", "correct": True, "answer": "Paris"}, {"id": "q2", "correct": False, "answer": ""}],
-        "budget": "unlimited", "tracker": True, "verified": 1, "error": 1})
+        "budget": "unlimited", "tracker": True, "verified": 1, "error": 1,
+        # rows stored before the verifier's record was kept count nothing in it
+        "answers": {"proposed": 0, "verified_right": 0, "verified_wrong": 0, "unverified_right": 0,
+                    "unverified_wrong": 0, "precision": None, "recall": None}})
     empty = summarize([], Budget(), False)
     assert (empty["total"], empty["accuracy"], empty["spend"]["cost_usd_per_question"]) == (0, 0.0, 0.0)
 
