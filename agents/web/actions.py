@@ -80,12 +80,16 @@ def _resolve(ref: str, memo: dict[str, Any]) -> str:
     raise ValueError("open a URL from the search results (or its number)")
 
 
-def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], question: str = "") -> dict[str, str]:
+def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], question: str = "",
+                 pivot: bool = False) -> dict[str, str]:
+    """The model's next action; in a pivot step (a new line of search) only a new search counts."""
     data = _json(text)
     tool, inp = data.get("tool"), str(data.get("input") or "").strip()[:300]
     url = str(data.get("url") or "").strip()
     if tool not in ("search", "open", "find", "answer"):
         raise ValueError(f"unknown tool {tool!r}")
+    if pivot and tool != "search" and left.get("search") != 0:
+        raise ValueError("this step starts a new line of search: search for something not searched yet")
     if tool != "answer" and left.get(tool) == 0:
         raise ValueError(f"no {tool} calls left")
     if tool == "search":
@@ -170,6 +174,12 @@ def more_of(memo: dict[str, Any]) -> str:
     return cited if len((memo.get("views") or {}).get(cited, [])) < MAX_PARTS else ""
 
 
+def planned_query(memo: dict[str, Any], question: str) -> str:
+    """The first planned query (or the question's) not searched yet; "" when all were."""
+    done = {norm_query(q) for q in memo.get("searched") or []}
+    return next((q for q in (memo.get("checklist") or []) + [question] if norm_query(q) not in done), "")
+
+
 def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:
     """What to do when no sampled action is valid: after an answer that did not verify, read further
     into the page it cited (the search's best result is usually the page that holds the answer, and
@@ -182,8 +192,7 @@ def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question:
         return {"tool": "open", "input": "", "url": more}
     if unopened and left.get("open") != 0:
         return {"tool": "open", "input": "", "url": unopened[0]}
-    done = {norm_query(q) for q in memo.get("searched") or []}
-    todo = [q for q in (memo.get("checklist") or []) + [question] if norm_query(q) not in done]
+    todo = planned_query(memo, question)
     if todo and left.get("search") != 0 and (left.get("open") != 0 or not memo.get("evidence")):
-        return {"tool": "search", "input": todo[0], "url": ""}  # (results no open can read add nothing)
+        return {"tool": "search", "input": todo, "url": ""}  # (results no open can read add nothing)
     return {"tool": "answer", "input": memo.get("draft") or "", "url": ""}

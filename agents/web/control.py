@@ -5,8 +5,8 @@ left: accept a verified answer; dig deeper on the current lead (the next action;
 that did not verify, more of the page it cited, then the next unopened result); pivot to a new line
 of search (after failed actions, or an unverified answer with no lead left); stop and return the
 best answer so far when the budget cannot pay for more (the reason says which part ran out), or when
-the model gave the same unverified answer three times in a row, each from new evidence (reading on
-does not change it).
+the model gave the same unverified answer three times in a row on one line of search, each from new
+evidence, and no search is left (with one left, that is a pivot: reading on this lead does not change it).
 
 `ReactController` (the `--no-tracker` arm) is the budget-unaware baseline the BATS paper compares
 with (ReAct): nothing is decided from what is left; the model acts until it answers, and its first
@@ -68,10 +68,16 @@ class BatsController(_Limits):
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
-            said = memo.get("said") or []
+            said = (memo.get("said") or [])[memo.get("said_from", 0):]  # this line of search's answers
             if self.same_answers and len(said) >= self.same_answers and len(set(said[-self.same_answers:])) == 1:
-                return Decision(action="stop", reason=f"the same answer {self.same_answers} times from new evidence, "
-                                f"never verified: reading on does not change it; {score}")
+                same = f"the same answer {self.same_answers} times from new evidence, never verified"
+                if searches != 0 and opens != 0 and ctx.result.pivots < self.max_pivots:
+                    return Decision(action="pivot", reason=f"{same}: reading on this lead does not change it; pivot "
+                                    f"to a new search (searches left: {_n(searches)})")
+                why = (f"all {self.max_pivots} pivots are used" if ctx.result.pivots >= self.max_pivots else
+                       f"the budget has no search and open left for a new lead (searches left {_n(searches)}, "
+                       f"opens left {_n(opens)})")
+                return Decision(action="stop", reason=f"{same}: reading on does not change it and {why}; {score}")
             opened = set(memo.get("opened") or [])
             lead = [r for r in memo.get("results") or [] if r["url"] not in opened]
             more = more_of(memo)

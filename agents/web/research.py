@@ -23,7 +23,7 @@ from agents.models.base import GenerationParams
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
 from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fallback_answer, norm_query, parse_action,
-                                parse_answer)
+                                parse_answer, planned_query)
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
@@ -87,13 +87,18 @@ class ResearchStage(Stage):
         return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
 
     async def propose(self, ctx) -> list[Candidate]:
-        """The plan's first query is searched before the model picks any action (no model call)."""
+        """The plan's first query is searched before the model picks any action, and a pivot searches
+        the plan's next query while one is left (no model call: the plan chose them)."""
         memo = self._start(ctx)
-        if (not memo.get("searched") and memo["checklist"] and tools_left(ctx).get("search") != 0
-                and self.step_kind(ctx) == "act"):
-            action = {"tool": "search", "input": memo["checklist"][0], "url": ""}
-            return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)",
-                              meta={"planned": True})]
+        if ctx.mode == "pivot":  # a new line of search: its answers are counted afresh
+            memo["said_from"] = len(memo.get("said") or [])
+        if tools_left(ctx).get("search") != 0 and self.step_kind(ctx) == "act":
+            first = memo["checklist"][0] if not memo.get("searched") and memo["checklist"] else ""
+            query = first or (planned_query(memo, "") if ctx.mode == "pivot" else "")
+            if query:
+                action = {"tool": "search", "input": query, "url": ""}
+                return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)",
+                                  meta={"planned": True})]
         return await super().propose(ctx)
 
     def prompt_for(self, ctx, request: SampleRequest):
@@ -114,7 +119,7 @@ class ResearchStage(Stage):
     def parse(self, ctx, request: SampleRequest, text: str) -> dict[str, Any]:
         if request.plan["kind"] == "answer":
             return parse_answer(text, ctx.memo, ctx.task.input["question"])
-        return parse_action(text, ctx.memo, tools_left(ctx), ctx.task.input["question"])
+        return parse_action(text, ctx.memo, tools_left(ctx), ctx.task.input["question"], ctx.mode == "pivot")
 
     def key(self, ctx, content: dict[str, Any]) -> str:
         if content.get("tool") == "answer" and "quote" in content:

@@ -12,6 +12,7 @@ from agents.graph import run
 from agents.models.scripted import ScriptedModel
 from agents.runtime import Runtime
 from agents.state import Task
+from agents.web.actions import parse_action
 from agents.web.env import close_all
 from agents.web.pipeline import build, reason
 from budgets import Budget, BudgetError
@@ -118,7 +119,9 @@ def test_a_broken_search_server_is_an_error_the_model_sees(faults):
     faults.mode = "notjson"
     result, model = ask([PLAN3, '{"tool": "search", "input": "x"}'], "calls=2,search=3,open=3,find=3", searx=faults.url)
     assert "malformed results (not JSON)" in user_prompts(model)[1]  # the planned search's error
-    assert result.status in ("completed", "budget_exhausted") and result.spend["tool_calls"] == {"search": 2}
+    # two failed searches (the planned one, the model's): a pivot to the plan's next query (no model call)
+    assert result.status in ("completed", "budget_exhausted") and result.spend["tool_calls"] == {"search": 3}
+    assert result.stages["research"].pivots == 1 and result.spend["model_calls"] == 2
 
 
 def test_no_valid_sample_falls_back_to_the_next_planned_search(web_index):
@@ -191,16 +194,51 @@ def test_a_real_quote_that_does_not_hold_the_answer_does_not_make_it_the_best_so
     assert "verified by the page's passage that best matches the question" in reason(result)
 
 
-def test_the_same_unverified_answer_three_times_from_new_evidence_stops_the_run(web_index):
-    """Reading on changed nothing three times: the run stops with calls left and keeps that answer."""
-    steps = [PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG]
-    for page in ("2", "3"):
-        steps += [f'{{"tool": "open", "input": "{page}"}}', WRONG.replace('"3.7"', '"3.7."')]  # the same answer, punctuation aside
-    result, model = ask(steps + AFTER_WRONG, "search=5,open=5,find=5", index=str(web_index), reanswer_k=1)
+SAME3 = [PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', WRONG]
+for _page in ("2", "3"):
+    SAME3 += [f'{{"tool": "open", "input": "{_page}"}}', WRONG.replace('"3.7"', '"3.7."')]  # the same answer, punctuation aside
+
+
+def test_the_same_unverified_answer_three_times_with_no_search_left_stops_the_run(web_index):
+    """Reading on changed nothing three times and no search is left for a new lead: the run stops
+    with open calls left and keeps that answer."""
+    result, model = ask(SAME3 + AFTER_WRONG, "search=1,open=5,find=5", index=str(web_index), reanswer_k=1)
     research = result.stages["research"]
-    assert research.memo["said"] == ["3 7"] * 3 and len(model.calls) == len(steps)
+    assert research.memo["said"] == ["3 7"] * 3 and len(model.calls) == len(SAME3)
     assert result.answer["answer"].startswith("3.7") and result.answer["verified"] is False
-    assert "the same answer 3 times" in reason(result) and result.spend["tool_calls"]["open"] == 3
+    assert "the same answer 3 times" in reason(result) and "searches left 0" in reason(result)
+    assert result.spend["tool_calls"]["open"] == 3
+
+
+def test_the_same_unverified_answer_three_times_pivots_to_the_next_planned_search(web_index, tmp_path):
+    """With searches left, a lead that keeps giving the same unverified answer is left for a new line
+    of search: the plan's next query, searched without a model call; answers are counted afresh."""
+    after = ['{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.9"}', '{"tool": "open", "input": "1"}']
+    model = ScriptedModel(SAME3 + after + [GOOD] * 3)
+    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1}),
+                             Task(id="q", kind="web", input={"question": Q}),
+                             Runtime(model=model, budget=Budget.parse("search=5,open=5,find=5")), run_dir=tmp_path / "r"))
+    steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
+    turn = next(i for i, s in enumerate(steps) if s["decision"]["action"] == "pivot")
+    assert "the same answer 3 times" in steps[turn]["decision"]["reason"]
+    pivot = steps[turn + 1]
+    # the script never says that query: the plan did (the pivot step made no model call)
+    assert pivot["mode"] == "pivot" and pivot["candidates"][0]["content"]["input"] == "IANA time zone module"
+    assert result.stages["research"].pivots == 1
+    memo = result.stages["research"].memo
+    assert memo["searched"][:2] == [QQ, "IANA time zone module"] and memo["said_from"] == 3
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+
+
+def test_a_pivot_step_takes_only_a_new_search_from_the_model(web_index):
+    """No planned query left: the model chooses the new search; another tool is refused there."""
+    memo = {"searched": [QQ], "results": [{"url": "http://x/a.html", "title": "a"}], "seen": ["http://x/a.html"],
+            "evidence": [{"url": "http://x/a.html", "title": "a", "text": "t"}]}
+    with pytest.raises(ValueError, match="new line of search"):
+        parse_action('{"tool": "open", "input": "1"}', memo, {"search": 2, "open": 2}, Q, pivot=True)
+    assert parse_action('{"tool": "search", "input": "tz database"}', memo, {"search": 2}, Q, pivot=True)["tool"] == "search"
+    # no search left: the pivot cannot search, so the other tools stay usable
+    assert parse_action('{"tool": "open", "input": "1"}', memo, {"search": 0, "open": 2}, Q, pivot=True)["tool"] == "open"
 
 
 def test_a_re_answer_samples_and_the_verifier_keeps_the_answer_that_verifies(web_index):
