@@ -11,7 +11,9 @@ the rest at `pivot_temperature`; at 0.7 the 0.5B's samples were its greedy answe
 its prompt lists the answers that did not verify (the failed answer's draft is dropped: it anchored
 the next answer on itself): the greedy 0.5B tends to repeat an answer that failed, and the verifier
 keeps one that verifies (the best-of-N of the answer step, spent only where the first answer failed). The first
-act step runs the plan's first query (the question's own words) without sampling: the plan chose it.
+act step runs the plan's first query (the question's own words) without sampling: the plan chose it; so
+does a pivot (the plan's next query) and a dig deeper after an unverified answer (read on: more of the
+cited page, else the next unopened result).
 """
 from __future__ import annotations
 
@@ -87,19 +89,27 @@ class ResearchStage(Stage):
         return [SampleRequest(params=params, plan={"kind": kind}, model=self.model, purpose=kind)]
 
     async def propose(self, ctx) -> list[Candidate]:
-        """The plan's first query is searched before the model picks any action, and a pivot searches
-        the plan's next query while one is left (no model call: the plan chose them)."""
+        """No model call where the next action is already chosen: the plan's first query is searched
+        first, a pivot searches the plan's next query while one is left, and digging deeper after an
+        answer that did not verify reads on (more of the cited page, else the next unopened result):
+        asked there, the model chose to answer the same evidence again in all 80 such steps of the
+        dev runs (refused: new evidence first)."""
         memo = self._start(ctx)
         if ctx.mode == "pivot":  # a new line of search: its answers are counted afresh
             memo["said_from"] = len(memo.get("said") or [])
-        if tools_left(ctx).get("search") != 0 and self.step_kind(ctx) == "act":
-            first = memo["checklist"][0] if not memo.get("searched") and memo["checklist"] else ""
-            query = first or (planned_query(memo, "") if ctx.mode == "pivot" else "")
-            if query:
-                action = {"tool": "search", "input": query, "url": ""}
-                return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)",
-                                  meta={"planned": True})]
-        return await super().propose(ctx)
+        if self.step_kind(ctx) != "act":
+            return await super().propose(ctx)
+        left, action = tools_left(ctx), None
+        first = memo["checklist"][0] if not memo.get("searched") and memo["checklist"] else ""
+        query = first or (planned_query(memo, "") if ctx.mode == "pivot" else "")
+        if query and left.get("search") != 0:
+            action = {"tool": "search", "input": query, "url": ""}
+        elif ctx.mode != "pivot" and memo.get("answers") and memo.get("answered_on") == len(memo.get("evidence") or []):
+            action = fallback_action(memo, left, ctx.task.input["question"])
+            action = action if action["tool"] == "open" else None
+        if action is None:
+            return await super().propose(ctx)
+        return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)", meta={"planned": True})]
 
     def prompt_for(self, ctx, request: SampleRequest):
         memo, q = ctx.memo, ctx.task.input["question"]

@@ -67,8 +67,7 @@ def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
     wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
     right = '{"answer": "available_timezones", "source": 2, "quote": "Call available_timezones() to get the set"}'
     script = ['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}', wrong,
-              '{"tool": "answer", "input": "gettz"}',  # same evidence: refused; the fallback reads on
-              right]  # the new view is answered at once
+              right]  # digging deeper reads on in the cited page (no model call); the new view is answered at once
     model = ScriptedModel(script)
     rt = Runtime(model=model, budget=Budget.parse("search=2,open=3,find=1"))
     opened_first = view("\n".join(PARAS), Q, (), 2, 400)
