@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from budgets.shares import fraction_of_remaining, nominal
+from budgets.shares import fraction_of_remaining, nominal, tool_fractions
 
 from agents.context import StepContext
 from agents.errors import ConfigError
@@ -78,6 +78,12 @@ class Pipeline:
         savings of early stages flow to later ones; the last stage gets all)."""
         return fraction_of_remaining([s.share for s in self.stages], self._index[stage.name])
 
+    def _tool_shares(self, stage: Stage, tools: Any) -> dict[str, float]:
+        """A stage's fraction of each capped tool's remaining calls, split only among the stages that
+        call it (`Stage.tools`; `budgets.shares.tool_fractions`): none for a stage that never calls it."""
+        return tool_fractions([s.share for s in self.stages], self._index[stage.name],
+                              [s.tools for s in self.stages], list(tools))
+
     def config(self) -> dict[str, Any]:
         """Every stage's settings and components (written to run.json)."""
         return {"name": self.name, "max_steps": self.max_steps, "stages": [s.config() for s in self.stages]}
@@ -120,7 +126,8 @@ class Pipeline:
             # slice of what the run has left; steps within one visit share it
             slice_name = stage.name if visit <= 1 else f"{stage.name}#{visit}"
             stage_tracker = runtime.tracker.child(slice_name, stage.budget, share=self._share(stage),
-                                                  of_remaining=True)
+                                                  of_remaining=True, tool_share=self._tool_shares(
+                                                      stage, runtime.tracker.budget.tools))
             tracker = (stage_tracker.child(f"step{len(history)}", stage.step_budget) if stage.step_budget
                        else stage_tracker)
             ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,

@@ -51,6 +51,9 @@ class Stage:
     # the pipeline still works without this stage's result (later stages check for it): `share: 0`
     # (in a plan) skips it; a stage that is not optional refuses share 0 (budgets.plan.Plan.apply)
     optional: bool = False
+    # the budgeted tools its steps call (None: any); a tool's calls are sliced only among the stages
+    # that call it, so a stage that never calls one holds none of its calls back from those that do
+    tools: tuple[str, ...] | None = None
 
     def __init__(self, name: str | None = None, *, verifier: Verifier | None = None,
                  strategy: Strategy | None = None, controller: Controller | None = None,

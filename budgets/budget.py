@@ -166,14 +166,16 @@ class Budget(BaseModel):
         return self
 
     # ---- arithmetic ---------------------------------------------------------------------------
-    def scaled(self, fraction: float) -> "Budget":
-        """This budget times `fraction` (a stage's share of the run)."""
+    def scaled(self, fraction: float, tools: dict[str, float] | None = None) -> "Budget":
+        """This budget times `fraction` (a stage's share of the run); a tool named in `tools` is
+        scaled by its own fraction instead."""
         data: dict[str, Any] = {}
         for dim in SCALARS:
             v = getattr(self, dim)
             if v is not None:
                 data[dim] = type(v)(v * fraction) if isinstance(v, int) else v * fraction
-        return Budget(**data, tools={t: int(c * fraction) for t, c in self.tools.items()})
+        own = tools or {}
+        return Budget(**data, tools={t: int(c * own.get(t, fraction)) for t, c in self.tools.items()})
 
     def is_unlimited(self) -> bool:
         return all(getattr(self, d) is None for d in SCALARS) and not self.tools

@@ -74,6 +74,7 @@ def _previous_top(ctx: StepContext) -> list[str]:
 
 class Localize(Stage):
     name = "localize"
+    tools = ()  # reads files on the host: no sandboxed test run
     k = 4
     max_tokens = 96
     temperature = 0.7

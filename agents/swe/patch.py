@@ -39,6 +39,7 @@ DIAGNOSE = "First say in one or two sentences which line causes the issue and ho
 
 class Patch(Stage):
     name = "patch"
+    tools = ("run_tests",)
     k = 4
     max_tokens = 2048
     temperature = 0.8

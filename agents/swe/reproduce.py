@@ -49,6 +49,7 @@ FROM_ISSUE = ("If the issue shows code that misbehaves, build each test from tha
 
 class Reproduce(Stage):
     name = "reproduce"
+    tools = ("run_tests",)
     k = 3
     optional = True  # without tests, patches are checked by the existing tests and the issue's example
     max_tokens = 384

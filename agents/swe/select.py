@@ -27,6 +27,7 @@ from agents.swe.patch import LAST_PROMPT
 
 class Select(Stage):
     name = "select"
+    tools = ()  # votes on the test runs the patch stage recorded, runs none
     k = 0
 
     def __init__(self, *, pessimistic: bool = False, judge: bool = True, **kw: Any):

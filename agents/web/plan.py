@@ -51,6 +51,7 @@ def checklist(question: str, proposed: list[str], size: int) -> list[str]:
 
 class PlanStage(Stage):
     name = "plan"
+    tools = ()  # the model writes queries; the research stage searches
     k = 1
     max_tokens = 56
     temperature = 0.0
