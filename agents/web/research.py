@@ -186,6 +186,7 @@ class ResearchStage(Stage):
             memo.setdefault("searched", []).append(a["input"])
             if obs.get("results"):
                 memo["results"] = obs["results"]
+                memo["cited"] = ""  # the new results are the lead now: no reading on in an earlier page
                 seen = memo.setdefault("seen", [])
                 seen += [r["url"] for r in obs["results"] if r["url"] not in seen]
             return

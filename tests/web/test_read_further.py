@@ -63,6 +63,16 @@ def test_after_an_unverified_answer_the_fallback_reads_on_in_the_cited_page():
         assert not more_of(memo | done) and fallback_action(memo | done, {}, Q)["url"] == "u2"
 
 
+def test_after_a_new_search_digging_deeper_opens_its_results_not_more_of_the_old_page():
+    from agents.web.research import ResearchStage
+    memo = {"results": [{"url": "u1"}], "opened": ["u1"], "evidence": [{"url": "u1", "text": "x"}],
+            "answered_on": 1, "cited": "u1", "views": {"u1": [0, 1]}, "searched": ["q"]}
+    assert fallback_action(memo, {}, Q)["url"] == "u1"  # before the search: more of the cited page
+    ResearchStage(env=None)._remember(memo, {"tool": "search", "input": "q2", "url": ""},
+                                      {"results": [{"url": "u2"}, {"url": "u1"}]})
+    assert not more_of(memo) and fallback_action(memo, {}, Q)["url"] == "u2"
+
+
 def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
     wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
     right = '{"answer": "available_timezones", "source": 2, "quote": "Call available_timezones() to get the set"}'
