@@ -17,6 +17,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -78,7 +79,7 @@ class Pipeline:
         savings of early stages flow to later ones; the last stage gets all)."""
         return fraction_of_remaining([s.share for s in self.stages], self._index[stage.name])
 
-    def _tool_shares(self, stage: Stage, tools: Any) -> dict[str, float]:
+    def _tool_shares(self, stage: Stage, tools: Iterable[str]) -> dict[str, float]:
         """A stage's fraction of each capped tool's remaining calls, split only among the stages that
         call it (`Stage.tools`; `budgets.shares.tool_fractions`): none for a stage that never calls it."""
         return tool_fractions([s.share for s in self.stages], self._index[stage.name],

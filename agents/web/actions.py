@@ -58,6 +58,11 @@ def echo(text: str, memo: dict[str, Any], question: str) -> str:
     return ""
 
 
+def answered_this_evidence(memo: dict[str, Any]) -> bool:
+    """The last answer step saw all the evidence there is: new evidence must come before another."""
+    return memo.get("answered_on") == len(memo.get("evidence") or [])
+
+
 def _json(text: str) -> dict[str, Any]:
     text = text.strip()
     m = re.search(r"\{.*\}", text, re.S)
@@ -111,7 +116,7 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], q
         return {"tool": "find", "input": inp, "url": target}
     if not memo.get("evidence"):
         raise ValueError("no evidence yet: search and open a page first")
-    if memo.get("answered_on") == len(memo["evidence"]):  # dig deeper means new evidence first
+    if answered_this_evidence(memo):  # dig deeper means new evidence first
         raise ValueError("this evidence gave no verified answer: open another result or search first")
     if not inp:
         raise ValueError("empty answer")
@@ -169,15 +174,16 @@ def more_of(memo: dict[str, Any]) -> str:
     """The page to read further into: the one the last unverified answer cited, while it has parts
     not shown that match the question and fewer than MAX_PARTS of them were shown; else ""."""
     cited = memo.get("cited") or ""
-    if not cited or memo.get("answered_on") != len(memo.get("evidence") or []) or cited in (memo.get("exhausted") or []):
+    if not cited or not answered_this_evidence(memo) or cited in (memo.get("exhausted") or []):
         return ""
     return cited if len((memo.get("views") or {}).get(cited, [])) < MAX_PARTS else ""
 
 
-def planned_query(memo: dict[str, Any], question: str) -> str:
-    """The first planned query (or the question's) not searched yet; "" when all were."""
+def planned_query(memo: dict[str, Any], question: str = "") -> str:
+    """The first planned query (then `question`, if given) not searched yet; "" when all were."""
     done = {norm_query(q) for q in memo.get("searched") or []}
-    return next((q for q in (memo.get("checklist") or []) + [question] if norm_query(q) not in done), "")
+    todo = (memo.get("checklist") or []) + ([question] if question else [])
+    return next((q for q in todo if norm_query(q) not in done), "")
 
 
 def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:

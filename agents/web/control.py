@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from agents.state import Decision, Selection, Verdict
 from agents.web.actions import more_of
 from agents.web.prompts import tool_usage
+from agents.web.quotes import normalize
 
 if TYPE_CHECKING:
     from agents.context import StepContext
@@ -68,7 +69,8 @@ class BatsController(_Limits):
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
-            said = (memo.get("said") or [])[memo.get("said_from", 0):]  # this line of search's answers
+            # this line of search's answers: the engine's episode starts afresh at each pivot
+            said = [normalize(o["answer"]) for _, o in ctx.episode() + [(None, obs)] if o and o.get("kind") == "answer"]
             if self.same_answers and len(said) >= self.same_answers and len(set(said[-self.same_answers:])) == 1:
                 same = f"the same answer {self.same_answers} times from new evidence, never verified"
                 if searches != 0 and opens != 0 and ctx.result.pivots < self.max_pivots:

@@ -24,8 +24,8 @@ from typing import Any
 from agents.models.base import GenerationParams
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
-from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, fallback_action, fallback_answer, norm_query, parse_action,
-                                parse_answer, planned_query)
+from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, answered_this_evidence, fallback_action, fallback_answer,
+                                norm_query, parse_action, parse_answer, planned_query)
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
@@ -95,16 +95,14 @@ class ResearchStage(Stage):
         asked there, the model chose to answer the same evidence again in all 80 such steps of the
         dev runs (refused: new evidence first)."""
         memo = self._start(ctx)
-        if ctx.mode == "pivot":  # a new line of search: its answers are counted afresh
-            memo["said_from"] = len(memo.get("said") or [])
         if self.step_kind(ctx) != "act":
             return await super().propose(ctx)
         left, action = tools_left(ctx), None
         first = memo["checklist"][0] if not memo.get("searched") and memo["checklist"] else ""
-        query = first or (planned_query(memo, "") if ctx.mode == "pivot" else "")
+        query = first or (planned_query(memo) if ctx.mode == "pivot" else "")
         if query and left.get("search") != 0:
             action = {"tool": "search", "input": query, "url": ""}
-        elif ctx.mode != "pivot" and memo.get("answers") and memo.get("answered_on") == len(memo.get("evidence") or []):
+        elif ctx.mode != "pivot" and memo.get("answers") and answered_this_evidence(memo):
             action = fallback_action(memo, left, ctx.task.input["question"])
             action = action if action["tool"] == "open" else None
         if action is None:

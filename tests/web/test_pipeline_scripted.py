@@ -228,8 +228,22 @@ def test_the_same_unverified_answer_three_times_pivots_to_the_next_planned_searc
     assert pivot["mode"] == "pivot" and pivot["candidates"][0]["content"]["input"] == "IANA time zone module"
     assert result.stages["research"].pivots == 1
     memo = result.stages["research"].memo
-    assert memo["searched"][:2] == [QQ, "IANA time zone module"] and memo["said_from"] == 3
+    assert memo["searched"][:2] == [QQ, "IANA time zone module"]
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
+
+
+def test_after_a_pivot_the_same_answers_are_counted_afresh(web_index, tmp_path):
+    """The fourth "3.7", the first on the new line of search, is not a third repeat: no second
+    same-answer pivot (the count is the engine's episode, which a pivot starts anew)."""
+    model = ScriptedModel(SAME3 + [WRONG.replace('"3.7"', '"3.7."')] * 3 + [GOOD] * 3)
+    asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1}), Task(id="q", kind="web",
+                input={"question": Q}), Runtime(model=model, budget=Budget.parse("search=5,open=5,find=5")),
+                run_dir=tmp_path / "r"))
+    steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
+    answers = [s for s in steps if s["stage"] == "research" and (s.get("observation") or {}).get("kind") == "answer"]
+    assert [a["observation"]["answer"] for a in answers[:4]] == ["3.7", "3.7.", "3.7.", "3.7."]
+    assert "the same answer 3 times" in answers[2]["decision"]["reason"]  # the first pivot
+    assert "the same answer" not in answers[3]["decision"]["reason"]
 
 
 def test_a_pivot_step_takes_only_a_new_search_from_the_model(web_index):
