@@ -17,11 +17,11 @@ import json
 import time
 import uuid
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from budgets import Budget, BudgetTracker
 from budgets.shares import fraction_of_remaining, nominal, tool_fractions
 
 from agents.context import StepContext
@@ -74,16 +74,28 @@ class Pipeline:
         part of what the others leave; None: no slice of its own, the run's caps apply)."""
         return dict(zip(self._index, nominal([s.share for s in self.stages])))
 
-    def _share(self, stage: Stage) -> float | None:
-        """A stage's fraction of what is left when it starts (`budgets.shares.fraction_of_remaining`:
-        savings of early stages flow to later ones; the last stage gets all)."""
-        return fraction_of_remaining([s.share for s in self.stages], self._index[stage.name])
+    def _bounded(self, caps: Budget) -> list[bool]:
+        """Which stages take no share of a run capped by `caps`: those whose `need` names every
+        dimension the run caps (and the capped tools they call); the others are sliced by share."""
+        return [s.need is not None and s.need.covers(caps, s.tools) for s in self.stages]
 
-    def _tool_shares(self, stage: Stage, tools: Iterable[str]) -> dict[str, float]:
-        """A stage's fraction of each capped tool's remaining calls, split only among the stages that
-        call it (`Stage.tools`; `budgets.shares.tool_fractions`): none for a stage that never calls it."""
-        return tool_fractions([s.share for s in self.stages], self._index[stage.name],
-                              [s.tools for s in self.stages], list(tools))
+    def _slice(self, stage: Stage, run: BudgetTracker, name: str) -> BudgetTracker:
+        """The stage's slice of what the run has left (`budgets.shares`): its explicit `budget`, else
+        for a bounded stage its need (the last stage: all that is left), else its share of what is left
+        after the later bounded stages' needs are held back, with each tool's calls split only among
+        the stages that call it (`Stage.tools`). Savings of early stages flow to later ones."""
+        i, bounded = self._index[stage.name], self._bounded(run.budget)
+        if stage.budget is None and bounded[i]:
+            return run.child(name, None if i == len(self.stages) - 1 else stage.need)
+        shares = [s.share for s in self.stages]
+        held = None
+        for later, b in zip(self.stages[i + 1:], bounded[i + 1:]):
+            if b:
+                held = later.need if held is None else held.plus(later.need)
+        return run.child(name, stage.budget, share=fraction_of_remaining(shares, i, [not b for b in bounded]),
+                         of_remaining=True, held=held,
+                         tool_share=tool_fractions(shares, i, [s.tools for s in self.stages],
+                                                   list(run.budget.tools), bounded))
 
     def config(self) -> dict[str, Any]:
         """Every stage's settings and components (written to run.json)."""
@@ -126,9 +138,7 @@ class Pipeline:
             # each entry into a stage (the first, or a pivot back from a later stage) gets a fresh
             # slice of what the run has left; steps within one visit share it
             slice_name = stage.name if visit <= 1 else f"{stage.name}#{visit}"
-            stage_tracker = runtime.tracker.child(slice_name, stage.budget, share=self._share(stage),
-                                                  of_remaining=True, tool_share=self._tool_shares(
-                                                      stage, runtime.tracker.budget.tools))
+            stage_tracker = self._slice(stage, runtime.tracker, slice_name)
             tracker = (stage_tracker.child(f"step{len(history)}", stage.step_budget) if stage.step_budget
                        else stage_tracker)
             ctx = StepContext(task=task, stage=stage, runtime=runtime, tracker=tracker, results=results,

@@ -30,8 +30,8 @@ from agents.verifiers import ParseVerifier
 if TYPE_CHECKING:
     from agents.context import StepContext
 
-SETTINGS = ("k", "share", "budget", "step_budget", "model", "max_tokens", "temperature", "pivot_temperature",
-            "pivot_to")
+SETTINGS = ("k", "share", "need", "budget", "step_budget", "model", "max_tokens", "temperature",
+            "pivot_temperature", "pivot_to")
 
 
 class Stage:
@@ -40,6 +40,9 @@ class Stage:
     name: str = "stage"
     k: int = 4                          # candidates per step
     share: float | None = None          # fraction of the run budget (None: an equal part of what no stage claims)
+    # a bounded stage's most spend per visit (one judge call): when it names every dimension the run
+    # caps, the stage takes no share; the stages before it leave it this much and split the rest
+    need: Budget | None = None
     budget: Budget | None = None        # or explicit caps for the stage (per visit: an episode)
     step_budget: Budget | None = None   # caps for each step (interactive stages: one action)
     model: str | None = None            # model name (None: the run's default)

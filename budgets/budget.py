@@ -177,6 +177,34 @@ class Budget(BaseModel):
         own = tools or {}
         return Budget(**data, tools={t: int(c * own.get(t, fraction)) for t, c in self.tools.items()})
 
+    def less(self, other: "Budget") -> "Budget":
+        """This budget minus `other` where both name a dimension (what is left after holding `other`
+        back), never below 0; a dimension only one of them names keeps this budget's value."""
+        data: dict[str, Any] = {}
+        for dim in SCALARS:
+            v, o = getattr(self, dim), getattr(other, dim)
+            data[dim] = v if v is None or o is None else type(v)(max(0, v - o))
+        return Budget(**data, tools={t: max(0, c - other.tools.get(t, 0)) for t, c in self.tools.items()})
+
+    def plus(self, other: "Budget") -> "Budget":
+        """The sum of two needs: a dimension either names, added (what several later stages need)."""
+        data: dict[str, Any] = {}
+        for dim in SCALARS:
+            v, o = getattr(self, dim), getattr(other, dim)
+            data[dim] = o if v is None else v if o is None else v + o
+        tools = dict(self.tools)
+        for t, c in other.tools.items():
+            tools[t] = tools.get(t, 0) + c
+        return Budget(**data, tools=tools)
+
+    def covers(self, caps: "Budget", tools: Iterable[str] | None = None) -> bool:
+        """Whether this budget (a stage's need) names every scalar dimension `caps` caps, and every
+        tool cap of `caps` among `tools` (None: all of them): a need that leaves a capped dimension
+        unnamed cannot say how much of it to hold back."""
+        called = caps.tools if tools is None else [t for t in caps.tools if t in tuple(tools)]
+        return (all(getattr(self, d) is not None for d in SCALARS if getattr(caps, d) is not None)
+                and all(t in self.tools for t in called))
+
     def is_unlimited(self) -> bool:
         return all(getattr(self, d) is None for d in SCALARS) and not self.tools
 

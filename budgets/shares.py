@@ -7,6 +7,8 @@ what earlier stages did not use flows to later ones: stage i gets
 `share_i / (share_i + share_{i+1} + ... )` of the remaining budget, and the last stage all of it.
 A tool's calls are carved the same way among the stages that call that tool only (`tool_fractions`):
 a stage that never calls it gets none of its calls, and keeps no part of them from the stages that do.
+A *bounded* stage (one whose need is known: one judge call) takes no share: the stages before it hold
+its need back from what remains and split the rest (`bounded`, the same mask as a tool's `uses`).
 """
 from __future__ import annotations
 
@@ -45,14 +47,17 @@ def fraction_of_remaining(shares: Sequence[float | None], index: int,
 
 
 def tool_fractions(shares: Sequence[float | None], index: int,
-                   calls: Sequence[tuple[str, ...] | None], tools: Sequence[str]) -> dict[str, float]:
+                   calls: Sequence[tuple[str, ...] | None], tools: Sequence[str],
+                   bounded: Sequence[bool] | None = None) -> dict[str, float]:
     """Stage `index`'s fraction of the remaining calls of each tool in `tools`, where `calls[j]` names
-    the tools stage j calls (None: any tool). Only the tools some stage declares it does not call
-    differ from `fraction_of_remaining`; the others are left out (the stage's share applies)."""
+    the tools stage j calls (None: any tool) and `bounded[j]` whether stage j takes no share. Only the
+    tools some stage declares it does not call differ from `fraction_of_remaining(shares, index,
+    bounded-mask)`; the others are left out (the stage's share applies)."""
     out: dict[str, float] = {}
+    free = [not b for b in bounded] if bounded is not None else [True] * len(shares)
     for tool in tools:
-        uses = [c is None or tool in c for c in calls]
-        if all(uses):
+        uses = [(c is None or tool in c) and f for c, f in zip(calls, free)]
+        if uses == free:
             continue
         f = fraction_of_remaining(shares, index, uses)
         if f is not None:

@@ -77,12 +77,13 @@ class BudgetTracker(Persistence):
     # ---- hierarchy ----------------------------------------------------------------------------
     def child(self, name: str, budget: Budget | None = None, *, share: float | None = None,
               of_remaining: bool = False, fresh: bool = False,
-              tool_share: dict[str, float] | None = None) -> "BudgetTracker":
+              tool_share: dict[str, float] | None = None, held: Budget | None = None) -> "BudgetTracker":
         """The slice named `name` (created once; later calls return the same tracker, unless `fresh`).
 
         `share` carves that fraction of this tracker's caps (`of_remaining`: of what is left of them
         now, so what earlier slices did not use flows to later ones), a tool in `tool_share` its own
-        fraction of that tool's calls; `budget` gives explicit caps;
+        fraction of that tool's calls (`held`: what later slices need is first held back from what is
+        left, and the share carved from the rest); `budget` gives explicit caps;
         neither: no caps of its own (it gets the remainder). Either way every ancestor's caps still
         apply: a child never spends what its parent lacks. `fresh=True` replaces a cached slice with
         a new one computed now (its old spend stays counted in this tracker and its ancestors).
@@ -94,6 +95,7 @@ class BudgetTracker(Persistence):
                 left = self.remaining()
                 base = Budget(**{k: v for k, v in left.items() if k != "tools"},
                               tools=left.get("tools", {})) if of_remaining else self.budget
+                base = base.less(held) if held is not None else base
                 budget = base.scaled(share, tool_share)
             elif budget is None:
                 budget = Budget()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from budgets import BudgetExceeded
+from budgets import Budget, BudgetExceeded
 
 from agents.context import StepContext
 from agents.controllers import AcceptController
@@ -29,6 +29,9 @@ class Select(Stage):
     name = "select"
     tools = ()  # votes on the test runs the patch stage recorded, runs none
     k = 0
+    # at most one judge call and its retry without the lead: two patches with the lead measured 1,134
+    # prompt tokens + 128 out; without it 497. The patch stage leaves this much instead of a share.
+    need = Budget(tokens=1500, model_calls=2)
 
     def __init__(self, *, pessimistic: bool = False, judge: bool = True, **kw: Any):
         primary = Pessimistic() if pessimistic else TestVote()
