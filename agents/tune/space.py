@@ -23,6 +23,7 @@ class StageSpace(BaseModel):
     default_share: float | None = None
     settings: dict[str, tuple] = {}          # the stage's own settings to search (patch: focus)
     optional: bool = False                   # share 0 (skip the stage) is in the space
+    need: str | None = None                  # a bounded stage's need (`Stage.need`), described to the proposer
 
 
 class SearchSpace(BaseModel):
@@ -42,7 +43,8 @@ class SearchSpace(BaseModel):
                                   default_temperature=getattr(s, "temperature", 0.8),
                                   default_share=getattr(s, "share", None),
                                   settings={k: v for k, v in TUNABLE.items() if hasattr(type(s), k)},
-                                  optional=bool(getattr(s, "optional", False))))
+                                  optional=bool(getattr(s, "optional", False)),
+                                  need=s.need.describe() if getattr(s, "need", None) is not None else None))
         return cls(stages=out, models=tuple(models))
 
     def names(self) -> list[str]:
@@ -114,7 +116,9 @@ class SearchSpace(BaseModel):
             opts = f"k in {list(s.ks)}, temperature in {list(s.temperatures)}" if s.ks else "no sampling (k fixed)"
             extra = "".join(f", settings.{k} in {list(v)}" for k, v in s.settings.items())
             skip = "; 0 skips this stage" if s.optional else ""
-            lines.append(f"- {s.name}: share (fraction of the run budget{skip}), {opts}{extra}")
+            bounded = (f"; bounded, needs {s.need}: under caps its need names, that is held back for it "
+                       "and its share is not used") if s.need else ""
+            lines.append(f"- {s.name}: share (fraction of the run budget{skip}{bounded}), {opts}{extra}")
         if self.models:
             lines.append(f"- model per stage, one of {list(self.models)} (first = default)")
         return "\n".join(lines)

@@ -96,6 +96,9 @@ def test_the_swe_space_searches_the_patch_stages_focus():
     space = SearchSpace.of(swe_pipeline("best_of_n", k=4))
     patch = next(s for s in space.stages if s.name == "patch")
     assert patch.settings == {"focus": (0.0, 2.0)} and "settings.focus in [0.0, 2.0]" in space.describe()
+    # the proposer is told which share the engine does not use (select is bounded: its judge call)
+    select_line = next(line for line in space.describe().splitlines() if line.startswith("- select"))
+    assert "bounded, needs tokens=1500" in select_line and "bounded" not in space.describe().replace(select_line, "")
     plan = space.clamp({"stages": {"patch": {"k": 4, "settings": {"focus": 1.7, "spread": 9}}}})
     assert plan.stages["patch"].settings == {"focus": 2.0}                  # snapped; unknown settings dropped
     seen = {(space.random(random.Random(i)).stages["patch"].settings or {}).get("focus") for i in range(20)}
