@@ -62,6 +62,27 @@ def affordable_n(model: Model, tracker: BudgetTracker, messages: list[Message], 
     return n
 
 
+def affordable_cap(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
+                   upper_in: int | None = None) -> int:
+    """The largest output cap in [params.min_tokens, params.max_tokens] at which one sample's worst
+    case fits every cap (0 if none does, or the caller set no `min_tokens`)."""
+    if params.min_tokens is None:
+        return 0
+    upper_in = model.count_tokens_upper_bound(messages) if upper_in is None else upper_in
+
+    def fits(cap: int) -> bool:
+        return tracker.can_afford(worst_case(model, tracker, messages,
+                                             params.model_copy(update={"n": 1, "max_tokens": cap}), upper_in))
+
+    lo, hi = min(params.min_tokens, params.max_tokens), params.max_tokens
+    if not fits(lo):
+        return 0
+    while lo < hi:  # worst case grows with the cap: the largest cap that fits
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+    return lo
+
+
 class BudgetMeter(Meter):
     """Lets the planned requests through; reserves every other one before it is sent."""
 
@@ -91,14 +112,16 @@ class BudgetMeter(Meter):
 async def complete(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
                    *, shrink_n: bool = True) -> Completion:
     """Call `model` under `tracker`. With `shrink_n`, asks for fewer samples when n of them would not
-    fit the budget; raises `BudgetExceeded` when not even one fits."""
+    fit the budget, then (when the caller set `min_tokens`) for one sample with a lower output cap;
+    raises `BudgetExceeded` when not even that fits."""
     upper_in = model.count_tokens_upper_bound(messages)
     if shrink_n:
         n = affordable_n(model, tracker, messages, params, upper_in)
-        if n == 0:
+        cap = params.max_tokens if n else affordable_cap(model, tracker, messages, params, upper_in)
+        if cap == 0:
             raise BudgetExceeded(f"{tracker.path}: not enough budget left for one more model call",
                                  dimension="model", scope=tracker.path)
-        params = params.model_copy(update={"n": n})
+        params = params.model_copy(update={"n": max(n, 1), "max_tokens": cap})
     left = tracker.seconds_left()
     capped = left is not None and (params.timeout is None or left < params.timeout)
     if capped:

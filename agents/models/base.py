@@ -68,6 +68,9 @@ class GenerationParams(BaseModel):
 
     n: int = Field(default=1, ge=1)
     max_tokens: int = Field(default=512, ge=1)
+    # the least output cap the caller accepts: when not even one sample at `max_tokens` fits the budget,
+    # the call runs with one sample and its cap lowered to what fits, down to this (None: refuse instead)
+    min_tokens: int | None = Field(default=None, ge=1)
     temperature: float = Field(default=0.7, ge=0.0)
     top_p: float | None = None
     stop: list[str] | None = None

@@ -69,3 +69,23 @@ async def test_focus_sends_every_sample_to_the_file_the_localization_agrees_on(w
                     if s["name"] == "patch")["focus"] == (2.0 if plan else 0.0)
     assert targets["focus"] == ["wraptext/wrap.py"] * 4
     assert targets["hedge"].count("wraptext/wrap.py") == 2
+
+
+
+async def test_a_patch_sample_that_does_not_fit_at_its_cap_runs_with_a_lower_one(wraptext, tmp_path):
+    """The patch stage accepts a lower output cap (`min_tokens`) when its full one does not fit: over
+    a range of tight budgets some patch call runs lowered (one sample, a cap between the two), where
+    before it was refused and the stage stopped with tokens left."""
+    from budgets import Budget
+
+    inst, _ = wraptext
+    lowered = []
+    for tokens in range(4000, 5300, 100):
+        model = wrap_model(REPRO_WRONG, lambda p: "I am not sure.")
+        await solve_instance(inst, model=model, run_dir=tmp_path / f"run{tokens}", mode="scaled", k=4,
+                             budget=Budget.parse(f"tokens={tokens},run_tests=8"))
+        calls = [c["params"] for c in model.calls if "File wraptext/wrap.py" in c["messages"][-1]["content"]]
+        assert all(p["min_tokens"] and p["min_tokens"] <= p["max_tokens"] for p in calls), calls
+        full = max((p["max_tokens"] for p in calls), default=0)
+        lowered += [p for p in calls if p["max_tokens"] < full and p["min_tokens"] > 256]
+    assert lowered and all(p["n"] == 1 for p in lowered), lowered
