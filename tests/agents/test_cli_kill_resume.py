@@ -48,16 +48,21 @@ def lines(run_dir: Path) -> list[dict]:
 
 
 def kill_during_step(proc, server, run_dir: Path, done: int, *, timeout: float = 120) -> None:
-    """SIGKILL `proc` while it waits for the model in the step after `done` finished steps."""
+    """SIGKILL `proc` while it waits for the model in the step after `done` finished steps: the server
+    holds the first request that arrives once `done` steps are written (a step's line is written
+    before the next step starts), so the kill lands in that step however loaded the machine is."""
+    held = server.held
+    server.hold_when = lambda: len(lines(run_dir)) >= done
     deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        if len(lines(run_dir)) >= done and server.received > server.mark:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before the kill point"
-    time.sleep(server.latency / 3)  # the request is in flight
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        while time.time() < deadline and proc.poll() is None and server.held == held:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before the kill point"
+        assert server.held > held, f"no model request after step {done} within {timeout} s"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        server.release()
 
 
 def check_resumed(server, ref: dict, resumed: dict, run_dir: Path, killed_requests: int, resumed_requests: int):
@@ -74,13 +79,11 @@ def check_resumed(server, ref: dict, resumed: dict, run_dir: Path, killed_reques
 def run_kill_points(tmp_path, server, start_args, kill_points):
     """An uninterrupted reference run; then one run killed inside the step after each kill point in
     turn (started, killed, resumed and killed again ...), resumed to the end at last."""
-    server.mark = 0
     ref = finish(cli(*start_args, "--run-dir", str(tmp_path / "ref"), cwd=tmp_path))
     assert ref["steps"] > max(kill_points)  # each kill lands inside a step the reference ran
     run_dir = tmp_path / "killed"
     before = server.received
     for i, done in enumerate(kill_points):
-        server.mark = server.received
         proc = cli(*start_args, "--run-dir", str(run_dir), cwd=tmp_path) if i == 0 else \
             cli("resume", str(run_dir), cwd=tmp_path)
         kill_during_step(proc, server, run_dir, done)
