@@ -186,19 +186,36 @@ def planned_query(memo: dict[str, Any], question: str = "") -> str:
     return next((q for q in todo if norm_query(q) not in done), "")
 
 
+def unread(memo: dict[str, Any]) -> list[str]:
+    """The current search's results not read yet (neither opened nor looked into with find)."""
+    opened = set(memo.get("opened") or [])
+    return [r["url"] for r in memo.get("results") or [] if r["url"] not in opened]
+
+
+def can_read(memo: dict[str, Any], left: dict[str, int | None]) -> bool:
+    """Whether the budget can still read something new on this lead: an open call (more of the cited
+    page, or an unread result), or with no open left a find call on an unread result."""
+    if left.get("open") != 0 and (more_of(memo) or unread(memo)):
+        return True
+    return left.get("find") != 0 and bool(unread(memo))
+
+
 def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question: str) -> dict[str, str]:
     """What to do when no sampled action is valid: after an answer that did not verify, read further
     into the page it cited (the search's best result is usually the page that holds the answer, and
-    the first view shows two of its many paragraphs); else open the best unopened result, else
-    search the next planned query (or the question), else answer."""
-    opened = set(memo.get("opened") or [])
-    unopened = [r["url"] for r in memo.get("results") or [] if r["url"] not in opened]
+    the first view shows two of its many paragraphs); else open the best unread result (with no open
+    call left, find the question in it: its closest paragraph), else search the next planned query
+    (or the question), else answer."""
+    unopened = unread(memo)
     more = more_of(memo)
-    if more and left.get("open") != 0:
+    can_open, can_find = left.get("open") != 0, left.get("find") != 0
+    if more and can_open:
         return {"tool": "open", "input": "", "url": more}
-    if unopened and left.get("open") != 0:
+    if unopened and can_open:
         return {"tool": "open", "input": "", "url": unopened[0]}
+    if unopened and can_find:  # the opens are spent; find still reads a page's best paragraph, cheaper
+        return {"tool": "find", "input": question, "url": unopened[0]}
     todo = planned_query(memo, question)
-    if todo and left.get("search") != 0 and (left.get("open") != 0 or not memo.get("evidence")):
-        return {"tool": "search", "input": todo, "url": ""}  # (results no open can read add nothing)
+    if todo and left.get("search") != 0 and (can_open or can_find or not memo.get("evidence")):
+        return {"tool": "search", "input": todo, "url": ""}  # (results no call can read add nothing)
     return {"tool": "answer", "input": memo.get("draft") or "", "url": ""}

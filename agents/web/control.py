@@ -2,7 +2,8 @@
 
 `BatsController` (the tracker arm) is the BATS decision, from what the step observed and the budget
 left: accept a verified answer; dig deeper on the current lead (the next action; after an answer
-that did not verify, more of the page it cited, then the next unopened result); pivot to a new line
+that did not verify, more of the page it cited, then the next unread result, found with `find` once
+the opens are spent: the closest paragraph to the question); pivot to a new line
 of search (after failed actions, or an unverified answer with no lead left); stop and return the
 best answer so far when the budget cannot pay for more (the reason says which part ran out), or when
 the model gave the same unverified answer three times in a row on one line of search, each from new
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from agents.state import Decision, Selection, Verdict
-from agents.web.actions import more_of
+from agents.web.actions import can_read, more_of, unread
 from agents.web.prompts import tool_usage
 from agents.web.quotes import normalize
 
@@ -66,6 +67,8 @@ class BatsController(_Limits):
         if stop:
             return stop
         searches, opens = left.get("search"), left.get("open")
+        # a new line of search needs a call to read its results with: an open, or a find
+        readers = opens != 0 or left.get("find") != 0
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
@@ -73,26 +76,27 @@ class BatsController(_Limits):
             said = [normalize(o["answer"]) for _, o in ctx.episode() + [(None, obs)] if o and o.get("kind") == "answer"]
             if self.same_answers and len(said) >= self.same_answers and len(set(said[-self.same_answers:])) == 1:
                 same = f"the same answer {self.same_answers} times from new evidence, never verified"
-                if searches != 0 and opens != 0 and ctx.result.pivots < self.max_pivots:
+                if searches != 0 and readers and ctx.result.pivots < self.max_pivots:
                     return Decision(action="pivot", reason=f"{same}: reading on this lead does not change it; pivot "
                                     f"to a new search (searches left: {_n(searches)})")
                 why = (f"all {self.max_pivots} pivots are used" if ctx.result.pivots >= self.max_pivots else
-                       f"the budget has no search and open left for a new lead (searches left {_n(searches)}, "
-                       f"opens left {_n(opens)})")
+                       f"the budget has no search and open or find left for a new lead (searches left "
+                       f"{_n(searches)}, opens left {_n(opens)}, finds left {_n(left.get('find'))})")
                 return Decision(action="stop", reason=f"{same}: reading on does not change it and {why}; {score}")
-            opened = set(memo.get("opened") or [])
-            lead = [r for r in memo.get("results") or [] if r["url"] not in opened]
-            more = more_of(memo)
-            if (more or lead) and opens != 0:
-                what = "more of the cited page" if more else f"{len(lead)} unopened results of this search"
+            if can_read(memo, left):
+                more, lead = more_of(memo) if opens != 0 else "", unread(memo)
+                what = ("more of the cited page" if more else f"{len(lead)} unread results of this search" +
+                        ("" if opens != 0 else " with find (no open call left)"))
                 return Decision(action="dig_deeper", reason=f"not verified ({obs.get('feedback', '')[:120]}); dig "
-                                f"deeper: {what}, open calls left: {_n(opens)}")
-            if searches != 0 and opens != 0 and ctx.result.pivots < self.max_pivots:
+                                f"deeper: {what}, open calls left: {_n(opens)}, find calls left: "
+                                f"{_n(left.get('find'))}")
+            if searches != 0 and readers and ctx.result.pivots < self.max_pivots:
                 return Decision(action="pivot", reason=f"not verified and this lead is used up; pivot to a new "
                                 f"search (searches left: {_n(searches)})")
             # a new search whose results cannot be opened gives the next answer nothing new
             return Decision(action="stop", reason=f"answer not verified and the budget has no search or open call "
-                            f"left for a new lead (searches left {_n(searches)}, opens left {_n(opens)}); {score}")
+                            f"left for a new lead (searches left {_n(searches)}, opens left {_n(opens)}, finds left "
+                            f"{_n(left.get('find'))}); {score}")
         failed = 0
         for o in reversed([o for _, o in ctx.episode()] + [obs if selection.winner else None]):
             if o and not o.get("error"):

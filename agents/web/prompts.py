@@ -65,8 +65,11 @@ def plan_prompt(question: str, block: str | None, n: int, corpus: str = DEFAULT_
 def budget_advice(left: dict[str, int | None], evidence: int, unopened: int) -> str:
     """The tracker's decision hint from what is left (BATS: dig deeper while calls remain, answer
     before they run out): e.g. `Advice: 1 open call left and 2 unopened results: open the best one.`"""
-    searches, opens = left.get("search"), left.get("open")
+    searches, opens, finds = left.get("search"), left.get("open"), left.get("find")
     can_open, can_search = opens is None or opens > 0, searches is None or searches > 0
+    if unopened and not can_open and (finds is None or finds > 0):
+        return (f"Advice: no open call left: find(url, text) on an unopened result shows its paragraph that best "
+                f"matches the text ({_calls(finds, 'find')} left).")
     if not evidence:
         if unopened and can_open:
             return f"Advice: no page opened yet and {_calls(opens, 'open')} left: open the best result now."

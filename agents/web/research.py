@@ -25,7 +25,7 @@ from agents.models.base import GenerationParams
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
 from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, answered_this_evidence, fallback_action, fallback_answer,
-                                norm_query, parse_action, parse_answer, planned_query)
+                                norm_query, parse_action, parse_answer, planned_query, unread)
 from agents.web.control import BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
@@ -67,7 +67,9 @@ class ResearchStage(Stage):
         toks = tokens_left(ctx)
         reserve = getattr(self.controller, "answer_reserve", 1500)
         max_steps = getattr(self.controller, "max_steps", 16)
-        no_lead = left.get("search") == 0 and left.get("open") == 0  # find only looks into opened pages
+        # nothing new to read: no search, no open, and (the tracker arm) no find on an unread result
+        finds = self.tracker and left.get("find") != 0 and bool(unread(memo))
+        no_lead = left.get("search") == 0 and left.get("open") == 0 and not finds
         if (memo.get("ready") or no_lead or (toks is not None and toks < reserve)
                 or ctx.step + 1 >= max_steps):
             return "answer"
@@ -104,7 +106,7 @@ class ResearchStage(Stage):
             action = {"tool": "search", "input": query, "url": ""}
         elif ctx.mode != "pivot" and memo.get("answers") and answered_this_evidence(memo):
             action = fallback_action(memo, left, ctx.task.input["question"])
-            action = action if action["tool"] == "open" else None
+            action = action if action["tool"] in ("open", "find") else None
         if action is None:
             return await super().propose(ctx)
         return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(plan)", meta={"planned": True})]
@@ -188,9 +190,10 @@ class ResearchStage(Stage):
                 seen = memo.setdefault("seen", [])
                 seen += [r["url"] for r in obs["results"] if r["url"] not in seen]
             return
-        if a["tool"] == "open":
+        if a["tool"] in ("open", "find"):  # read (or dead): not an unread result any more
             if a["url"] not in (memo.get("opened") or []):
                 memo.setdefault("opened", []).append(a["url"])
+        if a["tool"] == "open":
             if obs.get("more") is False or (obs.get("error") and a["url"] in (memo.get("views") or {})):
                 memo.setdefault("exhausted", []).append(a["url"])  # nothing more on it matches
             memo.setdefault("views", {}).setdefault(a["url"], []).extend(obs.get("shown") or [])

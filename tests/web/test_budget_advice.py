@@ -6,9 +6,11 @@ from agents.web.prompts import act_prompt, budget_advice, plan_prompt
 
 @pytest.mark.parametrize("left, evidence, unopened, says", [
     ({"search": 0, "open": 1}, 0, 2, "open the best result now"),
-    ({"search": 2, "open": 0}, 0, 2, "search (2 search calls left)"),
+    ({"search": 2, "open": 0, "find": 0}, 0, 2, "search (2 search calls left)"),
+    ({"search": 2, "open": 0, "find": 3}, 0, 2, "find(url, text) on an unopened result"),
+    ({"search": 0, "open": 0, "find": 1}, 1, 2, "(1 find call left)"),
     ({"search": 0, "open": 0}, 0, 0, "answer with your best guess"),
-    ({"search": 0, "open": 0}, 1, 3, "answer from the evidence now"),
+    ({"search": 0, "open": 0, "find": 0}, 1, 3, "answer from the evidence now"),
     ({"search": 1, "open": 3}, 1, 2, "few calls left"),
     ({"search": 3, "open": 1}, 1, 0, "search once more"),
     ({"search": 4, "open": None}, 1, 2, "4 search calls and unlimited open calls left"),

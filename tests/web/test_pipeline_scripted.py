@@ -126,8 +126,17 @@ def test_a_broken_search_server_is_an_error_the_model_sees(faults):
 
 
 def test_no_valid_sample_falls_back_to_the_next_planned_search(web_index):
-    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=3", index=str(web_index))
+    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=0", index=str(web_index))
     assert result.stages["research"].memo["searched"] == [QQ, "IANA time zone module"]
+
+
+def test_with_the_opens_spent_the_fallback_reads_an_unread_result_with_find(web_index):
+    """find(url, question) shows the paragraph of a page closest to the question: with no open call
+    left but finds, the next unread result is read that way (before: a new search it could not read)."""
+    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=3", index=str(web_index))
+    memo = result.stages["research"].memo
+    assert memo["searched"] == [QQ] and result.spend["tool_calls"] == {"search": 1, "find": 1}
+    assert memo["opened"] == [memo["results"][0]["url"]] and memo["evidence"][0]["url"] == memo["opened"][0]
 
 
 @pytest.mark.parametrize("tracker", [True, False])

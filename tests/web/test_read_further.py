@@ -98,18 +98,40 @@ def test_with_no_open_call_left_a_new_search_is_not_worth_a_step():
     three steps on such searches after its last open)."""
     memo = {"results": [{"url": "u1"}], "opened": ["u1"], "evidence": [{"url": "u1", "text": "x"}],
             "answered_on": 1, "cited": "u1", "exhausted": ["u1"], "checklist": ["a b"], "searched": []}
-    assert fallback_action(memo, {"search": 2, "open": 0}, Q)["tool"] == "answer"
+    assert fallback_action(memo, {"search": 2, "open": 0, "find": 0}, Q)["tool"] == "answer"
     assert fallback_action(memo, {"search": 2, "open": 1}, Q) == {"tool": "search", "input": "a b", "url": ""}
-    assert fallback_action(memo | {"evidence": []}, {"search": 2, "open": 0}, Q)["tool"] == "search"
+    assert fallback_action(memo | {"evidence": []}, {"search": 2, "open": 0, "find": 0}, Q)["tool"] == "search"
+    # a find can read the new search's results: the search is worth it; an unread result is found at once
+    assert fallback_action(memo, {"search": 2, "open": 0, "find": 1}, Q)["tool"] == "search"
+    unread_one = memo | {"results": [{"url": "u1"}, {"url": "u2"}]}
+    assert fallback_action(unread_one, {"search": 2, "open": 0, "find": 1}, Q) == {"tool": "find", "input": Q, "url": "u2"}
 
 
 def test_an_unverified_answer_with_no_open_call_left_stops_instead_of_pivoting(long_index):
     wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
     model = ScriptedModel(['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}',
                            wrong])
-    rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=1"))
+    rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=0"))
     result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
                                                                             input={"question": Q}), rt))
     assert len(model.calls) == 4 and result.stages["research"].pivots == 0
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
     assert "opens left 0" in reason(result) and result.answer["answer"] == "gettz"
+
+
+def test_with_the_opens_spent_digging_deeper_finds_in_the_next_result(long_index):
+    """The same run with one find call: the unverified answer is not the end while a find can read
+    the search's other result; the new evidence is answered at once (no act call chose the find)."""
+    wrong = '{"answer": "gettz", "source": 1, "quote": "Note 0: zoneinfo lists the time zones"}'
+    other = '{"answer": "zoneinfo", "source": 2, "quote": "Other page on time zones and zoneinfo."}'
+    model = ScriptedModel(['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}',
+                           wrong, other])
+    rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=1"))
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+                                                                            input={"question": Q}), rt))
+    memo = result.stages["research"].memo
+    assert result.spend["tool_calls"] == {"search": 1, "open": 1, "find": 1}
+    assert result.stages["research"].digs >= 1
+    assert memo["evidence"][-1]["url"].endswith("/other.html") and len(memo["opened"]) == 2
+    # the fifth model call answers from the found paragraph (the re-answer: greedy, then samples)
+    assert "Other page on time zones" in model.calls[4]["messages"][-1]["content"]
