@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from agents.web.prompts import shown
 from agents.web.quotes import normalize
 
 ACT_SCHEMA = {"type": "object", "properties": {
@@ -80,8 +81,12 @@ def _resolve(ref: str, memo: dict[str, Any]) -> str:
         if 1 <= i <= len(results):
             return results[i - 1]["url"]
         raise ValueError(f"there is no search result number {i}")
-    if ref in (memo.get("seen") or []):
+    seen = memo.get("seen") or []
+    if ref in seen:
         return ref
+    match = next((u for u in seen if shown(u) == ref), None)  # a URL as the prompt showed it
+    if match:
+        return match
     raise ValueError("open a URL from the search results (or its number)")
 
 

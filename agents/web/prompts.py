@@ -4,6 +4,7 @@ With `tracker` off (the budget-unaware baseline) no prompt shows the budget and 
 to it; the budget still binds (the engine refuses what it cannot pay)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from tools.web.index import DEFAULT_NAME
@@ -90,7 +91,18 @@ def _calls(n: int | None, tool: str) -> str:
 
 
 def _evidence_lines(evidence: list[dict[str, Any]], chars: int) -> list[str]:
-    return [f"[{i}] {e['url']} ({e['title']}): {e['text'][:chars]}" for i, e in enumerate(evidence, 1)]
+    return [f"[{i}] {shown(e['url'])} ({e['title']}): {e['text'][:chars]}" for i, e in enumerate(evidence, 1)]
+
+
+# the local corpus server listens on a loopback port that changes from run to run; shown to the model,
+# the port made two runs of one question differ from their first prompt with a page in it (their
+# sampled answers then differed too), so the model sees such URLs without their origin: /doc/...
+_LOOPBACK = re.compile(r"https?://(?:127(?:\.\d{1,3}){3}|localhost|\[::1\]):\d+(?=/)")
+
+
+def shown(text: str) -> str:
+    """`text` with the origin of every loopback URL left out (the path is what identifies the page)."""
+    return _LOOPBACK.sub("", text)
 
 
 def act_prompt(question: str, checklist: list[str], searched: list[str], results: list[dict[str, str]],
@@ -104,12 +116,12 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
         lines.append("Searched already: " + "; ".join(searched[-4:]))
     if results:
         lines.append("Last search results (open one by its number):")
-        lines += [f"{i}. {r['title']} {r['url']}" for i, r in enumerate(results, 1)]
+        lines += [f"{i}. {r['title']} {shown(r['url'])}" for i, r in enumerate(results, 1)]
     if evidence:
         lines.append("Evidence so far:")
         lines += _evidence_lines(evidence[-2:], 250)
     if last:
-        lines.append(f"Last tool result: {last}")
+        lines.append(f"Last tool result: {shown(last)}")
     if pivot:
         lines.append("The last line of search did not give a verified answer: search for something different.")
     if block:

@@ -28,3 +28,20 @@ def test_only_the_tracker_arm_sees_the_advice():
 
 def test_the_plan_asks_for_queries_without_a_guessed_answer():
     assert "never a guessed answer" in plan_prompt("In which version was zoneinfo added?", None, 3)[-1]["content"]
+
+
+def test_the_model_sees_local_urls_without_their_changing_port():
+    """The local server's port changes from run to run: shown with it, two runs of one question had
+    different prompts (and samples) from the first page on. The model sees the path; a path it
+    writes back resolves to the page."""
+    from agents.web.actions import parse_action
+
+    url = "http://127.0.0.1:50019/doc/library/itertools.html"
+    results = [{"title": "itertools", "url": url}]
+    prompt = act_prompt("Q?", [], ["q"], results, [{"url": url, "title": "t", "text": "x"}],
+                        f"open: nothing more on {url} matches", None, False)[-1]["content"]
+    assert "127.0.0.1" not in prompt and prompt.count("/doc/library/itertools.html") == 3
+    memo = {"results": results, "seen": [url]}
+    assert parse_action('{"tool": "open", "input": "/doc/library/itertools.html"}', memo, {})["url"] == url
+    assert "https://docs.python.org/3/x.html" in act_prompt("Q?", [], [], [{"title": "t", "url": "https://docs.python.org/3/x.html"}],
+                                                            [], "", None, False)[-1]["content"]  # not loopback: as is
