@@ -144,7 +144,10 @@ class ResearchStage(Stage):
         if self.step_kind(ctx) == "answer":
             action = fallback_answer(ctx.memo)
         else:
-            action = fallback_action(ctx.memo, tools_left(ctx), ctx.task.input["question"])
+            left = tools_left(ctx)
+            if not self.tracker:  # the budget-unaware arm does not turn to find when the opens run out
+                left["find"] = 0
+            action = fallback_action(ctx.memo, left, ctx.task.input["question"])
         return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(fallback)",
                           meta={"fallback": True})]
 

@@ -137,6 +137,10 @@ def test_with_the_opens_spent_the_fallback_reads_an_unread_result_with_find(web_
     memo = result.stages["research"].memo
     assert memo["searched"] == [QQ] and result.spend["tool_calls"] == {"search": 1, "find": 1}
     assert memo["opened"] == [memo["results"][0]["url"]] and memo["evidence"][0]["url"] == memo["opened"][0]
+    # the budget-unaware arm does not turn to find: its fallback is the next planned search, as before
+    result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=3", index=str(web_index),
+                    tracker=False)
+    assert "find" not in result.spend["tool_calls"]
 
 
 @pytest.mark.parametrize("tracker", [True, False])
