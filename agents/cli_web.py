@@ -25,7 +25,8 @@ IndexOpt = typer.Option(None, "--index", help="An index built by `scaleagent web
 SearxOpt = typer.Option(None, "--searx", help="Search a SearxNG server (its JSON API) instead of a local index")
 ModelOpt = typer.Option(DEFAULT_MODEL, "--model", "-m", help="local/<name>, or any litellm model id")
 KOpt = typer.Option(2, "--k", min=1, max=16, help="Candidate tool calls (and answers) per step")
-StepsOpt = typer.Option(16, "--max-steps", min=2, max=200, help="Research steps per question at most")
+StepsOpt = typer.Option(None, "--max-steps", min=2, max=200, help="Research steps per question at most "
+                        "(default: 4 + 2 per capped search, open and find call, 8 to 200; 16 if none is capped)")
 ReanswerOpt = typer.Option(3, "--reanswer-k", min=1, max=16, help="Answers sampled after one that did not "
                            "verify (the greedy one and the rest at a temperature; the verifier keeps one)")
 NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware baseline (ReAct): no budget "
@@ -78,7 +79,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
             signal.signal(sig, handler)
 
 
-def _base(model: str, k: int, max_steps: int, tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
+def _base(model: str, k: int, max_steps: Optional[int], tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
           price: Optional[str], reanswer_k: int) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
@@ -99,7 +100,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
                                              "tools: search, open, find; plus tokens, usd, calls, seconds"),
         budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
         index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt, model: str = ModelOpt, k: int = KOpt,
-        max_steps: int = StepsOpt, reanswer_k: int = ReanswerOpt, no_tracker: bool = NoTrackerOpt,
+        max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt, no_tracker: bool = NoTrackerOpt,
         run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
         api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
     """Answer a question by searching (the Python docs by default); print the answer and its sources."""
@@ -167,7 +168,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
                                                         f"for a grid (default {DEFAULT_BUDGET})"),
               no_tracker: bool = NoTrackerOpt,
               both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
-              model: str = ModelOpt, k: int = KOpt, max_steps: int = StepsOpt, reanswer_k: int = ReanswerOpt,
+              model: str = ModelOpt, k: int = KOpt, max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt,
               limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
               out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same "
                                                  "command; the plot covers every cell in it)"),

@@ -22,6 +22,7 @@ from agents.state import Decision, Selection, Verdict
 from agents.web.actions import can_read, more_of, unread
 from agents.web.prompts import tool_usage
 from agents.web.quotes import normalize
+from tools.web.tools import TOOLS
 
 if TYPE_CHECKING:
     from agents.context import StepContext
@@ -35,15 +36,29 @@ def tokens_left(ctx: "StepContext") -> int | None:
     return ctx.stage_tracker.remaining().get("tokens")
 
 
+DEFAULT_STEPS = 16  # the step limit of a run whose search, open and find calls are all uncapped
+
+
 class _Limits(BaseModel):
     """What ends a run whatever the controller: the step limit, and tokens that cannot pay for a step."""
-    max_steps: int = 16
+    max_steps: int | None = None  # None: from the run's tool caps (`steps`)
     answer_reserve: int = 1500  # tokens kept for an answer step (the research stage answers below it)
+
+    def steps(self, ctx: "StepContext") -> int:
+        """The step limit: `max_steps`, else 4 + 2 steps per capped search, open and find call (one to
+        call it, one to answer what it read), between 8 and 200; 16 when none of them is capped. A
+        fixed 16 ended 4 of 6 dev runs at search=5 with finds left, and would end a search=20 run long
+        before its budget."""
+        if self.max_steps is not None:
+            return self.max_steps
+        caps = [c for t, c in ctx.runtime.tracker.budget.tools.items() if t in TOOLS]
+        return max(8, min(200, 4 + 2 * sum(caps))) if caps else DEFAULT_STEPS
 
     def limit(self, ctx: "StepContext", score: str) -> Decision | None:
         toks = tokens_left(ctx)
-        if ctx.step + 1 >= self.max_steps:
-            return Decision(action="stop", reason=f"step limit {self.max_steps} reached; {score}")
+        steps = self.steps(ctx)
+        if ctx.step + 1 >= steps:
+            return Decision(action="stop", reason=f"step limit {steps} reached; {score}")
         if toks is not None and toks < self.answer_reserve // 3:
             return Decision(action="stop", reason=f"tokens left ({toks}) cannot pay for another step; {score}")
         return None

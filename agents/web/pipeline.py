@@ -33,7 +33,8 @@ def build(options: dict[str, Any]) -> WebPipeline:
     tracker = bool(options.get("tracker", True))
     k = int(options.get("k", 2))
     env = environment(options)
-    steps = int(options.get("max_steps", 16))
+    steps = options.get("max_steps")
+    steps = int(steps) if steps is not None else None  # None: from the tool caps (control._Limits.steps)
     control = BatsController(max_steps=steps) if tracker else ReactController(max_steps=steps)
     corpus = env.corpus
     return WebPipeline([PlanStage(tracker=tracker, corpus=corpus),

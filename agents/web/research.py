@@ -66,7 +66,8 @@ class ResearchStage(Stage):
         memo, left = self._start(ctx), tools_left(ctx)
         toks = tokens_left(ctx)
         reserve = getattr(self.controller, "answer_reserve", 1500)
-        max_steps = getattr(self.controller, "max_steps", 16)
+        steps = getattr(self.controller, "steps", None)
+        max_steps = steps(ctx) if steps else 16
         # nothing new to read: no search, no open, and (the tracker arm) no find on an unread result
         finds = self.tracker and left.get("find") != 0 and bool(unread(memo))
         no_lead = left.get("search") == 0 and left.get("open") == 0 and not finds
