@@ -1,6 +1,7 @@
 """Property: whatever concurrent reserve/settle/fail/retry sequence runs, no cap at any level is ever
 passed (checked at every moment), nothing stays reserved, and spend is exactly what was settled."""
 import asyncio
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -96,8 +97,12 @@ def test_threads_never_pass_a_cap(ops):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(op, min_size=1, max_size=40), st.randoms())
-def test_asyncio_tasks_never_pass_a_cap(ops, rnd):
+@given(st.lists(op, min_size=1, max_size=40), st.integers(0, 2**32 - 1))
+def test_asyncio_tasks_never_pass_a_cap(ops, seed):
+    # the sleeps come from a Random of our own: how many a run draws depends on the tasks' real-time
+    # interleaving (a refused reserve draws one fewer), and drawn from hypothesis' `st.randoms()` that
+    # made its data generation differ between replays (FlakyStrategyDefinition in a CI run)
+    rnd = random.Random(seed)
     root, ledger = make_tree(), {}
 
     async def call(o):
