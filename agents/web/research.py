@@ -26,7 +26,7 @@ from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
 from agents.web.actions import (ACT_SCHEMA, ANSWER_SCHEMA, answered_this_evidence, fallback_action, fallback_answer,
                                 norm_query, parse_action, parse_answer, planned_query, unread)
-from agents.web.control import BatsController, tokens_left, tools_left
+from agents.web.control import DEFAULT_STEPS, BatsController, tokens_left, tools_left
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.quotes import normalize
@@ -62,15 +62,23 @@ class ResearchStage(Stage):
             memo["checklist"] = list(ctx.output("plan") or []) or [question_query(ctx.task.input["question"])]
         return memo
 
+    def _rule_left(self, ctx) -> dict[str, int | None]:
+        """The calls left as this stage's rules spend them: the budget-unaware arm's rules never turn to
+        find when the opens run out (the model itself may still call it)."""
+        left = tools_left(ctx)
+        if not self.tracker:
+            left["find"] = 0
+        return left
+
     def step_kind(self, ctx) -> str:
-        memo, left = self._start(ctx), tools_left(ctx)
+        memo, left = self._start(ctx), self._rule_left(ctx)
         toks = tokens_left(ctx)
         reserve = getattr(self.controller, "answer_reserve", 1500)
         steps = getattr(self.controller, "steps", None)
-        max_steps = steps(ctx) if steps else 16
-        # nothing new to read: no search, no open, and (the tracker arm) no find on an unread result
-        finds = self.tracker and left.get("find") != 0 and bool(unread(memo))
-        no_lead = left.get("search") == 0 and left.get("open") == 0 and not finds
+        max_steps = steps(ctx) if steps else DEFAULT_STEPS
+        # nothing new to read: no search, no open, and no find on an unread result
+        no_lead = (left.get("search") == 0 and left.get("open") == 0
+                   and not (left.get("find") != 0 and unread(memo)))
         if (memo.get("ready") or no_lead or (toks is not None and toks < reserve)
                 or ctx.step + 1 >= max_steps):
             return "answer"
@@ -121,9 +129,7 @@ class ResearchStage(Stage):
         last_text = last.get("error") or last.get("note") or ""
         block = self._block(ctx)
         if block:
-            opened = set(memo.get("opened") or [])
-            unopened = sum(1 for r in memo.get("results") or [] if r["url"] not in opened)
-            block += "\n" + budget_advice(tools_left(ctx), len(memo.get("evidence") or []), unopened)
+            block += "\n" + budget_advice(tools_left(ctx), len(memo.get("evidence") or []), len(unread(memo)))
         return act_prompt(q, memo.get("checklist") or [], memo.get("searched") or [], memo.get("results") or [],
                           memo.get("evidence") or [], last_text, block, ctx.mode == "pivot", self.corpus)
 
@@ -145,10 +151,7 @@ class ResearchStage(Stage):
         if self.step_kind(ctx) == "answer":
             action = fallback_answer(ctx.memo)
         else:
-            left = tools_left(ctx)
-            if not self.tracker:  # the budget-unaware arm does not turn to find when the opens run out
-                left["find"] = 0
-            action = fallback_action(ctx.memo, left, ctx.task.input["question"])
+            action = fallback_action(ctx.memo, self._rule_left(ctx), ctx.task.input["question"])
         return [Candidate(content=action, key=json.dumps(action, sort_keys=True), text="(fallback)",
                           meta={"fallback": True})]
 
