@@ -141,6 +141,7 @@ def test_with_the_opens_spent_the_fallback_reads_an_unread_result_with_find(web_
     result, _ = ask([PLAN3, "I think I will look around", ], "calls=2,search=3,open=0,find=3", index=str(web_index),
                     tracker=False)
     assert "find" not in result.spend["tool_calls"]
+    assert result.stages["research"].memo["searched"] == [QQ, "IANA time zone module"]
 
 
 @pytest.mark.parametrize("tracker", [True, False])
