@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from agents.web.prompts import shown
-from agents.web.quotes import normalize
+from agents.web.quotes import contains, normalize
 
 ACT_SCHEMA = {"type": "object", "properties": {
     "tool": {"type": "string", "enum": ["search", "open", "find", "answer"]},
@@ -107,6 +107,9 @@ def parse_action(text: str, memo: dict[str, Any], left: dict[str, int | None], q
             raise ValueError("empty query")
         if norm_query(inp) in {norm_query(q) for q in memo.get("searched") or []}:
             raise ValueError("already searched")
+        failed = names_rejected(inp, memo, question)
+        if failed:
+            raise ValueError(f"{failed!r} was answered and not verified: search for something else")
         return {"tool": "search", "input": inp, "url": ""}
     if tool == "open":  # a page opened before shows its next parts that match the question
         target = _resolve(inp or url, memo)
@@ -184,11 +187,26 @@ def more_of(memo: dict[str, Any]) -> str:
     return cited if len((memo.get("views") or {}).get(cited, [])) < MAX_PARTS else ""
 
 
-def planned_query(memo: dict[str, Any], question: str = "") -> str:
-    """The first planned query (then `question`, if given) not searched yet; "" when all were."""
+def names_rejected(query: str, memo: dict[str, Any], question: str = "") -> str:
+    """The answer that did not verify which `query` names ("json.loads raises ValueError" after
+    `ValueError` failed), or "". A small model's plan holds guessed answers; once one was answered
+    and not verified, searching it again only finds the evidence that failed it (dev: json-error's
+    pivots searched two such guesses). An answer made of the question's words and stop words is
+    never counted (it names nothing the question does not)."""
+    asked = set(normalize(question).split()) | STOP_WORDS
+    for answer in memo.get("rejected") or []:
+        if set(normalize(answer).split()) - asked and contains(query, answer):
+            return answer
+    return ""
+
+
+def planned_query(memo: dict[str, Any], question: str = "", *, asked: str = "") -> str:
+    """The first planned query (then `question`, if given) not searched yet and not naming an answer
+    that did not verify (`asked`: the question, when it is not to be searched itself); "" when none."""
     done = {norm_query(q) for q in memo.get("searched") or []}
     todo = (memo.get("checklist") or []) + ([question] if question else [])
-    return next((q for q in todo if norm_query(q) not in done), "")
+    return next((q for q in todo if norm_query(q) not in done
+                 and not names_rejected(q, memo, question or asked)), "")
 
 
 def unread(memo: dict[str, Any]) -> list[str]:
