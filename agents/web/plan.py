@@ -20,6 +20,9 @@ from agents.web.prompts import DEFAULT_CORPUS, budget_block, plan_prompt
 PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "items": {"type": "string"}}},
                "required": ["queries"]}
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
+# a piece of the budget block the plan prompt shows ("budget 0 used, 5 left", "$0.0000 spent", "no
+# cap"): the 0.5B copies it as a query (dev: pythonpath, 3 of its 4 queries in every round)
+_BLOCK_ECHO = re.compile(r"\$\s?\d|\b\d+s? (?:used|left)\b|\bno cap\b", re.I)
 
 
 def words(text: str) -> list[str]:
@@ -35,15 +38,15 @@ def question_query(question: str) -> str:
 
 def checklist(question: str, proposed: list[str], size: int) -> list[str]:
     """The question's query, then the proposed queries that add a word the question lacks (not a stop
-    word, not a bare number: a small model's added numbers are guessed answers), deduplicated, at
-    most `size` in all."""
+    word, not a bare number: a small model's added numbers are guessed answers) and copy nothing of
+    the budget block, deduplicated, at most `size` in all."""
     asked = set(words(question)) | STOP_WORDS
     out = [question_query(question)]
     seen = {norm_query(out[0])}
     for q in proposed:
         q = " ".join(str(q).split())[:200]
         new = [w for w in set(words(q)) - asked if re.search("[a-z]", w)]  # "Python 3.8": a guessed answer
-        if new and norm_query(q) not in seen:
+        if new and norm_query(q) not in seen and not _BLOCK_ECHO.search(q):
             out.append(q)
             seen.add(norm_query(q))
     return out[:max(1, size)]

@@ -21,3 +21,13 @@ def test_the_checklist_is_cut_to_its_size_and_never_empty():
     assert checklist(q, ["zoneinfo PEP", "PEP 615"], 1) == ["PEP specified module supports IANA time zone database"]
     assert checklist(q, [], 3) == ["PEP specified module supports IANA time zone database"]
     assert checklist(q, ["zoneinfo PEP", "PEP 615", "tz data"], 2)[1] == "zoneinfo PEP"
+
+
+def test_queries_copied_from_the_budget_block_are_dropped():
+    """The 0.5B's plan for a dev question was the block's words ("$0.0000 spent", "budget 0 used, 5 left",
+    "open 0 used, 5 left"); a query that only shares a word with the block stays."""
+    q = "Which environment variable augments the default search path for module files?"
+    got = checklist(q, ["$0.0000 spent", "budget 0 used, 5 left", "open 0 used, 5 left", "$ 1 spent",
+                        "tokens 812 used, no cap", "PYTHONPATH variable", "open file time left"], 4)
+    assert got == ["environment variable augments default search path module files", "PYTHONPATH variable",
+                   "open file time left"]
