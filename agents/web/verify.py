@@ -13,6 +13,8 @@ question's words, with their headings) and either
 - or, whatever its quote, the answer is in the page's passage of the best score (or its heading):
   the 0.5B often answers right and quotes a sentence that describes the answer without naming it,
   or a paraphrase.
+An answer that did not verify before needs the best passage when it comes again (its new quote from the
+second-best passage is the model holding on to it: on dev all 9 such answers were wrong).
 An answer that names nothing (only function words, or only the question's own words) never verifies.
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
@@ -77,7 +79,12 @@ class EvidenceVerifier(BaseModel):
             if key not in judged:
                 judged[key] = await self._judge(ctx, a)
             verdict = judged[key]
-        quoted = quote_found and in_quote and bool(topical) and verdict is not False
+        # an answer that did not verify before, quoted again from elsewhere, is the model holding on to it
+        # (dev: such answers a quote verified were all wrong, 9 of 9 on 3 questions; the best passage
+        # verified 6 right, 3 wrong): its quote then counts only inside the best passage
+        retried = normalize(a["answer"]) in {normalize(r) for r in ctx.memo.get("rejected") or []}
+        quoted = (quote_found and in_quote and bool(topical) and verdict is not False
+                  and (tier == 1 or not retried))
         # the model's quote does not hold it, but the page's passage that best matches the question does
         # (a judge's "no" stands: it read this quote, the passage rule only counts words)
         passage = topical if tier == 1 and not quoted and verdict is not False else ""
@@ -100,6 +107,9 @@ class EvidenceVerifier(BaseModel):
             why.append("its quote does not contain the answer")
         elif not topical:
             why.append("the answer is not in the part of the page that matches the question")
+        elif retried and tier != 1 and quote_found:
+            why.append("it did not verify before, and now a quote counts only in the passage that best "
+                       "matches the question")
         if verdict is False:
             why.append("the judge says the quote does not support it")
         if empty:

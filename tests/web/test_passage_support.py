@@ -74,9 +74,12 @@ class _Ctx:
         self.memo, self.errors = {}, []
 
 
-def _verdict(question, page, answer, quote):
+def _verdict(question, page, answer, quote, rejected=()):
     c = Candidate(content={"tool": "answer", "answer": answer, "source": "http://127.0.0.1/p", "quote": quote})
-    return asyncio.run(EvidenceVerifier(judge=False).verify(_Ctx(question, page), [c]))[0]
+    ctx = _Ctx(question, page)
+    if rejected:
+        ctx.memo["rejected"] = list(rejected)  # answers of this run that did not verify
+    return asyncio.run(EvidenceVerifier(judge=False).verify(ctx, [c]))[0]
 
 
 def test_the_verifier_accepts_by_passage_and_says_so():
@@ -133,3 +136,20 @@ def test_a_choice_the_question_offers_is_an_answer():
     q = "Is textwrap.dedent a function or a class?"
     assert empty_answer("function", q) == "" and empty_answer("textwrap function", Q_DEDENT)
     assert empty_answer("No", "Does textwrap.dedent change tabs into spaces?") == ""  # a yes/no question
+
+
+def test_an_answer_that_failed_before_needs_the_best_passage_when_it_comes_again():
+    """A real quote from the second-best passage ("Changed in version 3.7", for the version that added
+    the module) verifies an answer the first time; once that answer did not verify, the model quoting
+    it again from elsewhere is not enough. Another answer after the failure verifies as before, and
+    the best passage's answer verifies either way."""
+    quote = "Changed in version 3.7: token_bytes accepts None."
+    first = _verdict(Q_SECRETS, SECRETS, "3.7", quote)
+    assert first.passed and first.details.quote_found
+    assert _verdict(Q_SECRETS, SECRETS, "3.7", quote, rejected=["3.5"]).passed  # a new answer after a failure
+    again = _verdict(Q_SECRETS, SECRETS, "Python 3.7", quote, rejected=["3.5", "python 3.7"])
+    assert not again.passed and again.details.quote_found
+    assert "did not verify before" in again.feedback
+    right = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version 3.6",
+                     rejected=["3.6"])
+    assert right.passed and right.score > again.score
