@@ -1,0 +1,116 @@
+"""Replay the web verifier over the answers that bench runs proposed, offline: its precision and
+recall on known-right and known-wrong answers, without a model or a server.
+
+    python examples/web/verify_replay.py "runs/dev-*/tracker*/*/trajectory.jsonl" \
+        --questions examples/web/dev.jsonl [--index INDEX] [--list]
+
+Every answer candidate of every answer step (sampled re-answers included) goes through the current
+`EvidenceVerifier` (judge off: a quote found only around the answer counts as not judged) with the
+memo the run had at that step (the answers that had not verified before it), against the cited page
+as the index holds it. Prints verified/unverified x right/wrong, split by first answer step, a later
+answer new to the run, and a later answer that had failed before. Use it on dev runs only: the test
+split is for the final table.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import glob
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from agents.state import Candidate  # noqa: E402
+from agents.web.questions import is_correct, load_questions  # noqa: E402
+from agents.web.quotes import normalize  # noqa: E402
+from agents.web.verify import EvidenceVerifier  # noqa: E402
+from tools.web.extract import page_text  # noqa: E402
+from tools.web.index import Index, default_index_path  # noqa: E402
+
+
+class _Page:
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Pages:
+    """The cited pages as the index holds them (URLs of any loopback port: the path after /doc/)."""
+
+    def __init__(self, index: Index):
+        self.index, self.cache = index, {}
+
+    def page(self, url: str) -> _Page:
+        path = url.split("/doc/", 1)[1] if "/doc/" in url else url.lstrip("/")
+        if path not in self.cache:
+            doc = self.index.document(path)
+            self.cache[path] = _Page(page_text(doc[1], doc[0], path)[1] if doc else "")
+        return self.cache[path]
+
+
+class _Ctx:
+    """What the verifier reads: the question, the cited page, the memo, the errors."""
+
+    def __init__(self, question: str, pages: _Pages, rejected: list[str]):
+        self.task = type("T", (), {"input": {"question": question}})()
+        self.stage = type("S", (), {"env": type("E", (), {"tools": lambda s: pages})()})()
+        self.memo, self.errors = {"rejected": list(rejected)}, []
+
+
+def replay(paths: list[str], questions: dict[str, dict], pages: _Pages) -> list[dict]:
+    rows, verifier = [], EvidenceVerifier(judge=False)
+    for path in paths:
+        run = json.loads((Path(path).parent / "run.json").read_text())
+        q = next((q for q in questions.values() if q["question"] in json.dumps(run)), None)
+        if q is None:
+            continue
+        rejected: list[str] = []
+        for line in Path(path).read_text().splitlines():
+            r = json.loads(line)
+            obs = r.get("observation") or {}
+            if r.get("stage") != "research" or obs.get("kind") != "answer":
+                continue
+            for c in r.get("candidates") or []:
+                a = c.get("content") or {}
+                if a.get("tool") != "answer" or "quote" not in a:
+                    continue
+                v = asyncio.run(verifier.verify(_Ctx(q["question"], pages, rejected), [Candidate(content=a)]))[0]
+                when = ("first" if not rejected else
+                        "failed before" if normalize(a["answer"]) in {normalize(x) for x in rejected} else "new")
+                rows.append({"id": q["id"], "when": when, "answer": a["answer"], "verified": v.passed,
+                             "right": is_correct(a["answer"], q["answers"]), "run": path})
+            if not obs.get("verified"):
+                rejected.append(obs["answer"])
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", help="trajectory.jsonl files or glob patterns")
+    ap.add_argument("--questions", type=Path, default=Path("examples/web/dev.jsonl"))
+    ap.add_argument("--index", type=Path, default=None, help="the index the runs searched (default: the Python docs)")
+    ap.add_argument("--list", action="store_true", help="print every verified answer")
+    a = ap.parse_args()
+    paths = sorted({p for g in a.runs for p in glob.glob(g)})
+    if not paths:
+        print(f"verify_replay: no trajectory matches {a.runs}", file=sys.stderr)
+        return 2
+    questions = {q["id"]: q for q in load_questions(a.questions)}
+    rows = replay(paths, questions, _Pages(Index(a.index or default_index_path())))
+    tally = Counter((r["when"], r["verified"], r["right"]) for r in rows)
+    print(f"{len(rows)} answer candidates in {len(paths)} runs")
+    for when in ("first", "new", "failed before", "all"):
+        n = lambda v, ok: sum(c for (w, vv, oo), c in tally.items() if (when == "all" or w == when) and vv == v and oo == ok)
+        vr, vw, ur = n(True, True), n(True, False), n(False, True)
+        print(f"{when:>14}: verified {vr} right, {vw} wrong (precision {vr / max(1, vr + vw):.2f}); "
+              f"not verified {ur} right, {n(False, False)} wrong (recall {vr / max(1, vr + ur):.2f})")
+    if a.list:
+        for r in rows:
+            if r["verified"]:
+                print(f"{'right' if r['right'] else 'WRONG'}  {r['id']}  [{r['when']}]  {r['answer'][:70]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
