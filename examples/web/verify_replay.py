@@ -22,12 +22,13 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from agents.errors import ConfigError  # noqa: E402
 from agents.state import Candidate  # noqa: E402
 from agents.web.questions import is_correct, load_questions  # noqa: E402
 from agents.web.quotes import normalize  # noqa: E402
 from agents.web.verify import EvidenceVerifier  # noqa: E402
 from tools.web.extract import page_text  # noqa: E402
-from tools.web.index import Index, default_index_path  # noqa: E402
+from tools.web.index import Index, WebIndexError, default_index_path  # noqa: E402
 
 
 class _Page:
@@ -96,8 +97,13 @@ def main() -> int:
     if not paths:
         print(f"verify_replay: no trajectory matches {a.runs}", file=sys.stderr)
         return 2
-    questions = {q["id"]: q for q in load_questions(a.questions)}
-    rows = replay(paths, questions, _Pages(Index(a.index or default_index_path())))
+    try:
+        questions = {q["id"]: q for q in load_questions(a.questions)}
+        pages = _Pages(Index(a.index or default_index_path()))
+    except (ConfigError, WebIndexError) as e:
+        print(f"verify_replay: {e}", file=sys.stderr)
+        return 2
+    rows = replay(paths, questions, pages)
     tally = Counter((r["when"], r["verified"], r["right"]) for r in rows)
     print(f"{len(rows)} answer candidates in {len(paths)} runs")
     for when in ("first", "new", "failed before", "all"):
