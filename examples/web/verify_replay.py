@@ -62,8 +62,12 @@ class _Ctx:
 def replay(paths: list[str], questions: dict[str, dict], pages: _Pages) -> list[dict]:
     rows, verifier = [], EvidenceVerifier(judge=False)
     for path in paths:
-        run = json.loads((Path(path).parent / "run.json").read_text())
-        q = next((q for q in questions.values() if q["question"] in json.dumps(run)), None)
+        try:
+            run = json.loads((Path(path).parent / "run.json").read_text())
+            asked = run["task"]["input"]["question"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a web run, or unfinished
+        q = next((q for q in questions.values() if q["question"] == asked), None)
         if q is None:
             continue
         rejected: list[str] = []
