@@ -200,13 +200,12 @@ def names_rejected(query: str, memo: dict[str, Any], question: str = "") -> str:
     return ""
 
 
-def planned_query(memo: dict[str, Any], question: str = "", *, asked: str = "") -> str:
-    """The first planned query (then `question`, if given) not searched yet and not naming an answer
-    that did not verify (`asked`: the question, when it is not to be searched itself); "" when none."""
+def planned_query(memo: dict[str, Any], question: str, *, or_question: bool = False) -> str:
+    """The first planned query (then, with `or_question`, the question itself) not searched yet and
+    not naming an answer that did not verify; "" when none."""
     done = {norm_query(q) for q in memo.get("searched") or []}
-    todo = (memo.get("checklist") or []) + ([question] if question else [])
-    return next((q for q in todo if norm_query(q) not in done
-                 and not names_rejected(q, memo, question or asked)), "")
+    todo = (memo.get("checklist") or []) + ([question] if or_question else [])
+    return next((q for q in todo if norm_query(q) not in done and not names_rejected(q, memo, question)), "")
 
 
 def unread(memo: dict[str, Any]) -> list[str]:
@@ -238,7 +237,7 @@ def fallback_action(memo: dict[str, Any], left: dict[str, int | None], question:
         return {"tool": "open", "input": "", "url": unopened[0]}
     if unopened and can_find:  # the opens are spent; find still reads a page's best paragraph, cheaper
         return {"tool": "find", "input": question, "url": unopened[0]}
-    todo = planned_query(memo, question)
+    todo = planned_query(memo, question, or_question=True)
     if todo and left.get("search") != 0 and (can_open or can_find or not memo.get("evidence")):
         return {"tool": "search", "input": todo, "url": ""}  # (results no call can read add nothing)
     return {"tool": "answer", "input": memo.get("draft") or "", "url": ""}

@@ -15,14 +15,11 @@ from agents.controllers import AcceptController
 from agents.stage import Stage
 from agents.web.actions import STOP_WORDS, _json, norm_query
 from agents.web.control import tools_left
-from agents.web.prompts import DEFAULT_CORPUS, budget_block, plan_prompt
+from agents.web.prompts import DEFAULT_CORPUS, budget_block, copies_budget_block, plan_prompt
 
 PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "items": {"type": "string"}}},
                "required": ["queries"]}
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
-# a piece of the budget block the plan prompt shows ("budget 0 used, 5 left", "$0.0000 spent", "no
-# cap"): the 0.5B copies it as a query (dev: pythonpath, 3 of its 4 queries in every round)
-_BLOCK_ECHO = re.compile(r"\$\s?\d|\b\d+s? (?:used|left)\b|\bno cap\b", re.I)
 
 
 def words(text: str) -> list[str]:
@@ -46,7 +43,7 @@ def checklist(question: str, proposed: list[str], size: int) -> list[str]:
     for q in proposed:
         q = " ".join(str(q).split())[:200]
         new = [w for w in set(words(q)) - asked if re.search("[a-z]", w)]  # "Python 3.8": a guessed answer
-        if new and norm_query(q) not in seen and not _BLOCK_ECHO.search(q):
+        if new and norm_query(q) not in seen and not copies_budget_block(q):
             out.append(q)
             seen.add(norm_query(q))
     return out[:max(1, size)]

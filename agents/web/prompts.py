@@ -35,6 +35,16 @@ def tool_usage(tracker: Any) -> dict[str, tuple[int, int | None]]:
     return out
 
 
+# a piece of `budget_block`'s text ("budget 0 used, 5 left", "$0.0000 spent", "no cap")
+_BLOCK_PIECE = re.compile(r"\$\s?\d|\b\d+s? (?:used|left)\b|\bno cap\b", re.I)
+
+
+def copies_budget_block(text: str) -> bool:
+    """`text` holds a piece of the budget block: the 0.5B copies it as a search query (dev: pythonpath's
+    plan, 3 of its 4 queries in every round)."""
+    return bool(_BLOCK_PIECE.search(text))
+
+
 def budget_block(tracker: Any) -> str:
     """E.g. `Budget: search 1 used, 2 left | open 0 used, 3 left | find 0 used, no cap | tokens 812 used,
     19188 left | $0.0050 spent | 14s used, 286s left` (`time no cap` without a time cap)."""

@@ -110,7 +110,7 @@ class ResearchStage(Stage):
             return await super().propose(ctx)
         left, action = tools_left(ctx), None
         first = memo["checklist"][0] if not memo.get("searched") and memo["checklist"] else ""
-        query = first or (planned_query(memo, asked=ctx.task.input["question"]) if ctx.mode == "pivot" else "")
+        query = first or (planned_query(memo, ctx.task.input["question"]) if ctx.mode == "pivot" else "")
         if query and left.get("search") != 0:
             action = {"tool": "search", "input": query, "url": ""}
         elif ctx.mode != "pivot" and memo.get("answers") and answered_this_evidence(memo):

@@ -36,14 +36,14 @@ def test_a_query_names_a_failed_answer_only_by_words_the_question_lacks():
 
 def test_the_next_planned_query_skips_the_ones_naming_a_failed_answer():
     memo = {"checklist": PLAN, "searched": PLAN[:1], "rejected": []}
-    assert planned_query(memo, asked=JQ) == PLAN[1]
+    assert planned_query(memo, JQ) == PLAN[1]
     memo["rejected"] = ["ValueError"]
-    assert planned_query(memo, asked=JQ) == PLAN[2]
+    assert planned_query(memo, JQ) == PLAN[2]
     memo["rejected"] = ["ValueError", "SyntaxError"]
-    assert planned_query(memo, asked=JQ) == PLAN[3]
+    assert planned_query(memo, JQ) == PLAN[3]
     memo["searched"] = [PLAN[0], PLAN[3]]
-    assert planned_query(memo, asked=JQ) == ""  # nothing planned is left: the model chooses
-    assert planned_query(memo, JQ) == JQ  # the fallback's last resort, the question itself
+    assert planned_query(memo, JQ) == ""  # nothing planned is left: the model chooses
+    assert planned_query(memo, JQ, or_question=True) == JQ  # the fallback's last resort, the question itself
     # the fallback action with nothing to read searches the next allowed query
     memo.update(searched=PLAN[:1], results=[], evidence=[{"url": "u", "text": "t"}])
     assert fallback_action(memo, {"search": 3, "open": 2}, JQ) == {"tool": "search", "input": PLAN[3], "url": ""}

@@ -41,7 +41,8 @@ def test_no_matching_run_is_a_one_line_error(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "examples/web/verify_replay.py"), str(tmp_path / "none*.jsonl")],
                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no trajectory matches" in out.stderr
-    missing = subprocess.run([sys.executable, str(ROOT / "examples/web/verify_replay.py"), str(ROOT / "tests/web/*.py"),
+    (tmp_path / "trajectory.jsonl").write_text("")
+    missing = subprocess.run([sys.executable, str(ROOT / "examples/web/verify_replay.py"), str(tmp_path / "trajectory.jsonl"),
                               "--questions", str(tmp_path / "nope.jsonl")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "nope.jsonl does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
