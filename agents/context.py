@@ -147,7 +147,8 @@ class StepContext:
             self.finished += 1
             cand = Candidate(text=text, origin=self.mode, finish_order=self.finished,
                              output_tokens=max(1, len(text) // 4),
-                             parent=self.best[0].id if self.best and self.mode == "refine" else None)
+                             parent=self.best[0].id if self.best and self.mode == "refine" else None,
+                             meta={"temperature": request.params.temperature})
             try:
                 cand.content = self.stage.parse(self, request, text)
                 cand.key = self.stage.key(self, cand.content)

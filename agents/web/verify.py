@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
@@ -43,6 +43,9 @@ __all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]
 
 class EvidenceVerifier(BaseModel):
     judge: bool = True
+    # which answers proposed after one that did not verify the best passage alone may verify: "any", only
+    # the greedy one ("greedy"), or none ("none": such an answer needs its own quote)
+    reanswer_passage: Literal["any", "greedy", "none"] = "any"
 
     async def verify(self, ctx, candidates: list[Candidate]) -> list[Verdict]:
         out, judged = [], {}
@@ -87,7 +90,11 @@ class EvidenceVerifier(BaseModel):
                   and (tier == 1 or not retried))
         # the model's quote does not hold it, but the page's passage that best matches the question does
         # (a judge's "no" stands: it read this quote, the passage rule only counts words)
-        passage = topical if tier == 1 and not quoted and verdict is not False else ""
+        sampled = bool(c.meta.get("temperature"))
+        after_failure = bool(ctx.memo.get("rejected"))
+        by_passage = (not after_failure or self.reanswer_passage == "any"
+                      or (self.reanswer_passage == "greedy" and not sampled))
+        passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         passed = quoted or bool(passage)
         # every verified answer outranks every unverified one; a real quote holding an unverified answer
         # ranks it a little higher, never above a later answer that verifies

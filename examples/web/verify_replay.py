@@ -21,6 +21,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from pydantic import ValidationError
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from agents.errors import ConfigError  # noqa: E402
 from agents.state import Candidate  # noqa: E402
@@ -59,8 +61,9 @@ class _Ctx:
         self.memo, self.errors = {"rejected": list(rejected)}, []
 
 
-def replay(paths: list[str], questions: dict[str, dict], pages: _Pages) -> list[dict]:
-    rows, verifier = [], EvidenceVerifier(judge=False)
+def replay(paths: list[str], questions: dict[str, dict], pages: _Pages,
+           verifier: EvidenceVerifier | None = None) -> list[dict]:
+    rows, verifier = [], verifier or EvidenceVerifier(judge=False)
     for path in paths:
         try:
             run = json.loads((Path(path).parent / "run.json").read_text())
@@ -80,11 +83,14 @@ def replay(paths: list[str], questions: dict[str, dict], pages: _Pages) -> list[
                 a = c.get("content") or {}
                 if a.get("tool") != "answer" or "quote" not in a:
                     continue
-                v = asyncio.run(verifier.verify(_Ctx(q["question"], pages, rejected), [Candidate(content=a)]))[0]
+                v = asyncio.run(verifier.verify(_Ctx(q["question"], pages, rejected), [Candidate(content=a, meta=c.get("meta") or {})]))[0]
                 when = ("first" if not rejected else
                         "failed before" if normalize(a["answer"]) in {normalize(x) for x in rejected} else "new")
+                temp = (c.get("meta") or {}).get("temperature")
                 rows.append({"id": q["id"], "when": when, "answer": a["answer"], "verified": v.passed,
-                             "right": is_correct(a["answer"], q["answers"]), "run": path})
+                             "right": is_correct(a["answer"], q["answers"]), "run": path,
+                             "by": ("passage" if v.details.passage else "quote") if v.passed else None,
+                             "sampled": None if temp is None else temp > 0})
             if not obs.get("verified"):
                 rejected.append(obs["answer"])
     return rows
@@ -96,7 +102,21 @@ def main() -> int:
     ap.add_argument("--questions", type=Path, default=Path("examples/web/dev.jsonl"))
     ap.add_argument("--index", type=Path, default=None, help="the index the runs searched (default: the Python docs)")
     ap.add_argument("--list", action="store_true", help="print every verified answer")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="an EvidenceVerifier setting to replay with (e.g. reanswer_passage=none)")
     a = ap.parse_args()
+    settings = dict(s.split("=", 1) for s in a.set if "=" in s)
+    bad = [s for s in a.set if "=" not in s] or sorted(set(settings) - (set(EvidenceVerifier.model_fields) - {"judge"}))
+    if bad:
+        print(f"verify_replay: --set {bad[0]!r}: give FIELD=VALUE with a field of EvidenceVerifier "
+              f"({', '.join(f for f in EvidenceVerifier.model_fields if f != 'judge')})", file=sys.stderr)
+        return 2
+    try:
+        verifier = EvidenceVerifier(judge=False, **settings)
+    except ValidationError as e:  # a value the field does not take
+        err = e.errors()[0]
+        print(f"verify_replay: --set {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
     paths = sorted({p for g in a.runs for p in glob.glob(g)})
     if not paths:
         print(f"verify_replay: no trajectory matches {a.runs}", file=sys.stderr)
@@ -107,7 +127,7 @@ def main() -> int:
     except (ConfigError, WebIndexError) as e:
         print(f"verify_replay: {e}", file=sys.stderr)
         return 2
-    rows = replay(paths, questions, pages)
+    rows = replay(paths, questions, pages, verifier)
     tally = Counter((r["when"], r["verified"], r["right"]) for r in rows)
     print(f"{len(rows)} answer candidates in {len(paths)} runs")
     for when in ("first", "new", "failed before", "all"):
@@ -115,10 +135,15 @@ def main() -> int:
         vr, vw, ur = n(True, True), n(True, False), n(False, True)
         print(f"{when:>14}: verified {vr} right, {vw} wrong (precision {vr / max(1, vr + vw):.2f}); "
               f"not verified {ur} right, {n(False, False)} wrong (recall {vr / max(1, vr + ur):.2f})")
+    routes = Counter((r["when"], r["by"], r["sampled"], r["right"]) for r in rows if r["verified"])
+    print("verified, by route (quote: the model's quote; passage: the best passage alone) and sampling:")
+    for (when, by, sampled, right), c in sorted(routes.items(), key=str):
+        kind = {None: "unknown", False: "greedy", True: "sampled"}[sampled]
+        print(f"  {when:>13} {by:>7} {kind:>7} {'right' if right else 'wrong'}: {c}")
     if a.list:
         for r in rows:
             if r["verified"]:
-                print(f"{'right' if r['right'] else 'WRONG'}  {r['id']}  [{r['when']}]  {r['answer'][:70]}")
+                print(f"{'right' if r['right'] else 'WRONG'}  {r['id']}  [{r['when']}, {r['by']}]  {r['answer'][:70]}")
     return 0
 
 

@@ -74,12 +74,13 @@ class _Ctx:
         self.memo, self.errors = {}, []
 
 
-def _verdict(question, page, answer, quote, rejected=()):
-    c = Candidate(content={"tool": "answer", "answer": answer, "source": "http://127.0.0.1/p", "quote": quote})
+def _verdict(question, page, answer, quote, rejected=(), temperature=0.0, **settings):
+    c = Candidate(content={"tool": "answer", "answer": answer, "source": "http://127.0.0.1/p", "quote": quote},
+                  meta={"temperature": temperature})
     ctx = _Ctx(question, page)
     if rejected:
         ctx.memo["rejected"] = list(rejected)  # answers of this run that did not verify
-    return asyncio.run(EvidenceVerifier(judge=False).verify(ctx, [c]))[0]
+    return asyncio.run(EvidenceVerifier(judge=False, **settings).verify(ctx, [c]))[0]
 
 
 def test_the_verifier_accepts_by_passage_and_says_so():
@@ -153,3 +154,19 @@ def test_an_answer_that_failed_before_needs_the_best_passage_when_it_comes_again
     right = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version 3.6",
                      rejected=["3.6"])
     assert right.passed and right.score > again.score
+
+
+@pytest.mark.parametrize("setting, greedy, sampled", [("any", True, True), ("greedy", True, False),
+                                                      ("none", False, False)])
+def test_which_answers_after_a_failure_the_best_passage_alone_verifies(setting, greedy, sampled):
+    """`reanswer_passage`: after an answer that did not verify, the passage rule (the answer in the best
+    passage, whatever the quote) is open to every re-answer, to the greedy one only, or to none; an
+    answer with its own quote verifies in every setting, and a first answer by passage too."""
+    paraphrase = "The format is the same as the shell's PATH: one or more directory"
+    for temperature, expected in ((0.0, greedy), (1.0, sampled)):
+        v = _verdict(Q_PATH, CMDLINE, "PYTHONPATH", paraphrase, ["PYTHONHOME"], temperature, reanswer_passage=setting)
+        assert v.passed is expected and v.details.passage is expected
+    assert _verdict(Q_PATH, CMDLINE, "PYTHONPATH", paraphrase, temperature=1.0, reanswer_passage=setting).passed
+    quoted = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version "
+                      "3.6", ["3.5"], 1.0, reanswer_passage=setting)
+    assert quoted.passed and quoted.details.passage is None

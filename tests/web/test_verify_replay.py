@@ -34,7 +34,8 @@ def test_the_replay_counts_each_answer_by_when_it_came(web_index, tmp_path):
     assert lines[0] == "2 answer candidates in 1 runs"
     assert "first: verified 0 right, 0 wrong" in lines[1] and "not verified 0 right, 1 wrong" in lines[1]
     assert "new: verified 1 right, 0 wrong" in lines[2]
-    assert "right  zi  [new]  3.9" in out.stdout
+    assert "right  zi  [new, quote]  3.9" in out.stdout
+    assert "new   quote unknown right: 1" in out.stdout
 
 
 def test_no_matching_run_is_a_one_line_error(tmp_path):
