@@ -2,13 +2,16 @@
 recall on known-right and known-wrong answers, without a model or a server.
 
     python examples/web/verify_replay.py "runs/dev-*/tracker*/*/trajectory.jsonl" \
-        --questions examples/web/dev.jsonl [--index INDEX] [--list]
+        --questions examples/web/dev.jsonl [--index INDEX] [--list] [--set FIELD=VALUE]
 
 Every answer candidate of every answer step (sampled re-answers included) goes through the current
 `EvidenceVerifier` (judge off: a quote found only around the answer counts as not judged) with the
 memo the run had at that step (the answers that had not verified before it), against the cited page
 as the index holds it. Prints verified/unverified x right/wrong, split by first answer step, a later
-answer new to the run, and a later answer that had failed before. Use it on dev runs only: the test
+answer new to the run, and a later answer that had failed before; the verified ones by route (the
+model's quote, or the best passage alone) and by greedy or sampled; and, as the runs ran (not
+replayed), how the runs whose first answer did not verify ended. `--set FIELD=VALUE` replays with
+a verifier setting (e.g. `reanswer_passage=greedy`). Use it on dev runs only: the test
 split is for the final table.
 """
 from __future__ import annotations
@@ -96,6 +99,24 @@ def replay(paths: list[str], questions: dict[str, dict], pages: _Pages,
     return rows
 
 
+def outcomes(paths: list[str], questions: dict[str, dict]) -> list[dict]:
+    """Per run (as it ran, not replayed): its first answer, whether that verified, and its final answer."""
+    out = []
+    for path in paths:
+        try:
+            result = json.loads((Path(path).parent / "result.json").read_text())
+            q = next(q for q in questions.values() if q["question"] == result["task"]["input"]["question"])
+            final = (result.get("answer") or {}).get("answer") or ""
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+            continue  # unfinished, not a web run, or another question set
+        first = next((o for o in (json.loads(ln).get("observation") or {} for ln in Path(path).read_text().splitlines())
+                      if o.get("kind") == "answer"), None)
+        if first:
+            out.append({"id": q["id"], "first_right": is_correct(first["answer"], q["answers"]),
+                        "first_verified": bool(first.get("verified")), "final_right": is_correct(final, q["answers"])})
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="trajectory.jsonl files or glob patterns")
@@ -140,6 +161,11 @@ def main() -> int:
     for (when, by, sampled, right), c in sorted(routes.items(), key=str):
         kind = {None: "unknown", False: "greedy", True: "sampled"}[sampled]
         print(f"  {when:>13} {by:>7} {kind:>7} {'right' if right else 'wrong'}: {c}")
+    runs = [r for r in outcomes(paths, questions) if not r["first_verified"]]
+    print(f"runs whose first answer did not verify (as they ran): {len(runs)}; first answer right in "
+          f"{sum(r['first_right'] for r in runs)}, final answer right in {sum(r['final_right'] for r in runs)} "
+          f"(right -> wrong {sum(r['first_right'] and not r['final_right'] for r in runs)}, wrong -> right "
+          f"{sum(r['final_right'] and not r['first_right'] for r in runs)})")
     if a.list:
         for r in rows:
             if r["verified"]:

@@ -24,6 +24,7 @@ def test_the_replay_counts_each_answer_by_when_it_came(web_index, tmp_path):
              _answer_step("3.7", "this sentence is not on the page", False),       # first: wrong, not verified
              _answer_step("3.9", "New in version 3.9. The zoneinfo module provides", True)]  # new: right, verified
     (run / "trajectory.jsonl").write_text("\n".join(json.dumps(s) for s in steps) + "\n")
+    (run / "result.json").write_text(json.dumps({"task": {"input": {"question": Q}}, "answer": {"answer": "3.9"}}))
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"id": "zi", "question": Q, "answers": ["3.9"]}) + "\n")
     out = subprocess.run([sys.executable, str(ROOT / "examples/web/verify_replay.py"), str(tmp_path / "runs/*/trajectory.jsonl"),
@@ -36,6 +37,16 @@ def test_the_replay_counts_each_answer_by_when_it_came(web_index, tmp_path):
     assert "new: verified 1 right, 0 wrong" in lines[2]
     assert "right  zi  [new, quote]  3.9" in out.stdout
     assert "new   quote unknown right: 1" in out.stdout
+    assert ("runs whose first answer did not verify (as they ran): 1; first answer right in 0, final answer right in 1 "
+            "(right -> wrong 0, wrong -> right 1)") in out.stdout
+
+
+def test_a_bad_setting_is_a_one_line_error(tmp_path):
+    for setting, said in (("nope=1", "give FIELD=VALUE with a field of EvidenceVerifier"),
+                          ("reanswer_passage=maybe", "Input should be 'any', 'greedy' or 'none'")):
+        out = subprocess.run([sys.executable, str(ROOT / "examples/web/verify_replay.py"), "x", "--set", setting],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert out.returncode == 2 and out.stderr.count("\n") == 1 and said in out.stderr
 
 
 def test_no_matching_run_is_a_one_line_error(tmp_path):
