@@ -15,6 +15,8 @@ question's words, with their headings) and either
   or a paraphrase.
 An answer that did not verify before needs the best passage when it comes again (its new quote from the
 second-best passage is the model holding on to it: on dev all 9 such answers were wrong).
+`reanswer_passage` narrows the passage rule after a failed answer to the greedy re-answer or to none
+(default: any answer; on dev round 12 the narrower settings gained nothing, see the README).
 An answer that names nothing (only function words, or only the question's own words) never verifies.
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
