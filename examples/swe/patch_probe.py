@@ -85,10 +85,16 @@ async def probe(model, messages: list[dict], source: str, n: int, seed: int, tem
     return out
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 200:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count from 1 to 200")
+    return int(text)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run_dir", type=Path)
-    ap.add_argument("--n", type=int, default=10, help="replies per variant")
+    ap.add_argument("--n", type=_count, default=10, help="replies per variant (1-200)")
     ap.add_argument("--model", default="local/qwen2.5-coder-1.5b")
     ap.add_argument("--seed", type=int, default=0, help="seed of the first reply (then +1 each)")
     ap.add_argument("--temperature", type=float, default=0.8)
@@ -100,7 +106,11 @@ def main() -> int:
         print(f"patch_probe: {e}", file=sys.stderr)
         return 2
     for name, msgs in (("as stored", messages), ("anchored", anchored(messages, rel, source))):
-        replies = asyncio.run(probe(model, msgs, source, a.n, a.seed, a.temperature))
+        try:
+            replies = asyncio.run(probe(model, msgs, source, a.n, a.seed, a.temperature))
+        except ScaleAgentError as e:  # the model failed (not loadable, out of context, ...)
+            print(f"patch_probe: {e}", file=sys.stderr)
+            return 1
         counts = Counter(kind for kind, _ in replies)
         print(f"{name}: " + ", ".join(f"{counts[k]} {k}" for k in ("edit", "unchanged", "echo", "no edit")))
         for kind, lines in replies:
