@@ -19,7 +19,7 @@ Cancellation: a call whose caller is gone (its task cancelled) or that `cancel_a
 Ctrl-C/SIGTERM handler) stops at its next decoded token, prompt or generation, with or without a
 deadline, so an interpreter shutting down never waits for a whole generation in the worker thread.
 Budget: each sample is announced to the meter (`agents.models.base.meter`) before it starts.
-Threads: `n_threads`, else $SCALEAGENT_LLAMA_THREADS, else the cores the load leaves (`default_threads`).
+Threads: `n_threads`, else $SCALEAGENT_LLAMA_THREADS, else the cores other work leaves now (`default_threads`).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import ConfigError, ModelError, ModelTimeout, PromptTooLong
-from agents.models import prefix
+from agents.models import cpu, prefix
 from agents.models.base import Choice, Completion, GenerationParams, Message, Usage, chars_upper_bound, meter
 
 _TEMPLATE_ALLOWANCE = 64  # tokens a chat template may add (e.g. Qwen's default system prompt)
@@ -80,8 +80,8 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
 
 
 def default_threads() -> int:
-    """llama threads when the caller names none: $SCALEAGENT_LLAMA_THREADS, else the cores the load
-    average leaves free (at least one). llama's threads spin-wait for each other, so a thread on a core
+    """llama threads when the caller names none: $SCALEAGENT_LLAMA_THREADS, else the cores other work
+    leaves free now (`agents.models.cpu`; the load average where that cannot be read; at least one). llama's threads spin-wait for each other, so a thread on a core
     another process keeps busy makes every token wait for it: with all cores beside another busy
     process a run was up to 8x slower (the SWE demo's single arm: 500 s instead of ~65 s). Read when a
     LocalModel is made; a model file already loaded in the process keeps the threads of that load."""
@@ -91,11 +91,13 @@ def default_threads() -> int:
             raise ConfigError(f"bad SCALEAGENT_LLAMA_THREADS={chosen!r}: give a whole number of threads, at least 1")
         return int(chosen)
     cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform: every core
-        return cores
-    return max(1, min(cores, cores - round(load)))
+    busy = cpu.busy_cores()
+    if busy is None:
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average on this platform: every core
+            return cores
+    return max(1, min(cores, cores - round(busy)))
 
 
 class _Deadline(Exception):

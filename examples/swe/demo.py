@@ -60,8 +60,10 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / "build" / "demo"))
     a = ap.parse_args()
     con = Console()
+    chosen = bool(os.environ.get("SCALEAGENT_LLAMA_THREADS", "").strip())
     threads = _llama_threads()
-    con.print(f"llama threads: {threads} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+    con.print(f"llama threads: {threads} of {os.cpu_count()} cores ("
+              + ("$SCALEAGENT_LLAMA_THREADS" if chosen else "the cores other work leaves free now") + ")",
               highlight=False)
     try:
         budget, plan = Budget.parse(a.budget), Plan.load(a.plan) if a.plan else None

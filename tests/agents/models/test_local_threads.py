@@ -1,13 +1,13 @@
-"""The local backend's llama threads when nobody names them: the cores the load average leaves free
-(llama's threads spin-wait, so every core beside another busy process was up to 8x slower), with
-$SCALEAGENT_LLAMA_THREADS as the override. Opens no model: the count is decided when a LocalModel
-is made."""
+"""The local backend's llama threads when nobody names them: the cores other work leaves free now
+(from /proc/stat; the load average where that cannot be read; llama's threads spin-wait, so every core
+beside another busy process was up to 8x slower), with $SCALEAGENT_LLAMA_THREADS as the override.
+Opens no model: the count is decided when a LocalModel is made."""
 from __future__ import annotations
 
 import pytest
 
 from agents.errors import ConfigError
-from agents.models import local
+from agents.models import cpu, local
 from agents.models.local import LocalModel
 
 
@@ -15,6 +15,7 @@ from agents.models.local import LocalModel
 def two_cores(monkeypatch):
     monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS", raising=False)
     monkeypatch.setattr(local.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cpu, "busy_cores", lambda: None)  # these tests: the load-average fallback
 
     def load(value: float) -> None:
         monkeypatch.setattr(local.os, "getloadavg", lambda: (value, 0.0, 0.0))
@@ -50,3 +51,35 @@ def test_no_load_average_means_every_core(two_cores, monkeypatch):
 
     monkeypatch.setattr(local.os, "getloadavg", missing)
     assert local.default_threads() == 2
+
+
+def _stat(path, busy, idle):
+    path.write_text(f"cpu  {busy} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
+
+
+def test_busy_cores_read_what_the_cores_do_now(monkeypatch, tmp_path):
+    """/proc/stat sampled twice: the busy share of the jiffies between the samples, times the cores.
+    The load average lags (1.2 on an idle machine right after a benchmark, so the demo ran on one
+    thread); this does not."""
+    stat = tmp_path / "stat"
+    _stat(stat, 1000, 9000)
+    monkeypatch.setattr(cpu.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(cpu.time, "sleep", lambda s: _stat(stat, 1000 + 30, 9000 + 70))  # 30% busy
+    assert cpu.busy_cores(stat=stat) == pytest.approx(0.6)
+    assert cpu.busy_cores(stat=tmp_path / "missing") is None
+    stat.write_text("intr 1 2 3\n")
+    assert cpu.cpu_times(stat) is None
+
+
+@pytest.mark.parametrize("busy, threads", [(0.1, 2), (0.6, 1), (1.0, 1), (2.0, 1)])
+def test_the_default_uses_the_cores_busy_now_over_the_load_average(monkeypatch, busy, threads):
+    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS", raising=False)
+    monkeypatch.setattr(local.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(local.os, "getloadavg", lambda: (9.0, 0.0, 0.0))  # a stale load average is ignored
+    monkeypatch.setattr(cpu, "busy_cores", lambda: busy)
+    assert local.default_threads() == threads
+
+
+def test_on_this_machine_the_measure_is_a_share_of_the_cores():
+    busy = cpu.busy_cores(window=0.05)
+    assert busy is None or 0.0 <= busy <= (cpu.os.cpu_count() or 1) + 1e-6

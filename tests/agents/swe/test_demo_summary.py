@@ -43,18 +43,17 @@ def test_the_summary_names_the_lift_or_its_absence():
 
 def test_llama_threads_leave_the_cores_other_work_uses(monkeypatch):
     """The demo's single arm took 500 s instead of ~65 s when two spinning llama threads shared two
-    cores with another model run: unless the user chose, the demo uses the cores the load leaves."""
+    cores with another model run: unless the user chose, the demo uses the cores other work leaves
+    free now (agents.models.cpu)."""
+    from agents.models import cpu
+
     demo = _demo()
     monkeypatch.setattr(demo.os, "cpu_count", lambda: 2)
     monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS", raising=False)
-    monkeypatch.setattr(demo.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
-    assert demo._llama_threads() == 2
-    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS")
-    monkeypatch.setattr(demo.os, "getloadavg", lambda: (1.1, 0.0, 0.0))
-    assert demo._llama_threads() == 1
-    monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS")
-    monkeypatch.setattr(demo.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
-    assert demo._llama_threads() == 1
+    for busy, threads in ((0.2, 2), (1.1, 1), (9.0, 1)):
+        monkeypatch.setattr(cpu, "busy_cores", lambda busy=busy: busy)
+        assert demo._llama_threads() == threads
+        monkeypatch.delenv("SCALEAGENT_LLAMA_THREADS")
     monkeypatch.setenv("SCALEAGENT_LLAMA_THREADS", "2")
     assert demo._llama_threads() == 2
 
