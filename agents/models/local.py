@@ -81,10 +81,11 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
 
 def default_threads() -> int:
     """llama threads when the caller names none: $SCALEAGENT_LLAMA_THREADS, else the cores other work
-    leaves free now (`agents.models.cpu`; the load average where that cannot be read; at least one). llama's threads spin-wait for each other, so a thread on a core
-    another process keeps busy makes every token wait for it: with all cores beside another busy
-    process a run was up to 8x slower (the SWE demo's single arm: 500 s instead of ~65 s). Read when a
-    LocalModel is made; a model file already loaded in the process keeps the threads of that load."""
+    leaves free now (`agents.models.cpu`; the load average where that cannot be read; at least one).
+    llama's threads spin-wait for each other, so a thread on a core another process keeps busy makes
+    every token wait for it: with all cores beside another busy process a run was up to 8x slower (the
+    SWE demo's single arm: 500 s instead of ~65 s). Read when a LocalModel is made; a model file
+    already loaded in the process keeps the threads of that load."""
     chosen = os.environ.get("SCALEAGENT_LLAMA_THREADS", "").strip()
     if chosen:
         if not chosen.isdigit() or int(chosen) < 1:
