@@ -28,7 +28,7 @@ import asyncio
 from collections import Counter
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
@@ -44,6 +44,8 @@ __all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]
 
 
 class EvidenceVerifier(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error, not ignored
+
     judge: bool = True
     # which answers proposed after one that did not verify the best passage alone may verify: "any", only
     # the greedy one ("greedy"), or none ("none": such an answer needs its own quote)

@@ -65,23 +65,26 @@ class _Ctx:
 
 
 def replay(paths: list[str], questions: dict[str, dict], pages: _Pages,
-           verifier: EvidenceVerifier | None = None) -> list[dict]:
-    rows, verifier = [], verifier or EvidenceVerifier(judge=False)
+           verifier: EvidenceVerifier | None = None) -> tuple[list[dict], list[dict]]:
+    """Every answer candidate replayed (rows), and per finished run, as it ran: its first answer, whether
+    that verified, and its final answer (runs)."""
+    rows, runs, verifier = [], [], verifier or EvidenceVerifier(judge=False)
+    by_question = {q["question"]: q for q in questions.values()}
     for path in paths:
         try:
-            run = json.loads((Path(path).parent / "run.json").read_text())
-            asked = run["task"]["input"]["question"]
+            q = by_question.get(json.loads((Path(path).parent / "run.json").read_text())["task"]["input"]["question"])
         except (OSError, ValueError, KeyError, TypeError):
-            continue  # not a web run, or unfinished
-        q = next((q for q in questions.values() if q["question"] == asked), None)
+            continue  # not a web run
         if q is None:
-            continue
+            continue  # another question set
         rejected: list[str] = []
+        first = None
         for line in Path(path).read_text().splitlines():
             r = json.loads(line)
             obs = r.get("observation") or {}
             if r.get("stage") != "research" or obs.get("kind") != "answer":
                 continue
+            first = first or obs
             for c in r.get("candidates") or []:
                 a = c.get("content") or {}
                 if a.get("tool") != "answer" or "quote" not in a:
@@ -96,25 +99,14 @@ def replay(paths: list[str], questions: dict[str, dict], pages: _Pages,
                              "sampled": None if temp is None else temp > 0})
             if not obs.get("verified"):
                 rejected.append(obs["answer"])
-    return rows
-
-
-def outcomes(paths: list[str], questions: dict[str, dict]) -> list[dict]:
-    """Per run (as it ran, not replayed): its first answer, whether that verified, and its final answer."""
-    out = []
-    for path in paths:
         try:
-            result = json.loads((Path(path).parent / "result.json").read_text())
-            q = next(q for q in questions.values() if q["question"] == result["task"]["input"]["question"])
-            final = (result.get("answer") or {}).get("answer") or ""
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
-            continue  # unfinished, not a web run, or another question set
-        first = next((o for o in (json.loads(ln).get("observation") or {} for ln in Path(path).read_text().splitlines())
-                      if o.get("kind") == "answer"), None)
+            final = (json.loads((Path(path).parent / "result.json").read_text()).get("answer") or {}).get("answer") or ""
+        except (OSError, ValueError, AttributeError):
+            continue  # unfinished
         if first:
-            out.append({"id": q["id"], "first_right": is_correct(first["answer"], q["answers"]),
-                        "first_verified": bool(first.get("verified")), "final_right": is_correct(final, q["answers"])})
-    return out
+            runs.append({"id": q["id"], "first_right": is_correct(first["answer"], q["answers"]),
+                         "first_verified": bool(first.get("verified")), "final_right": is_correct(final, q["answers"])})
+    return rows, runs
 
 
 def main() -> int:
@@ -126,17 +118,17 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                     help="an EvidenceVerifier setting to replay with (e.g. reanswer_passage=none)")
     a = ap.parse_args()
-    settings = dict(s.split("=", 1) for s in a.set if "=" in s)
-    bad = [s for s in a.set if "=" not in s] or sorted(set(settings) - (set(EvidenceVerifier.model_fields) - {"judge"}))
-    if bad:
-        print(f"verify_replay: --set {bad[0]!r}: give FIELD=VALUE with a field of EvidenceVerifier "
-              f"({', '.join(f for f in EvidenceVerifier.model_fields if f != 'judge')})", file=sys.stderr)
-        return 2
+    fields = ", ".join(f for f in EvidenceVerifier.model_fields if f != "judge")
+    bad = next((s for s in a.set if "=" not in s or s.startswith("judge=")), None)
     try:
-        verifier = EvidenceVerifier(judge=False, **settings)
-    except ValidationError as e:  # a value the field does not take
-        err = e.errors()[0]
-        print(f"verify_replay: --set {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        if bad:
+            raise ValueError(bad)
+        verifier = EvidenceVerifier(**{**dict(s.split("=", 1) for s in a.set), "judge": False})
+    except (ValueError, ValidationError) as e:
+        err = e.errors()[0] if isinstance(e, ValidationError) else {"type": "extra_forbidden", "loc": (bad,)}
+        said = (f"give FIELD=VALUE with a field of EvidenceVerifier ({fields})" if err["type"] == "extra_forbidden"
+                else err["msg"])
+        print(f"verify_replay: --set {'.'.join(map(str, err['loc']))}: {said}", file=sys.stderr)
         return 2
     paths = sorted({p for g in a.runs for p in glob.glob(g)})
     if not paths:
@@ -148,7 +140,7 @@ def main() -> int:
     except (ConfigError, WebIndexError) as e:
         print(f"verify_replay: {e}", file=sys.stderr)
         return 2
-    rows = replay(paths, questions, pages, verifier)
+    rows, runs = replay(paths, questions, pages, verifier)
     tally = Counter((r["when"], r["verified"], r["right"]) for r in rows)
     print(f"{len(rows)} answer candidates in {len(paths)} runs")
     for when in ("first", "new", "failed before", "all"):
@@ -161,7 +153,7 @@ def main() -> int:
     for (when, by, sampled, right), c in sorted(routes.items(), key=str):
         kind = {None: "unknown", False: "greedy", True: "sampled"}[sampled]
         print(f"  {when:>13} {by:>7} {kind:>7} {'right' if right else 'wrong'}: {c}")
-    runs = [r for r in outcomes(paths, questions) if not r["first_verified"]]
+    runs = [r for r in runs if not r["first_verified"]]
     print(f"runs whose first answer did not verify (as they ran): {len(runs)}; first answer right in "
           f"{sum(r['first_right'] for r in runs)}, final answer right in {sum(r['final_right'] for r in runs)} "
           f"(right -> wrong {sum(r['first_right'] and not r['final_right'] for r in runs)}, wrong -> right "
