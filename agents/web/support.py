@@ -38,12 +38,15 @@ STOP = frozenset("a an and are as at be by can do does for from has have how i i
 
 def empty_answer(answer: str, question: str) -> str:
     """Why `answer` names nothing ("" when it does): it is only function words, or only the question's
-    own words (unless the question offers a choice: "X or Y?")."""
+    own words (unless they are a choice the question offers: "X or Y?")."""
     words = set(tokens(answer))
     if words <= STOP:
         return "the answer names nothing" if words else "the answer is empty"
-    asked = set(tokens(question))
-    if words <= asked | STOP | _LEAD and " or " not in f" {str(question).lower()} ":
+    asked = tokens(question)
+    # a choice the question offers ("X or Y?"): the words next to its "or" (not any "or": "the difference
+    # between two dates or times" offers no choice of "duration")
+    offered = {w for i, t in enumerate(asked) if t == "or" for w in asked[max(0, i - 3):i + 4]}
+    if words <= set(asked) | STOP | _LEAD and not words <= offered | STOP:
         return "the answer only repeats the question's words"
     return ""
 

@@ -17,7 +17,9 @@ An answer that did not verify before needs the best passage when it comes again 
 second-best passage is the model holding on to it: on dev all 9 such answers were wrong).
 `reanswer_passage` narrows the passage rule after a failed answer to the greedy re-answer or to none
 (default: any answer; on dev round 12 the narrower settings gained nothing, see the README).
-An answer that names nothing (only function words, or only the question's own words) never verifies.
+An answer that names nothing (only function words, or only the question's own words) never verifies,
+nor one of another kind than the question asks for (a sentence for "Which function ...", no number
+for "Which PEP ..."; `agents.web.answer_type`).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -32,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
+from agents.web.answer_type import kind_mismatch
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_prompt
@@ -78,7 +81,7 @@ class EvidenceVerifier(BaseModel):
         in_evidence = in_quote or any(answer_in(t, a["answer"], question) for t in [text, *shown])
         # the answer must be in the part of the page about the question: a quote copied from anywhere on
         # the page only shows the page has those words
-        empty = empty_answer(a["answer"], question)
+        empty = empty_answer(a["answer"], question) or kind_mismatch(a["answer"], question)
         tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:

@@ -137,6 +137,9 @@ def test_a_choice_the_question_offers_is_an_answer():
     q = "Is textwrap.dedent a function or a class?"
     assert empty_answer("function", q) == "" and empty_answer("textwrap function", Q_DEDENT)
     assert empty_answer("No", "Does textwrap.dedent change tabs into spaces?") == ""  # a yes/no question
+    # an "or" that offers no choice: "duration" is the question's word, not one of two alternatives
+    q = "Which class represents a duration, the difference between two dates or times?"
+    assert "repeats the question's words" in empty_answer("duration", q) and empty_answer("times", q) == ""
 
 
 def test_an_answer_that_failed_before_needs_the_best_passage_when_it_comes_again():

@@ -1,0 +1,72 @@
+"""Does an answer have the kind the question asks for? A check before any evidence is read.
+
+A question that asks for a named thing ("Which function ...", "Which built-in exception type ...",
+"Which environment variable ...", "Which command-line option ...") is answered by a name: one word
+or a dotted or called name (`tempfile.gettempdir()`), perhaps with a word or two around it ("the
+`suppress` context manager"). A sentence ("os.read() is a low-level function which takes a file
+descriptor ...") or a phrase of plain words ("Data classes") is not a name, though the page may hold
+every one of its words: on dev's last 20 questions (round 13) such answers verified by their quote or
+by the page's best passage and were all wrong. A question that asks for a number ("Which PEP ...",
+"In which Python version ...", "On which port ...", "How many times ...") is answered by one, in
+digits or words.
+
+The check is by form only, never by a list of known names, so it holds for any corpus; questions of
+other kinds ("What does X default to?") are not checked.
+"""
+from __future__ import annotations
+
+import re
+
+_NAMED = ("exception", "function", "method", "class", "module", "package", "option", "flag", "variable",
+          "attribute", "argument", "parameter", "keyword", "decorator", "context manager", "constant",
+          "type", "command", "field", "property")
+_NUMBERED = ("pep", "version", "release", "port", "year", "number", "code")
+# at the question's start (after at most two words: "In which", "Of what"), "which" or "what", up to
+# three words (a qualifier: "built-in", "itertools", "-X", "command-line"; no verb: "What does the timeout
+# argument default to?" asks for a value), the kind asked; a "which" further in is a relative pronoun
+# ("the module which provides ...") and asks nothing
+_VERB = r"(?!(?:does|do|did|is|are|was|were|can|could|will|would|should|has|have|had)\b)"
+_ASKS = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:which|what)\b((?:\s+" + _VERB + r"[\w.\-`]+){0,3}?)\s+("
+                   + "|".join(_NAMED + _NUMBERED) + r")\b", re.I)
+_HOW_MANY = re.compile(r"^\s*(?:\w+\s+){0,2}?how\s+(?:many|much|long|often)\b", re.I)
+_NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve twenty "
+                          "hundred thousand million billion once twice".split())
+_FILLER = frozenset("a an the its their built in builtin".split())
+MAX_NAME_WORDS = 3  # what a name may carry around it ("PicklingError from pickle") before it is a sentence
+
+
+def asked_kind(question: str) -> str:
+    """"name", "number" or "" (not checked): what the question's first "which/what <kind>" asks for."""
+    if _HOW_MANY.search(question):
+        return "number"
+    m = _ASKS.search(question)
+    if not m:
+        return ""
+    return "number" if m.group(2).lower() in _NUMBERED else "name"
+
+
+def _code_like(word: str) -> bool:
+    """A word written as code: with `_ . ( ) -` or a digit, or a capital after its first letter
+    (`PicklingError`, `PYTHONSAFEPATH`), or in backticks."""
+    return bool(re.search(r"[_.()\-\d`]", word) or re.search(r"^.[^A-Z]*[A-Z]", word))
+
+
+def kind_mismatch(answer: str, question: str) -> str:
+    """Why `answer` is not of the kind `question` asks for ("" when it is, or the kind is not checked)."""
+    kind = asked_kind(question)
+    text = str(answer).strip().strip("'\"").rstrip(".")
+    if not kind or not text:
+        return ""
+    if kind == "number":
+        words = re.findall(r"[a-z]+", text.lower())
+        if re.search(r"\d", text) or any(w in _NUMBER_WORDS for w in words):
+            return ""
+        return "the question asks for a number, and the answer holds none"
+    asked = _ASKS.search(question).group(2).lower().split()
+    words = [w for w in text.split() if w.lower().strip("`,:;") not in _FILLER | set(asked)
+             and w.lower().rstrip("s") not in asked]
+    if len(words) == 1 or (len(words) <= MAX_NAME_WORDS and any(_code_like(w) for w in words)):
+        return ""
+    kind_word = " ".join(asked)
+    article = "an" if kind_word[0] in "aeiou" else "a"
+    return f"the question asks for the name of {article} {kind_word}: answer with that name alone, not a sentence or phrase"

@@ -1,0 +1,81 @@
+"""agents/web/answer_type.py: an answer of another kind than the question asks for does not verify,
+whatever the page holds."""
+import pytest
+
+from agents.web.answer_type import asked_kind, kind_mismatch
+
+Q_FUNC = "Which function of the time module returns the value of a clock that cannot go backwards?"
+Q_EXC = "Which exception does json.loads raise when the document is not valid JSON?"
+Q_OPT = "Which -X option makes the interpreter show how long each import takes?"
+
+
+@pytest.mark.parametrize("question, kind", [
+    (Q_FUNC, "name"), (Q_EXC, "name"), (Q_OPT, "name"),
+    ("Which built-in exception type, added in Python 3.11, wraps exceptions?", "name"),
+    ("Which environment variable augments the default search path?", "name"),
+    ("In which Python version was the pathlib module added?", "number"),
+    ("Which PEP introduced assignment expressions?", "number"),
+    ("On which port does python -m http.server listen by default?", "number"),
+    ("How many times does timeit.timeit() run the statement by default?", "number"),
+    ("Does textwrap.dedent change tabs into spaces?", ""),
+    ("What does the timeout argument default to?", ""),
+    # a "which" further in is a relative pronoun: it asks nothing
+    ("Name the module which provides function wrappers for operators.", ""),
+])
+def test_the_kind_a_question_asks_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize("question, answer", [
+    (Q_FUNC, "monotonic"), (Q_FUNC, "time.monotonic()"), (Q_FUNC, "the `monotonic` function"),
+    (Q_EXC, "json.JSONDecodeError"), (Q_EXC, "JSONDecodeError from json.decoder"), (Q_EXC, "ValueError."),
+    (Q_OPT, "-X importtime"), (Q_OPT, "importtime"),
+    ("Which environment variable augments the default search path?", "PYTHONPATH"),
+    ("Which PEP introduced assignment expressions?", "PEP 572"),
+    ("How many times does timeit.timeit() run the statement by default?", "one million"),
+    ("What does the timeout argument default to?", "it waits forever by default"),  # not checked
+])
+def test_answers_of_the_asked_kind_pass(question, answer):
+    assert kind_mismatch(answer, question) == ""
+
+
+@pytest.mark.parametrize("question, answer, said", [
+    (Q_FUNC, "Data classes", "the name of a function"),
+    (Q_EXC, "os.read() is a low-level function which takes a file descriptor", "the name of an exception"),
+    (Q_EXC, "pickle can save and restore class instances", "answer with that name alone"),
+    ("Which PEP introduced assignment expressions?", "the walrus operator", "asks for a number"),
+    ("In which Python version was the pathlib module added?", "Python three", ""),  # a number in words
+])
+def test_answers_of_another_kind_do_not(question, answer, said):
+    why = kind_mismatch(answer, question)
+    assert (said in why and why) if said else why == ""
+
+
+def test_the_verifier_rejects_a_sentence_for_a_name_with_that_reason():
+    """End to end through EvidenceVerifier: the sentence is on the cited page, word for word, and
+    still does not verify; the name from the same page does."""
+    import asyncio
+
+    from agents.state import Candidate
+    from agents.web.verify import EvidenceVerifier
+
+    text = ("textwrap.dedent(text)\nRemove any common leading whitespace from every line in text. "
+            "This can be used to make triple-quoted strings line up with the left edge of the display.")
+
+    class Pages:
+        def page(self, url):
+            return type("P", (), {"text": text})()
+
+    class Ctx:
+        task = type("T", (), {"input": {"question": "Which textwrap function removes any common leading whitespace from every line in a text?"}})()
+        stage = type("S", (), {"env": type("E", (), {"tools": lambda s: Pages()})()})()
+        memo, errors = {}, []
+
+    def verdict(answer, quote):
+        c = Candidate(content={"tool": "answer", "answer": answer, "source": "/doc/textwrap.html", "quote": quote})
+        return asyncio.run(EvidenceVerifier(judge=False).verify(Ctx(), [c]))[0]
+
+    sentence = "Remove any common leading whitespace from every line in text"
+    bad = verdict(sentence, sentence)
+    assert not bad.passed and "the name of a function" in bad.feedback
+    assert verdict("dedent", "textwrap.dedent(text) Remove any common leading whitespace").passed
