@@ -40,7 +40,8 @@ def build(options: dict[str, Any]) -> WebPipeline:
     return WebPipeline([PlanStage(tracker=tracker, corpus=corpus),
                         ResearchStage(env, k=k, tracker=tracker, corpus=corpus, controller=control,
                                       reanswer_k=int(options.get("reanswer_k", ResearchStage.reanswer_k)),
-                                      verifier=EvidenceVerifier(judge=bool(options.get("judge", True))))],
+                                      verifier=EvidenceVerifier(judge=bool(options.get("judge", True)),
+                                                                judge_model=options.get("judge_model") or None))],
                        name="web")
 
 

@@ -163,3 +163,9 @@ def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, fee
 def judge_prompt(question: str, answer: str, quote: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"Question: {question}\nProposed answer: {answer}\nEvidence: \"{quote}\"\n"
              "Does the evidence show that the proposed answer is correct? Reply yes or no."}]
+
+
+def judge_passage_prompt(question: str, answer: str, passage: str) -> list[dict[str, str]]:
+    """Asked of `EvidenceVerifier.judge_model`: the page's passage about the question, not the model's quote."""
+    return [{"role": "user", "content": f"Question: {question}\nProposed answer: {answer}\nDocumentation: \"{passage}\"\n"
+             "According to the documentation, is the proposed answer the correct answer to the question? Reply yes or no."}]

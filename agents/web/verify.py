@@ -20,6 +20,10 @@ second-best passage is the model holding on to it: on dev all 9 such answers wer
 An answer that names nothing (only function words, or only the question's own words) never verifies,
 nor one of another kind than the question asks for (a sentence for "Which function ...", no number
 for "Which PEP ..."; `agents.web.answer_type`).
+With `judge_model`, an answer about to verify by either rule is put to that model with the page's
+passage about the question (the one that holds the answer), and its "no" stands. The 0.5B model said
+"no" to all 17 answers of dev rounds 12-13 this rule would have verified; the 1.5B said "yes" to all 11
+right ones and "no" to 3 of the 6 wrong ones.
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,7 +41,7 @@ from agents.state import Candidate, Selection, Verdict
 from agents.web.answer_type import kind_mismatch
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
-from agents.web.prompts import judge_prompt
+from agents.web.prompts import judge_passage_prompt, judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
 from agents.web.support import empty_answer, supporting_passage
 from budgets import BudgetExceeded
@@ -53,6 +57,9 @@ class EvidenceVerifier(BaseModel):
     # which answers proposed after one that did not verify the best passage alone may verify: "any", only
     # the greedy one ("greedy"), or none ("none": such an answer needs its own quote)
     reanswer_passage: Literal["any", "greedy", "none"] = "any"
+    # a model that reads the passage behind every answer about to verify and says whether it answers the
+    # question; its "no" stands (None: no such check; the span judge above runs on the stage's model)
+    judge_model: str | None = None
 
     async def verify(self, ctx, candidates: list[Candidate]) -> list[Verdict]:
         out, judged = [], {}
@@ -87,7 +94,7 @@ class EvidenceVerifier(BaseModel):
         if self.judge and how == "span" and in_quote and topical:
             key = (normalize(a["answer"]), normalize(a["quote"]))
             if key not in judged:
-                judged[key] = await self._judge(ctx, a)
+                judged[key] = await self._judge(ctx, judge_prompt(question, a["answer"], a["quote"]))
             verdict = judged[key]
         # an answer that did not verify before, quoted again from elsewhere, is the model holding on to it
         # (dev: such answers a quote verified were all wrong, 9 of 9 on 3 questions; the best passage
@@ -102,13 +109,20 @@ class EvidenceVerifier(BaseModel):
         by_passage = (not after_failure or self.reanswer_passage == "any"
                       or (self.reanswer_passage == "greedy" and not sampled))
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
-        passed = quoted or bool(passage)
+        confirmed = None
+        if self.judge_model and (quoted or passage):
+            key = (normalize(a["answer"]), normalize(topical))
+            if key not in judged:
+                judged[key] = await self._judge(ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model)
+            confirmed = judged[key]
+            verdict = confirmed if verdict is None else verdict and confirmed is not False
+        passed = (quoted or bool(passage)) and confirmed is not False
         # every verified answer outranks every unverified one; a real quote holding an unverified answer
         # ranks it a little higher, never above a later answer that verifies
-        if quoted:
+        if quoted and passed:
             support = 0.65 if verdict or how == "whole" else 0.35
         else:
-            support = 0.35 if passage else 0.1 if quote_found and in_quote else 0.0
+            support = 0.35 if passage and passed else 0.1 if quote_found and in_quote else 0.0
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         why = []
         if not a.get("source"):
@@ -124,11 +138,13 @@ class EvidenceVerifier(BaseModel):
         elif retried and tier != 1 and quote_found:
             why.append("it did not verify before, and now a quote counts only in the passage that best "
                        "matches the question")
-        if verdict is False:
+        if confirmed is False:
+            why = ["the judge, reading the page's passage about the question, says it does not answer it"]
+        elif verdict is False:
             why.append("the judge says the quote does not support it")
         if empty:
             why = [empty]
-        if passage:
+        if passage and passed:
             why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
         c.meta["verified"], c.meta["feedback"] = passed, feedback
@@ -137,10 +153,11 @@ class EvidenceVerifier(BaseModel):
                                           answer_in_evidence=in_evidence, judge=verdict,
                                           passage=bool(passage) if not quoted else None))
 
-    async def _judge(self, ctx, a: dict[str, Any]) -> bool | None:
+    async def _judge(self, ctx, messages: list[dict[str, str]], model: str | None = None) -> bool | None:
+        """The judge's yes (True) or no (False); None when it could not be asked or said neither."""
         try:
-            texts = await ctx.generate(judge_prompt(ctx.task.input["question"], a["answer"], a["quote"]),
-                                       GenerationParams(n=1, max_tokens=3, temperature=0.0), purpose="judge")
+            texts = await ctx.generate(messages, GenerationParams(n=1, max_tokens=3, temperature=0.0),
+                                       model=model, purpose="judge")
         except BudgetExceeded as e:
             ctx.errors.append(f"judge skipped: {e}")
             return None

@@ -11,8 +11,8 @@ as the index holds it. Prints verified/unverified x right/wrong, split by first 
 answer new to the run, and a later answer that had failed before; the verified ones by route (the
 model's quote, or the best passage alone) and by greedy or sampled; and, as the runs ran (not
 replayed), how the runs whose first answer did not verify ended. `--set FIELD=VALUE` replays with
-a verifier setting (e.g. `reanswer_passage=greedy`). Use it on dev runs only: the test
-split is for the final table.
+a verifier setting (e.g. `reanswer_passage=greedy`, or `judge_model=local/qwen2.5-coder-1.5b`: that
+model is then loaded and asked). Use it on dev runs only: the test split is for the final table.
 """
 from __future__ import annotations
 
@@ -56,12 +56,23 @@ class _Pages:
 
 
 class _Ctx:
-    """What the verifier reads: the question, the cited page, the memo, the errors."""
+    """What the verifier reads: the question, the cited page, the memo, the errors; and its judge model
+    (`--set judge_model=...`), called for real, unbudgeted."""
+
+    models: dict = {}
 
     def __init__(self, question: str, pages: _Pages, rejected: list[str]):
         self.task = type("T", (), {"input": {"question": question}})()
         self.stage = type("S", (), {"env": type("E", (), {"tools": lambda s: pages})()})()
         self.memo, self.errors = {"rejected": list(rejected)}, []
+
+    async def generate(self, messages, params, *, model=None, purpose="sample") -> list[str]:
+        if model not in self.models:
+            from agents.models.registry import get_model
+
+            self.models[model] = get_model(model)
+        out = await self.models[model].complete(messages, params)
+        return [c.text for c in out.choices]
 
 
 def replay(paths: list[str], questions: dict[str, dict], pages: _Pages,
