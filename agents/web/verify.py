@@ -124,6 +124,8 @@ class EvidenceVerifier(BaseModel):
         else:
             support = 0.35 if passage and passed else 0.1 if quote_found and in_quote else 0.0
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
+        if confirmed is False:  # ranked below every answer no judge turned down, as the best answer so far
+            score = 0.05
         why = []
         if not a.get("source"):
             why.append("it cites no opened page")

@@ -33,6 +33,8 @@ def _run(says, answers=(("PYTHONPATH", "Augment the default search path for modu
 def test_the_judges_no_stands_and_says_why():
     (v,), ctx = _run("No.")
     assert not v.passed and v.details.judge is False and "says it does not answer" in v.feedback
+    (unjudged,), _ = _run("no", answers=(("PYTHONHOME", "Change the location of the standard Python libraries"),))
+    assert v.score < unjudged.score  # the best answer so far is one no judge turned down
     model, purpose, prompt = ctx.asked[0]
     assert (model, purpose) == ("local/judge", "judge")
     assert "Documentation:" in prompt and "PYTHONPATH" in prompt and "Augment the default search path" in prompt
