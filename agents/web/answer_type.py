@@ -70,3 +70,21 @@ def kind_mismatch(answer: str, question: str) -> str:
     kind_word = " ".join(asked)
     article = "an" if kind_word[0] in "aeiou" else "a"
     return f"the question asks for the name of {article} {kind_word}: answer with that name alone, not a sentence or phrase"
+
+
+def names_the_subject(answer: str, question: str, title: str) -> str:
+    """Why `answer` is wrong for a question that asks for a member of a module or package ("Which
+    function of the module that ...", "Which class of the datetime module ..."): it is the name the cited
+    page is about (its title's "name — description", as documentation pages are titled). "" otherwise.
+    On dev (round 14) the 0.5B answered "dataclasses" and "glob" this way, and both verified."""
+    m = _ASKS.search(question)
+    subject = title.split(" — ", 1)[0].strip() if " — " in title else ""
+    if not m or asked_kind(question) != "name" or m.group(2).lower() in ("module", "package") or not subject:
+        return ""
+    if not re.search(r"\b(?:module|package)s?\b", question, re.I) or len(subject.split()) != 1:
+        return ""
+    core = [w for w in re.findall(r"[\w.]+", str(answer).lower()) if w not in _FILLER | {"module", "package"}]
+    if core == [subject.lower()]:
+        return (f"{answer!r} is the module the page is about; the question asks for a {m.group(2).lower()} "
+                "of it: answer with that name")
+    return ""

@@ -19,7 +19,8 @@ second-best passage is the model holding on to it: on dev all 9 such answers wer
 (default: any answer; on dev round 12 the narrower settings gained nothing, see the README).
 An answer that names nothing (only function words, or only the question's own words) never verifies,
 nor one of another kind than the question asks for (a sentence for "Which function ...", no number
-for "Which PEP ..."; `agents.web.answer_type`).
+for "Which PEP ...", the module the cited page is about for "Which function of the module ...";
+`agents.web.answer_type`).
 With `judge_model`, an answer about to verify by either rule is put to that model with the page's
 passage about the question (the one that holds the answer), and its "no" stands. The 0.5B model said
 "no" to all 17 answers of dev rounds 12-13 this rule would have verified; the 1.5B said "yes" to all 11
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
-from agents.web.answer_type import kind_mismatch
+from agents.web.answer_type import kind_mismatch, names_the_subject
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_passage_prompt, judge_prompt
@@ -74,10 +75,11 @@ class EvidenceVerifier(BaseModel):
 
     async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, str], bool | None]) -> Verdict:
         a = c.content
-        text = ""
+        text = title = ""
         if a.get("source"):
             try:
-                text = (await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])).text
+                page = await asyncio.to_thread(ctx.stage.env.tools().page, a["source"])
+                text, title = page.text, getattr(page, "title", "") or ""
             except ToolError as e:
                 ctx.errors.append(f"verify: {e}")
         question = ctx.task.input["question"]
@@ -88,7 +90,8 @@ class EvidenceVerifier(BaseModel):
         in_evidence = in_quote or any(answer_in(t, a["answer"], question) for t in [text, *shown])
         # the answer must be in the part of the page about the question: a quote copied from anywhere on
         # the page only shows the page has those words
-        empty = empty_answer(a["answer"], question) or kind_mismatch(a["answer"], question)
+        empty = (empty_answer(a["answer"], question) or kind_mismatch(a["answer"], question)
+                 or names_the_subject(a["answer"], question, title))
         tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:

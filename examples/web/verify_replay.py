@@ -37,8 +37,8 @@ from tools.web.index import Index, WebIndexError, default_index_path  # noqa: E4
 
 
 class _Page:
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, title: str, text: str):
+        self.title, self.text = title, text
 
 
 class _Pages:
@@ -51,7 +51,7 @@ class _Pages:
         path = url.split("/doc/", 1)[1] if "/doc/" in url else url.lstrip("/")
         if path not in self.cache:
             doc = self.index.document(path)
-            self.cache[path] = _Page(page_text(doc[1], doc[0], path)[1] if doc else "")
+            self.cache[path] = _Page(*page_text(doc[1], doc[0], path)) if doc else _Page("", "")
         return self.cache[path]
 
 

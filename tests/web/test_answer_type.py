@@ -2,7 +2,7 @@
 whatever the page holds."""
 import pytest
 
-from agents.web.answer_type import asked_kind, kind_mismatch
+from agents.web.answer_type import asked_kind, kind_mismatch, names_the_subject
 
 Q_FUNC = "Which function of the time module returns the value of a clock that cannot go backwards?"
 Q_EXC = "Which exception does json.loads raise when the document is not valid JSON?"
@@ -64,7 +64,7 @@ def test_the_verifier_rejects_a_sentence_for_a_name_with_that_reason():
 
     class Pages:
         def page(self, url):
-            return type("P", (), {"text": text})()
+            return type("P", (), {"text": text, "title": "textwrap — Text wrapping and filling"})()
 
     class Ctx:
         task = type("T", (), {"input": {"question": "Which textwrap function removes any common leading whitespace from every line in a text?"}})()
@@ -79,3 +79,27 @@ def test_the_verifier_rejects_a_sentence_for_a_name_with_that_reason():
     bad = verdict(sentence, sentence)
     assert not bad.passed and "the name of a function" in bad.feedback
     assert verdict("dedent", "textwrap.dedent(text) Remove any common leading whitespace").passed
+    Ctx.task = type("T", (), {"input": {"question": "Which function of the module for wrapping and filling text removes any common "
+                                                    "leading whitespace from every line in a text?"}})()
+    module = verdict("textwrap", "textwrap.dedent(text) Remove any common leading whitespace")
+    assert not module.passed and "the module the page is about" in module.feedback
+
+
+Q_MEMBER = ("Which function of the module that automatically adds generated special methods to user-defined "
+            "classes converts an instance into a tuple?")
+
+
+@pytest.mark.parametrize("answer, question, title, rejected", [
+    ("dataclasses", Q_MEMBER, "dataclasses — Data Classes", True),
+    ("the dataclasses module", Q_MEMBER, "dataclasses — Data Classes", True),
+    ("astuple", Q_MEMBER, "dataclasses — Data Classes", False),
+    ("dataclasses.astuple()", Q_MEMBER, "dataclasses — Data Classes", False),
+    ("time", "Which function of the time module returns a monotonic clock?", "time — Time access and conversions", True),
+    # the question asks for the module itself, or no module at all, or the page has no "name — ..." title
+    ("zipfile", "Which module provides the ZipFile class?", "zipfile — Work with ZIP archives", False),
+    ("itertools", "Which function returns successive overlapping pairs?", "itertools — Functions creating iterators", False),
+    ("dataclasses", Q_MEMBER, "What's New In Python 3.7", False),
+])
+def test_a_member_question_is_not_answered_by_the_pages_module(answer, question, title, rejected):
+    why = names_the_subject(answer, question, title)
+    assert bool(why) == rejected and (not why or "the question asks for a function of it" in why)
