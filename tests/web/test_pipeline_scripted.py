@@ -282,3 +282,17 @@ def test_a_re_answer_samples_and_the_verifier_keeps_the_answer_that_verifies(web
     first = ask([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.7"}', GOOD],
                 "search=3,open=3,find=3", index=str(web_index))[1]
     assert first.calls[-1]["params"]["n"] == 1  # the first answer is greedy alone, as without the tracker
+
+
+@pytest.mark.parametrize("says, verified", [("yes", True), ("no", False)])
+def test_a_judge_model_confirms_or_turns_down_the_answer(web_index, says, verified):
+    """`judge_model` (`--judge-model`): the answer the rules verify goes to that model, not the agent's,
+    with the page's passage; its no leaves the run without a verified answer."""
+    agent, judge = ScriptedModel([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.9"}', GOOD]), ScriptedModel([says])
+    rt = Runtime(model=agent, budget=Budget.parse("search=1,open=1,find=1"))
+    rt._models["local/judge"] = judge
+    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "judge_model": "local/judge"}),
+                             Task(id="q", kind="web", input={"question": Q}), rt))
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is verified
+    assert len(judge.calls) == 1 and "Documentation:" in judge.calls[0]["messages"][-1]["content"]
+    assert all("Documentation:" not in c["messages"][-1]["content"] for c in agent.calls)
