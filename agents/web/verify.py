@@ -39,8 +39,8 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
-from agents.web.answer_type import kind_mismatch, names_the_subject
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
+from agents.web.answer_type import kind_mismatch, names_the_subject
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_passage_prompt, judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
@@ -73,7 +73,7 @@ class EvidenceVerifier(BaseModel):
             out.append(await self._answer(ctx, c, judged))
         return out
 
-    async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, str], bool | None]) -> Verdict:
+    async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, str, str], bool | None]) -> Verdict:
         a = c.content
         text = title = ""
         if a.get("source"):
@@ -95,7 +95,7 @@ class EvidenceVerifier(BaseModel):
         tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:
-            key = (normalize(a["answer"]), normalize(a["quote"]))
+            key = ("quote", normalize(a["answer"]), normalize(a["quote"]))
             if key not in judged:
                 judged[key] = await self._judge(ctx, judge_prompt(question, a["answer"], a["quote"]))
             verdict = judged[key]
@@ -114,7 +114,7 @@ class EvidenceVerifier(BaseModel):
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         confirmed = None
         if self.judge_model and (quoted or passage):
-            key = (normalize(a["answer"]), normalize(topical))
+            key = ("passage", normalize(a["answer"]), normalize(topical))
             if key not in judged:
                 judged[key] = await self._judge(ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model)
             confirmed = judged[key]
