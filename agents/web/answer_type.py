@@ -35,14 +35,20 @@ _FILLER = frozenset("a an the its their built in builtin".split())
 MAX_NAME_WORDS = 3  # what a name may carry around it ("PicklingError from pickle") before it is a sentence
 
 
-def asked_kind(question: str) -> str:
-    """"name", "number" or "" (not checked): what the question's first "which/what <kind>" asks for."""
+def _asked(question: str) -> tuple[str, str]:
+    """(kind, the word that names it): ("number", "how many"), ("name", "function"), ("", "")."""
     if _HOW_MANY.search(question):
-        return "number"
+        return "number", "how many"
     m = _ASKS.search(question)
     if not m:
-        return ""
-    return "number" if m.group(2).lower() in _NUMBERED else "name"
+        return "", ""
+    word = m.group(2).lower()
+    return ("number" if word in _NUMBERED else "name"), word
+
+
+def asked_kind(question: str) -> str:
+    """"name", "number" or "" (not checked): what the question's first "which/what <kind>" asks for."""
+    return _asked(question)[0]
 
 
 def _code_like(word: str) -> bool:
@@ -53,7 +59,7 @@ def _code_like(word: str) -> bool:
 
 def kind_mismatch(answer: str, question: str) -> str:
     """Why `answer` is not of the kind `question` asks for ("" when it is, or the kind is not checked)."""
-    kind = asked_kind(question)
+    kind, word = _asked(question)
     text = str(answer).strip().strip("'\"").rstrip(".")
     if not kind or not text:
         return ""
@@ -62,7 +68,7 @@ def kind_mismatch(answer: str, question: str) -> str:
         if re.search(r"\d", text) or any(w in _NUMBER_WORDS for w in words):
             return ""
         return "the question asks for a number, and the answer holds none"
-    asked = _ASKS.search(question).group(2).lower().split()
+    asked = word.split()
     words = [w for w in text.split() if w.lower().strip("`,:;") not in _FILLER | set(asked)
              and w.lower().rstrip("s") not in asked]
     if len(words) == 1 or (len(words) <= MAX_NAME_WORDS and any(_code_like(w) for w in words)):
@@ -77,14 +83,14 @@ def names_the_subject(answer: str, question: str, title: str) -> str:
     function of the module that ...", "Which class of the datetime module ..."): it is the name the cited
     page is about (its title's "name — description", as documentation pages are titled). "" otherwise.
     On dev (round 14) the 0.5B answered "dataclasses" and "glob" this way, and both verified."""
-    m = _ASKS.search(question)
+    kind, word = _asked(question)
     subject = title.split(" — ", 1)[0].strip() if " — " in title else ""
-    if not m or asked_kind(question) != "name" or m.group(2).lower() in ("module", "package") or not subject:
+    if kind != "name" or word in ("module", "package") or not subject:
         return ""
     if not re.search(r"\b(?:module|package)s?\b", question, re.I) or len(subject.split()) != 1:
         return ""
     core = [w for w in re.findall(r"[\w.]+", str(answer).lower()) if w not in _FILLER | {"module", "package"}]
     if core == [subject.lower()]:
-        return (f"{answer!r} is the module the page is about; the question asks for a {m.group(2).lower()} "
+        return (f"{answer!r} is the module the page is about; the question asks for a {word} "
                 "of it: answer with that name")
     return ""

@@ -118,14 +118,17 @@ class EvidenceVerifier(BaseModel):
             if key not in judged:
                 judged[key] = await self._judge(ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model)
             confirmed = judged[key]
-            verdict = confirmed if verdict is None else verdict and confirmed is not False
-        passed = (quoted or bool(passage)) and confirmed is not False
+            if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
+                verdict = confirmed
+            if confirmed is False:  # neither rule's acceptance stands
+                quoted, passage = False, ""
+        passed = quoted or bool(passage)
         # every verified answer outranks every unverified one; a real quote holding an unverified answer
         # ranks it a little higher, never above a later answer that verifies
-        if quoted and passed:
+        if quoted:
             support = 0.65 if verdict or how == "whole" else 0.35
         else:
-            support = 0.35 if passage and passed else 0.1 if quote_found and in_quote else 0.0
+            support = 0.35 if passage else 0.1 if quote_found and in_quote else 0.0
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         if confirmed is False:  # ranked below every answer no judge turned down, as the best answer so far
             score = 0.05
@@ -149,7 +152,7 @@ class EvidenceVerifier(BaseModel):
             why.append("the judge says the quote does not support it")
         if empty:
             why = [empty]
-        if passage and passed:
+        if passage:
             why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
         c.meta["verified"], c.meta["feedback"] = passed, feedback
