@@ -169,3 +169,10 @@ def judge_passage_prompt(question: str, answer: str, passage: str) -> list[dict[
     """Asked of `EvidenceVerifier.judge_model`: the page's passage about the question, not the model's quote."""
     return [{"role": "user", "content": f"Question: {question}\nProposed answer: {answer}\nDocumentation: \"{passage}\"\n"
              "According to the documentation, is the proposed answer the correct answer to the question? Reply yes or no."}]
+
+
+def judge_extract_prompt(question: str, passage: str) -> list[dict[str, str]]:
+    """Asked of `EvidenceVerifier.judge_model` for an answer proposed after one was turned down: the
+    judge answers from the passage itself, without seeing the proposed answer (`support.agrees`)."""
+    return [{"role": "user", "content": f"Documentation: \"{passage}\"\nQuestion: {question}\n"
+             "Answer the question from the documentation with only the name or number it asks for."}]

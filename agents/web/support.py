@@ -104,3 +104,14 @@ def supporting_passage(page: str, answer: str, question: str, top: int = 2) -> t
         if any(_has(toks, f) for f in forms):
             return tier, passage[:200]
     return 0, ""
+
+
+def agrees(answer: str, said: str, question: str) -> bool:
+    """Do two answers name the same thing: the words of one that are not function words, filler or
+    the question's own are all in the other ("textwrap.dedent" and "dedent()", "3.6" and "Python 3.6";
+    not "struct.iter_unpack" and "struct.calcsize")."""
+    drop = STOP | _LEAD | set(tokens(question))
+    a, s = set(tokens(answer)), set(tokens(said))
+    ca, cs = a - drop, s - drop
+    return bool(ca and cs) and (ca <= s or cs <= a)
+

@@ -25,6 +25,11 @@ With `judge_model`, an answer about to verify by either rule is put to that mode
 passage about the question (the one that holds the answer), and its "no" stands. The 0.5B model said
 "no" to all 17 answers of dev rounds 12-13 this rule would have verified; the 1.5B said "yes" to all 11
 right ones and "no" to 3 of the 6 wrong ones.
+The bar rises once a run has turned an answer down (`extract_after`): the judge model then answers
+the question from that passage itself, without seeing the proposed answer, and the answer verifies
+only when the two agree (`support.agrees`). Later answers are where wrong ones verified: replayed over
+dev rounds 12-14 (33 runs), later answers the yes/no judge let through were 7 right and 6 wrong; with
+the judge answering itself, 5 right and 0 wrong (first answers unchanged: 6 right, 0 wrong).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -42,9 +47,9 @@ from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.answer_type import kind_mismatch, names_the_subject
 from agents.web.details import WebDetails
-from agents.web.prompts import judge_passage_prompt, judge_prompt
+from agents.web.prompts import judge_extract_prompt, judge_passage_prompt, judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize
-from agents.web.support import empty_answer, supporting_passage
+from agents.web.support import agrees, empty_answer, supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
@@ -61,6 +66,10 @@ class EvidenceVerifier(BaseModel):
     # a model that reads the passage behind every answer about to verify and says whether it answers the
     # question; its "no" stands (None: no such check; the span judge above runs on the stage's model)
     judge_model: str | None = None
+    # after this many answers of the run were turned down, the judge model no longer reads the proposed
+    # answer: it answers from the passage itself, and the answer verifies only when the two agree (the bar
+    # rises as a run tries more answers); None: always the yes/no question
+    extract_after: int | None = 1
 
     async def verify(self, ctx, candidates: list[Candidate]) -> list[Verdict]:
         out, judged = [], {}
@@ -73,7 +82,7 @@ class EvidenceVerifier(BaseModel):
             out.append(await self._answer(ctx, c, judged))
         return out
 
-    async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, str, str], bool | None]) -> Verdict:
+    async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, ...], bool | str | None]) -> Verdict:
         a = c.content
         text = title = ""
         if a.get("source"):
@@ -113,15 +122,21 @@ class EvidenceVerifier(BaseModel):
                       or (self.reanswer_passage == "greedy" and not sampled))
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         confirmed = None
-        if self.judge_model and (quoted or passage):
+        extract = self.extract_after is not None and len(ctx.memo.get("rejected") or []) >= self.extract_after
+        if self.judge_model and (quoted or passage) and extract:
+            key = ("extract", normalize(topical))
+            if key not in judged:
+                judged[key] = await self._ask(ctx, judge_extract_prompt(question, topical), self.judge_model, 16)
+            confirmed = None if judged[key] is None else agrees(a["answer"], judged[key], question)
+        elif self.judge_model and (quoted or passage):
             key = ("passage", normalize(a["answer"]), normalize(topical))
             if key not in judged:
                 judged[key] = await self._judge(ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model)
             confirmed = judged[key]
-            if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
-                verdict = confirmed
-            if confirmed is False:  # neither rule's acceptance stands
-                quoted, passage = False, ""
+        if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
+            verdict = confirmed
+        if confirmed is False:  # neither rule's acceptance stands
+            quoted, passage = False, ""
         passed = quoted or bool(passage)
         # every verified answer outranks every unverified one; a real quote holding an unverified answer
         # ranks it a little higher, never above a later answer that verifies
@@ -147,7 +162,8 @@ class EvidenceVerifier(BaseModel):
             why.append("it did not verify before, and now a quote counts only in the passage that best "
                        "matches the question")
         if confirmed is False:
-            why = ["the judge, reading the page's passage about the question, says it does not answer it"]
+            why = ["the judge, reading the page's passage about the question, " +
+                   ("answers it with something else" if extract else "says it does not answer it")]
         elif verdict is False:
             why.append("the judge says the quote does not support it")
         if empty:
@@ -163,16 +179,18 @@ class EvidenceVerifier(BaseModel):
 
     async def _judge(self, ctx, messages: list[dict[str, str]], model: str | None = None) -> bool | None:
         """The judge's yes (True) or no (False); None when it could not be asked or said neither."""
+        word = normalize(await self._ask(ctx, messages, model, 3) or "").split()[:1]
+        return {"yes": True, "no": False}.get(word[0]) if word else None
+
+    async def _ask(self, ctx, messages: list[dict[str, str]], model: str | None, max_tokens: int) -> str | None:
+        """The judge's reply (one short greedy call); None when the budget cannot pay for it."""
         try:
-            texts = await ctx.generate(messages, GenerationParams(n=1, max_tokens=3, temperature=0.0),
+            texts = await ctx.generate(messages, GenerationParams(n=1, max_tokens=max_tokens, temperature=0.0),
                                        model=model, purpose="judge")
         except BudgetExceeded as e:
             ctx.errors.append(f"judge skipped: {e}")
             return None
-        if not texts:
-            return None
-        word = normalize(texts[0]).split()[:1]
-        return {"yes": True, "no": False}.get(word[0]) if word else None
+        return texts[0] if texts else None
 
 
 class ActOrAnswer(StrategyBase):

@@ -4,6 +4,7 @@ asked once per answer and passage in a step, on the model named, with the passag
 import asyncio
 
 from agents.state import Candidate
+from agents.web.support import agrees
 from agents.web.verify import EvidenceVerifier
 from budgets import BudgetExceeded
 
@@ -22,8 +23,9 @@ class _JudgeCtx(_Ctx):
         return [self.says]
 
 
-def _run(says, answers=(("PYTHONPATH", "Augment the default search path for module files"),)):
+def _run(says, answers=(("PYTHONPATH", "Augment the default search path for module files"),), rejected=()):
     ctx = _JudgeCtx(Q_PATH, CMDLINE, says)
+    ctx.memo["rejected"] = list(rejected)
     cands = [Candidate(content={"tool": "answer", "answer": a, "source": "http://127.0.0.1/p", "quote": q})
              for a, q in answers]
     verdicts = asyncio.run(EvidenceVerifier(judge=False, judge_model="local/judge").verify(ctx, cands))
@@ -62,3 +64,40 @@ def test_without_a_judge_model_nothing_is_asked():
                            "quote": "Augment the default search path for module files"})
     (v,) = asyncio.run(EvidenceVerifier(judge=False).verify(ctx, [c]))
     assert v.passed and ctx.asked == []
+
+
+def test_after_a_turned_down_answer_the_judge_answers_itself_and_must_agree():
+    (v,), ctx = _run("PYTHONHOME", rejected=["PYTHONSTARTUP"])
+    assert not v.passed and v.details.judge is False and "answers it with something else" in v.feedback
+    model, purpose, prompt = ctx.asked[0]
+    assert (model, purpose) == ("local/judge", "judge")
+    assert "PYTHONPATH" in prompt and "Proposed answer" not in prompt  # it does not see the answer
+    for says in ("PYTHONPATH", "The PYTHONPATH environment variable.", "os.environ['PYTHONPATH']"):
+        (v,), _ = _run(says, rejected=["PYTHONSTARTUP"])
+        assert v.passed and v.details.judge is True, says
+    (v,), _ = _run("yes", rejected=["PYTHONSTARTUP"])  # a yes is no answer
+    assert not v.passed
+    (v,), _ = _run("no")  # the first answer of a run still gets the yes/no question
+    assert not v.passed and "says it does not answer" in v.feedback
+
+
+def test_the_extracting_judge_reads_each_passage_once_and_can_be_turned_off():
+    sentence = "Augment the default search path for module files"
+    verdicts, ctx = _run("PYTHONPATH", answers=(("PYTHONPATH", sentence), ("pythonpath", sentence + ".")),
+                         rejected=["x"])
+    assert [v.passed for v in verdicts] == [True, True] and len(ctx.asked) == 1
+    ctx = _JudgeCtx(Q_PATH, CMDLINE, "yes")
+    ctx.memo["rejected"] = ["x"]
+    c = Candidate(content={"tool": "answer", "answer": "PYTHONPATH", "source": "http://127.0.0.1/p", "quote": sentence})
+    (v,) = asyncio.run(EvidenceVerifier(judge=False, judge_model="m", extract_after=None).verify(ctx, [c]))
+    assert v.passed and "Proposed answer: PYTHONPATH" in ctx.asked[0][2]
+
+
+def test_agreement_is_on_the_words_that_name_something():
+    q = "Which function of the struct module returns the size of a format?"
+    assert agrees("textwrap.dedent", "dedent()", "Which function removes common indentation?")
+    assert agrees("3.6", "Python 3.6", "In which Python version was secrets added?")
+    assert agrees("jsonDecodeError", "json.JSONDecodeError", "Which exception does json raise?")
+    assert not agrees("struct.iter_unpack(format, buffer)", "struct.calcsize", q)
+    assert not agrees("PEP 492", "PEP 572", "Which PEP added the walrus operator?")
+    assert not agrees("struct", "struct", q)  # only the question's own words: names nothing
