@@ -32,7 +32,8 @@ ReanswerOpt = typer.Option(3, "--reanswer-k", min=1, max=16, help="Answers sampl
 NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware baseline (ReAct): no budget "
                             "block, and the first answer ends the run")
 JudgeOpt = typer.Option(None, "--judge-model", help="A model that reads the page's passage behind every answer "
-                        "about to verify; its no stands (e.g. local/qwen2.5-coder-1.5b beside a 0.5B agent)")
+                        "about to verify; its no stands; after an answer was turned down it answers from the passage itself and must "
+                        "agree (e.g. local/qwen2.5-coder-1.5b beside a 0.5B agent)")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens; 'MODEL=IN,OUT;...' prices several")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
