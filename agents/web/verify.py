@@ -127,7 +127,8 @@ class EvidenceVerifier(BaseModel):
             key = ("extract", normalize(topical))
             if key not in judged:
                 judged[key] = await self._ask(ctx, judge_extract_prompt(question, topical), self.judge_model, 16)
-            confirmed = None if judged[key] is None else agrees(a["answer"], judged[key], question)
+            said = str(judged[key] or "").strip()  # no reply (or no budget for one) judges nothing
+            confirmed = agrees(a["answer"], said, question) if said else None
         elif self.judge_model and (quoted or passage):
             key = ("passage", normalize(a["answer"]), normalize(topical))
             if key not in judged:

@@ -77,6 +77,9 @@ def test_after_a_turned_down_answer_the_judge_answers_itself_and_must_agree():
         assert v.passed and v.details.judge is True, says
     (v,), _ = _run("yes", rejected=["PYTHONSTARTUP"])  # a yes is no answer
     assert not v.passed
+    for says in ("", " \n", BudgetExceeded("tokens: 5 left, the judge needs 20", dimension="tokens")):
+        (v,), _ = _run(says, rejected=["PYTHONSTARTUP"])  # no reply: not judged, the rules' verdict stands
+        assert v.passed and v.details.judge is None, says
     (v,), _ = _run("no")  # the first answer of a run still gets the yes/no question
     assert not v.passed and "says it does not answer" in v.feedback
 
