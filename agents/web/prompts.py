@@ -144,7 +144,10 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
 
 def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
                   block: str | None, rejected: Sequence[str] = ()) -> list[dict[str, str]]:
-    lines = [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
+    # the budget leads the prompt: placed right before the instruction, the 0.5B model read it into its answer
+    # (dev, 32 first-answer prompts rebuilt from their runs, runs/exp/answer_block.py: 7 right there, 9 with it
+    # first, as without it; the same answers but two, both turned right)
+    lines = ([block] if block else []) + [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
         lines.append(f"Draft answer: {draft}")
     if feedback:
@@ -152,8 +155,6 @@ def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, fee
     if rejected:
         lines.append("Answers not verified so far: " + "; ".join(repr(r) for r in rejected[-5:])
                      + ". Give another one unless the evidence states it.")
-    if block:
-        lines.append(block)
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
                  'number>, "quote": "<at most 12 words copied exactly from that evidence, containing the answer>"}.')
     return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "

@@ -1,7 +1,7 @@
 """The tracker's advice line: what to do next from the calls left (only the tracker arm sees it)."""
 import pytest
 
-from agents.web.prompts import act_prompt, budget_advice, plan_prompt
+from agents.web.prompts import act_prompt, answer_prompt, budget_advice, plan_prompt
 
 
 @pytest.mark.parametrize("left, evidence, unopened, says", [
@@ -24,6 +24,16 @@ def test_only_the_tracker_arm_sees_the_advice():
     with_tracker = act_prompt("Q?", [], [], [{"title": "t", "url": "u"}], [], "", block, False)[-1]["content"]
     without = act_prompt("Q?", [], [], [{"title": "t", "url": "u"}], [], "", None, False)[-1]["content"]
     assert "Advice:" in with_tracker and "Advice:" not in without and "Budget:" not in without
+
+
+def test_the_answer_prompt_leads_with_the_budget_not_next_to_its_instruction():
+    """The answer step calls no tool: placed right before the instruction, the block was read into the
+    0.5B model's answers (dev), so it comes first there; without the tracker there is none."""
+    ev = [{"url": "u", "title": "t", "text": "New in version 3.9."}]
+    user = answer_prompt("Q?", ev, "3.9", "", "Budget: search 1 used, 2 left", ["3.8"])[-1]["content"].splitlines()
+    assert user[0] == "Budget: search 1 used, 2 left" and user[1] == "Question: Q?"
+    assert user[-1].startswith("Answer the question from the evidence")
+    assert not any("Budget" in line for line in answer_prompt("Q?", ev, "", "", None)[-1]["content"].splitlines())
 
 
 def test_the_plan_asks_for_queries_without_a_guessed_answer():
