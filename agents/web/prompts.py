@@ -145,7 +145,7 @@ def act_prompt(question: str, checklist: list[str], searched: list[str], results
 def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, feedback: str,
                   block: str | None, rejected: Sequence[str] = ()) -> list[dict[str, str]]:
     # the budget leads the prompt: placed right before the instruction, the 0.5B model read it into its answer
-    # (dev, 32 first-answer prompts rebuilt from their runs, runs/exp/answer_block.py: 7 right there, 9 with it
+    # (dev, 32 first-answer prompts rebuilt from the dev runs and asked again, greedy: 7 right there, 9 with it
     # first, as without it; the same answers but two, both turned right)
     lines = ([block] if block else []) + [f"Question: {question}", "Evidence:"] + _evidence_lines(evidence[-4:], 500)
     if draft:
