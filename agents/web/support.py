@@ -114,4 +114,3 @@ def agrees(answer: str, said: str, question: str) -> bool:
     a, s = set(tokens(answer)), set(tokens(said))
     ca, cs = a - drop, s - drop
     return bool(ca and cs) and (ca <= s or cs <= a)
-

@@ -104,36 +104,31 @@ class EvidenceVerifier(BaseModel):
         tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:
-            key = ("quote", normalize(a["answer"]), normalize(a["quote"]))
-            if key not in judged:
-                judged[key] = await self._judge(ctx, judge_prompt(question, a["answer"], a["quote"]))
-            verdict = judged[key]
+            verdict = await _once(judged, ("quote", normalize(a["answer"]), normalize(a["quote"])),
+                                  lambda: self._judge(ctx, judge_prompt(question, a["answer"], a["quote"])))
         # an answer that did not verify before, quoted again from elsewhere, is the model holding on to it
         # (dev: such answers a quote verified were all wrong, 9 of 9 on 3 questions; the best passage
         # verified 6 right, 3 wrong): its quote then counts only inside the best passage
-        retried = normalize(a["answer"]) in {normalize(r) for r in ctx.memo.get("rejected") or []}
+        rejected = ctx.memo.get("rejected") or []
+        retried = normalize(a["answer"]) in {normalize(r) for r in rejected}
         quoted = (quote_found and in_quote and bool(topical) and verdict is not False
                   and (tier == 1 or not retried))
         # the model's quote does not hold it, but the page's passage that best matches the question does
         # (a judge's "no" stands: it read this quote, the passage rule only counts words)
         sampled = bool(c.meta.get("temperature"))
-        after_failure = bool(ctx.memo.get("rejected"))
-        by_passage = (not after_failure or self.reanswer_passage == "any"
+        by_passage = (not rejected or self.reanswer_passage == "any"
                       or (self.reanswer_passage == "greedy" and not sampled))
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         confirmed = None
-        extract = self.extract_after is not None and len(ctx.memo.get("rejected") or []) >= self.extract_after
+        extract = self.extract_after is not None and len(rejected) >= self.extract_after
         if self.judge_model and (quoted or passage) and extract:
-            key = ("extract", normalize(topical))
-            if key not in judged:
-                judged[key] = await self._ask(ctx, judge_extract_prompt(question, topical), self.judge_model, 16)
-            said = str(judged[key] or "").strip()  # no reply (or no budget for one) judges nothing
+            said = await _once(judged, ("extract", normalize(topical)), lambda: self._ask(
+                ctx, judge_extract_prompt(question, topical), self.judge_model, 16))
+            said = str(said or "").strip()  # no reply (or no budget for one) judges nothing
             confirmed = agrees(a["answer"], said, question) if said else None
         elif self.judge_model and (quoted or passage):
-            key = ("passage", normalize(a["answer"]), normalize(topical))
-            if key not in judged:
-                judged[key] = await self._judge(ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model)
-            confirmed = judged[key]
+            confirmed = await _once(judged, ("passage", normalize(a["answer"]), normalize(topical)), lambda: self._judge(
+                ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model))
         if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
             verdict = confirmed
         if confirmed is False:  # neither rule's acceptance stands
@@ -192,6 +187,13 @@ class EvidenceVerifier(BaseModel):
             ctx.errors.append(f"judge skipped: {e}")
             return None
         return texts[0] if texts else None
+
+
+async def _once(judged: dict, key: tuple[str, ...], ask):
+    """The judge's reply for `key`, asked (`await ask()`) only the first time in a step."""
+    if key not in judged:
+        judged[key] = await ask()
+    return judged[key]
 
 
 class ActOrAnswer(StrategyBase):
