@@ -47,7 +47,9 @@ def copies_budget_block(text: str) -> bool:
 
 def budget_block(tracker: Any) -> str:
     """E.g. `Budget: search 1 used, 2 left | open 0 used, 3 left | find 0 used, no cap | tokens 812 used,
-    19188 left | $0.0050 spent | 14s used, 286s left` (`time no cap` without a time cap)."""
+    19188 left | $0.0050 spent | 14s used, 286s left`. Without a time cap there is no time piece, and
+    without a token cap no "left" for tokens: a dev answer copied the block's `time no cap` as
+    `time.no cap`."""
     parts = []
     for tool, (used, left) in tool_usage(tracker).items():
         parts.append(f"{tool} {used} used, {left} left" if left is not None else f"{tool} {used} used, no cap")
@@ -56,13 +58,12 @@ def budget_block(tracker: Any) -> str:
         root = root.parent
     rem = tracker.remaining()
     spent = root.spent
-    tok = f"tokens {spent.tokens} used" + (f", {rem['tokens']} left" if "tokens" in rem else ", no cap")
+    tok = f"tokens {spent.tokens} used" + (f", {rem['tokens']} left" if "tokens" in rem else "")
     usd = f"${spent.usd:.4f} spent" + (f" of ${tracker.binding()['usd'][0]:.4f}" if "usd" in rem else "")
     # seconds used only under a time cap: uncapped, they would make the same run's prompts differ
     # from one machine load to the next (and greedy answers with them)
-    secs = (f"{root.elapsed():.0f}s used, {rem['wall_seconds']:.0f}s left" if "wall_seconds" in rem
-            else "time no cap")
-    return "Budget: " + " | ".join(parts + [tok, usd, secs])
+    secs = [f"{root.elapsed():.0f}s used, {rem['wall_seconds']:.0f}s left"] if "wall_seconds" in rem else []
+    return "Budget: " + " | ".join(parts + [tok, usd] + secs)
 
 
 def plan_prompt(question: str, block: str | None, n: int, corpus: str = DEFAULT_CORPUS) -> list[dict[str, str]]:
