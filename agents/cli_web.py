@@ -34,6 +34,9 @@ NoTrackerOpt = typer.Option(False, "--no-tracker", help="The budget-unaware base
 JudgeOpt = typer.Option(None, "--judge-model", help="A model that reads the page's passage behind every answer "
                         "about to verify; its no stands; after an answer was turned down it answers from the passage itself and must "
                         "agree (e.g. local/qwen2.5-coder-1.5b beside a 0.5B agent)")
+ConfirmOpt = typer.Option(True, "--confirm/--no-confirm", help="With --judge-model and the tracker: a first "
+                          "answer the judge accepts is also answered by the judge from the passage; if the two differ "
+                          "and budget is left, the run reads on to confirm it (it stays the answer unless another verifies)")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens; 'MODEL=IN,OUT;...' prices several")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
@@ -83,7 +86,7 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
 
 
 def _base(model: str, k: int, max_steps: Optional[int], tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
-          price: Optional[str], reanswer_k: int, judge_model: Optional[str] = None) -> dict[str, Any]:
+          price: Optional[str], reanswer_k: int, judge_model: Optional[str] = None, confirm: bool = True) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
     parse_prices(price)
@@ -95,7 +98,8 @@ def _base(model: str, k: int, max_steps: Optional[int], tracker: bool, index: Op
     if index is not None and not index.is_file():
         raise ConfigError(f"no index at {index}: build one with `scaleagent web index DIR --out {index}`")
     return {"pipeline": "web", "options": {"k": k, "max_steps": max_steps, "tracker": tracker, "index": str(index) if index else None,
-                                           "searx": searx, "reanswer_k": reanswer_k, "judge_model": judge_model}, "model": model, "sandbox": DEFAULT_SANDBOX,
+                                           "searx": searx, "reanswer_k": reanswer_k, "judge_model": judge_model,
+                                           "confirm_first": confirm}, "model": model, "sandbox": DEFAULT_SANDBOX,
             "api_base": api_base, "price": price}
 
 
@@ -105,7 +109,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
         budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
         index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt, model: str = ModelOpt, k: int = KOpt,
         max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt, judge_model: Optional[str] = JudgeOpt,
-        no_tracker: bool = NoTrackerOpt, run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
+        confirm: bool = ConfirmOpt, no_tracker: bool = NoTrackerOpt, run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
         api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
     """Answer a question by searching (the Python docs by default); print the answer and its sources."""
     from agents import pipelines
@@ -115,7 +119,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
     if not question.strip():
         raise ConfigError("the question is empty")
     bud = load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file)
-    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price, reanswer_k, judge_model) | {
+    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price, reanswer_k, judge_model, confirm) | {
         "budget": bud.model_dump(), "task_id": "question", "question": question.strip()}
     pipelines.check_budget(pipelines.get("web").build(cfg["options"]), build_runtime(cfg), pipelines.get("web").tools)
     run_dir = run_dir or id_path(Path("runs"), f"ask-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -173,7 +177,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
               no_tracker: bool = NoTrackerOpt,
               both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
               model: str = ModelOpt, k: int = KOpt, max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt,
-              judge_model: Optional[str] = JudgeOpt, limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
+              judge_model: Optional[str] = JudgeOpt, confirm: bool = ConfirmOpt, limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
               out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same "
                                                  "command; the plot covers every cell in it)"),
               workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent questions "
@@ -201,7 +205,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     rows = load_questions(questions)[:limit]
     budgets = [load_budget(b, None) for b in (budget or [DEFAULT_BUDGET])]
     arms = [True, False] if both else [not no_tracker]
-    base = _base(model, k, max_steps, True, index, searx, api_base, price, reanswer_k, judge_model)
+    base = _base(model, k, max_steps, True, index, searx, api_base, price, reanswer_k, judge_model, confirm)
     check_arms(make_arms(base, budgets, arms))  # a bad budget is one line before the index is built
     out = out or Path("runs") / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
     with serving(base["options"], quiet=True):  # checks the index (builds the default one) before any worker starts

@@ -76,14 +76,21 @@ class BatsController(_Limits):
         left = tools_left(ctx)
         score = f"best answer so far scores {best.score:.2f}" if best and best.score > 0 else "no answer yet"
         toks = tokens_left(ctx)
+        searches, opens = left.get("search"), left.get("open")
+        # a new line of search needs a call to read its results with: an open, or a find
+        readers = opens != 0 or left.get("find") != 0
         if obs.get("kind") == "answer" and obs.get("verified"):
+            if obs.get("disputed") and not self.limit(ctx, score) and self.can_follow_up(ctx):
+                move = "dig_deeper" if can_read(memo, left) else "pivot"
+                return Decision(action=move, reason=f"verified, but the judge's own reading of the passage answers "
+                                f"{str(obs['disputed'])[:60]!r}: confirm it with the budget left ("
+                                + ("read on" if move == "dig_deeper" else "a new search") + f"; searches left "
+                                f"{_n(searches)}, opens left {_n(opens)}); it stays the answer unless another "
+                                "verifies")
             return Decision(action="accept", reason=f"answer verified: {obs.get('feedback', '')}"[:300])
         stop = self.limit(ctx, score)
         if stop:
             return stop
-        searches, opens = left.get("search"), left.get("open")
-        # a new line of search needs a call to read its results with: an open, or a find
-        readers = opens != 0 or left.get("find") != 0
         if obs.get("kind") == "answer":
             if self.max_answers is not None and memo.get("answers", 0) >= self.max_answers:
                 return Decision(action="stop", reason=f"no verified answer after {self.max_answers} tries; {score}")
@@ -121,6 +128,17 @@ class BatsController(_Limits):
             return Decision(action="pivot", reason=f"{failed} failed actions in a row; pivot to a new line of search")
         return Decision(action="dig_deeper", reason=f"next action (searches left {_n(searches)}, opens left "
                         f"{_n(opens)}, tokens left {_n(toks)})")
+
+
+    def can_follow_up(self, ctx: "StepContext") -> bool:
+        """Whether the budget can pay for another lead: read on (an open or a find on this lead), or a new
+        search with a call to read its results, while pivots are left. The verifier asks before it spends
+        a judge call on whether a verified answer is worth confirming."""
+        left = tools_left(ctx)
+        if can_read(ctx.memo, left):
+            return True
+        readers = left.get("open") != 0 or left.get("find") != 0
+        return left.get("search") != 0 and readers and ctx.result.pivots < self.max_pivots
 
 
 class ReactController(_Limits):

@@ -12,3 +12,4 @@ class WebDetails(Details):
     answer_in_evidence: bool | None = None  # the answer occurs in the quote or the cited page
     judge: bool | None = None       # the judge model said the quote supports the answer (None: not asked)
     passage: bool | None = None     # the quote failed; the page's best passage for the question holds the answer
+    disputed: str | None = None     # verified, but the judge model's own answer from the passage names this instead

@@ -41,7 +41,8 @@ def build(options: dict[str, Any]) -> WebPipeline:
                         ResearchStage(env, k=k, tracker=tracker, corpus=corpus, controller=control,
                                       reanswer_k=int(options.get("reanswer_k", ResearchStage.reanswer_k)),
                                       verifier=EvidenceVerifier(judge=bool(options.get("judge", True)),
-                                                                judge_model=options.get("judge_model") or None))],
+                                                                judge_model=options.get("judge_model") or None,
+                                                                confirm_first=bool(options.get("confirm_first", True))))],
                        name="web")
 
 

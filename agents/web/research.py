@@ -169,9 +169,12 @@ class ResearchStage(Stage):
                 memo.pop("draft", None)  # answered and not verified: shown again, it anchors the next answer
                 if a["answer"] not in memo.setdefault("rejected", []):
                     memo["rejected"].append(a["answer"])
+            if winner.meta.get("disputed"):  # verified, not confirmed: the bar rises as after a turned-down one
+                memo.setdefault("disputed", []).append(a["answer"])
             memo["answered_on"] = len(memo.get("evidence") or [])
             return {"kind": "answer", "answer": a["answer"], "source": a["source"],
-                    "verified": bool(winner.meta.get("verified")), "feedback": fb}
+                    "verified": bool(winner.meta.get("verified")), "feedback": fb,
+                    "disputed": winner.meta.get("disputed")}
         if a["tool"] == "answer":
             memo["ready"] = True
             if a["input"]:

@@ -30,6 +30,14 @@ the question from that passage itself, without seeing the proposed answer, and t
 only when the two agree (`support.agrees`). Later answers are where wrong ones verified: replayed over
 dev rounds 12-14 (33 runs), later answers the yes/no judge let through were 7 right and 6 wrong; with
 the judge answering itself, 5 right and 0 wrong (first answers unchanged: 6 right, 0 wrong).
+Before the bar has risen, an answer the yes/no judge accepts is put to the judge's own reading too
+(`confirm_first`), when the run's controller can still pay for a new lead (`can_follow_up`; never in
+the budget-unaware arm, whose first answer ends the run): if the judge's answer names something else,
+the answer verifies but is disputed (`WebDetails.disputed`): ranked below every undisputed verified
+answer and above every unverified one, it stays the run's answer unless a later one verifies, and it
+counts as turned down for the rising bar. The tracker then spends budget on confirming it (test, round
+15: every wrong verified answer was a first answer the yes/no judge let through; the extracting judge
+turned a right first answer down on dev, so it decides here what to spend, not what to reject).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -70,6 +78,9 @@ class EvidenceVerifier(BaseModel):
     # answer: it answers from the passage itself, and the answer verifies only when the two agree (the bar
     # rises as a run tries more answers); None: always the yes/no question
     extract_after: int | None = 1
+    # a first answer the yes/no judge accepts is also put to the judge's own reading while the controller
+    # can pay for a new lead; a disagreement marks it disputed (verified, ranked lower, worth confirming)
+    confirm_first: bool = True
 
     async def verify(self, ctx, candidates: list[Candidate]) -> list[Verdict]:
         out, judged = [], {}
@@ -120,7 +131,9 @@ class EvidenceVerifier(BaseModel):
                       or (self.reanswer_passage == "greedy" and not sampled))
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         confirmed = None
-        extract = self.extract_after is not None and len(rejected) >= self.extract_after
+        turned = len(rejected) + len(ctx.memo.get("disputed") or [])
+        extract = self.extract_after is not None and turned >= self.extract_after
+        disputed = None
         if self.judge_model and (quoted or passage) and extract:
             said = await _once(judged, ("extract", normalize(topical)), lambda: self._ask(
                 ctx, judge_extract_prompt(question, topical), self.judge_model, 16))
@@ -129,6 +142,10 @@ class EvidenceVerifier(BaseModel):
         elif self.judge_model and (quoted or passage):
             confirmed = await _once(judged, ("passage", normalize(a["answer"]), normalize(topical)), lambda: self._judge(
                 ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model))
+            if confirmed and self.confirm_first and _can_follow_up(ctx):
+                said = str(await _once(judged, ("extract", normalize(topical)), lambda: self._ask(
+                    ctx, judge_extract_prompt(question, topical), self.judge_model, 16)) or "").strip()
+                disputed = said if said and not agrees(a["answer"], said, question) else None
         if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
             verdict = confirmed
         if confirmed is False:  # neither rule's acceptance stands
@@ -143,6 +160,8 @@ class EvidenceVerifier(BaseModel):
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         if confirmed is False:  # ranked below every answer no judge turned down, as the best answer so far
             score = 0.05
+        if disputed and passed:  # below every undisputed verified answer (0.55 and up), above unverified ones (0.45)
+            score = 0.5
         why = []
         if not a.get("source"):
             why.append("it cites no opened page")
@@ -166,12 +185,17 @@ class EvidenceVerifier(BaseModel):
             why = [empty]
         if passage:
             why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
+        if disputed and passed:
+            why.append(f"the judge, reading the page's passage about the question, answers {disputed[:80]!r}")
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
         c.meta["verified"], c.meta["feedback"] = passed, feedback
+        if disputed and passed:
+            c.meta["disputed"] = disputed
         return Verdict(candidate_id=c.id, score=round(score, 3), passed=passed, feedback=feedback,
                        details=WebDetails(action="answer", source=a.get("source"), quote_found=quote_found,
                                           answer_in_evidence=in_evidence, judge=verdict,
-                                          passage=bool(passage) if not quoted else None))
+                                          passage=bool(passage) if not quoted else None,
+                                          disputed=disputed if passed else None))
 
     async def _judge(self, ctx, messages: list[dict[str, str]], model: str | None = None) -> bool | None:
         """The judge's yes (True) or no (False); None when it could not be asked or said neither."""
@@ -187,6 +211,12 @@ class EvidenceVerifier(BaseModel):
             ctx.errors.append(f"judge skipped: {e}")
             return None
         return texts[0] if texts else None
+
+
+def _can_follow_up(ctx) -> bool:
+    """Whether the run's controller could still pay for another lead (it has `can_follow_up`)."""
+    check = getattr(getattr(getattr(ctx, "stage", None), "controller", None), "can_follow_up", None)
+    return bool(check and check(ctx))
 
 
 async def _once(judged: dict, key: tuple[str, ...], ask):

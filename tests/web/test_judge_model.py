@@ -1,6 +1,7 @@
 """EvidenceVerifier.judge_model: a second model reads the page's passage behind every answer about to
 verify; its "no" stands, its "yes" or silence leaves the verdict as the rules gave it. The judge is
-asked once per answer and passage in a step, on the model named, with the passage, not the quote."""
+asked once per answer and passage in a step, on the model named, with the passage, not the quote. A
+first answer its yes accepts is also put to its own reading while the controller can pay to confirm it."""
 import asyncio
 
 from agents.state import Candidate
@@ -18,9 +19,10 @@ class _JudgeCtx(_Ctx):
 
     async def generate(self, messages, params, *, model=None, purpose="sample"):
         self.asked.append((model, purpose, messages[-1]["content"]))
-        if isinstance(self.says, Exception):
-            raise self.says
-        return [self.says]
+        says = self.says.pop(0) if isinstance(self.says, list) else self.says
+        if isinstance(says, Exception):
+            raise says
+        return [says]
 
 
 def _run(says, answers=(("PYTHONPATH", "Augment the default search path for module files"),), rejected=()):
@@ -104,3 +106,40 @@ def test_agreement_is_on_the_words_that_name_something():
     assert not agrees("struct.iter_unpack(format, buffer)", "struct.calcsize", q)
     assert not agrees("PEP 492", "PEP 572", "Which PEP added the walrus operator?")
     assert not agrees("struct", "struct", q)  # only the question's own words: names nothing
+
+
+def _first_answer(says, follow_up, answer="PYTHONPATH"):
+    ctx = _JudgeCtx(Q_PATH, CMDLINE, list(says))
+    ctx.stage.controller = type("C", (), {"can_follow_up": lambda self, c: follow_up})()
+    c = Candidate(content={"tool": "answer", "answer": answer, "source": "http://127.0.0.1/p",
+                           "quote": "Augment the default search path for module files"})
+    (v,) = asyncio.run(EvidenceVerifier(judge=False, judge_model="local/judge").verify(ctx, [c]))
+    return v, c, ctx
+
+
+def test_a_first_answer_the_yes_accepts_is_put_to_the_judges_own_reading_while_budget_is_left():
+    v, c, ctx = _first_answer(["yes", "PYTHONHOME"], follow_up=True)
+    assert v.passed and v.details.disputed == "PYTHONHOME" and c.meta["disputed"] == "PYTHONHOME"
+    assert "answers 'PYTHONHOME'" in v.feedback and len(ctx.asked) == 2
+    assert "Proposed answer" in ctx.asked[0][2] and "Proposed answer" not in ctx.asked[1][2]
+    agreed, _, _ = _first_answer(["yes", "The PYTHONPATH variable"], follow_up=True)
+    assert agreed.passed and agreed.details.disputed is None
+    # ranked below every undisputed verified answer, above every unverified one
+    (unverified,), _ = _run("no", answers=(("PYTHONHOME", "Change the location of the standard Python libraries"),))
+    assert unverified.score < v.score == 0.5 < agreed.score
+    for says in (["yes", ""], ["yes", BudgetExceeded("tokens: 5 left", dimension="tokens")]):
+        quiet, _, _ = _first_answer(says, follow_up=True)  # no reading from the judge: nothing disputed
+        assert quiet.passed and quiet.details.disputed is None and quiet.score > 0.5
+
+
+def test_no_reading_is_asked_without_budget_to_confirm_with_or_after_a_no():
+    v, _, ctx = _first_answer(["yes", "PYTHONHOME"], follow_up=False)
+    assert v.passed and v.details.disputed is None and len(ctx.asked) == 1
+    v, _, ctx = _first_answer(["no", "PYTHONHOME"], follow_up=True)
+    assert not v.passed and v.details.disputed is None and len(ctx.asked) == 1
+    ctx = _JudgeCtx(Q_PATH, CMDLINE, ["PYTHONHOME"])  # a disputed answer raises the bar like a turned-down one
+    ctx.memo["disputed"] = ["PYTHONSTARTUP"]
+    c = Candidate(content={"tool": "answer", "answer": "PYTHONPATH", "source": "http://127.0.0.1/p",
+                           "quote": "Augment the default search path for module files"})
+    (v,) = asyncio.run(EvidenceVerifier(judge=False, judge_model="m").verify(ctx, [c]))
+    assert not v.passed and "answers it with something else" in v.feedback
