@@ -42,6 +42,7 @@ def test_a_first_answer_the_judges_own_reading_disputes_is_confirmed_with_the_bu
     research = result.stages["research"]
     assert research.memo["disputed"] == ["3.9"] and "3.9" not in (research.memo.get("rejected") or [])
     assert research.memo["said"] == ["3 9", "3 9"]  # read on, answered again
+    assert "draft" not in research.memo  # the act step's draft of the disputed answer is not shown again
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is True
     assert research.verdict.details.disputed is None and research.verdict.score > 0.5  # the confirmed one
     assert "answer verified" in reason(result)
