@@ -77,8 +77,7 @@ class BatsController(_Limits):
         score = f"best answer so far scores {best.score:.2f}" if best and best.score > 0 else "no answer yet"
         toks = tokens_left(ctx)
         searches, opens = left.get("search"), left.get("open")
-        # a new line of search needs a call to read its results with: an open, or a find
-        readers = opens != 0 or left.get("find") != 0
+        pivot_ok = self._can_pivot(ctx, left)
         if obs.get("kind") == "answer" and obs.get("verified"):
             if obs.get("disputed") and not self.limit(ctx, score) and self.can_follow_up(ctx):
                 move = "dig_deeper" if can_read(memo, left) else "pivot"
@@ -98,7 +97,7 @@ class BatsController(_Limits):
             said = [normalize(o["answer"]) for _, o in ctx.episode() + [(None, obs)] if o and o.get("kind") == "answer"]
             if self.same_answers and len(said) >= self.same_answers and len(set(said[-self.same_answers:])) == 1:
                 same = f"the same answer {self.same_answers} times from new evidence, never verified"
-                if searches != 0 and readers and ctx.result.pivots < self.max_pivots:
+                if pivot_ok:
                     return Decision(action="pivot", reason=f"{same}: reading on this lead does not change it; pivot "
                                     f"to a new search (searches left: {_n(searches)})")
                 why = (f"all {self.max_pivots} pivots are used" if ctx.result.pivots >= self.max_pivots else
@@ -112,7 +111,7 @@ class BatsController(_Limits):
                 return Decision(action="dig_deeper", reason=f"not verified ({obs.get('feedback', '')[:120]}); dig "
                                 f"deeper: {what}, open calls left: {_n(opens)}, find calls left: "
                                 f"{_n(left.get('find'))}")
-            if searches != 0 and readers and ctx.result.pivots < self.max_pivots:
+            if pivot_ok:
                 return Decision(action="pivot", reason=f"not verified and this lead is used up; pivot to a new "
                                 f"search (searches left: {_n(searches)})")
             # a new search whose results cannot be opened gives the next answer nothing new
@@ -129,14 +128,16 @@ class BatsController(_Limits):
         return Decision(action="dig_deeper", reason=f"next action (searches left {_n(searches)}, opens left "
                         f"{_n(opens)}, tokens left {_n(toks)})")
 
-
     def can_follow_up(self, ctx: "StepContext") -> bool:
         """Whether the budget can pay for another lead: read on (an open or a find on this lead), or a new
         search with a call to read its results, while pivots are left. The verifier asks before it spends
         a judge call on whether a verified answer is worth confirming."""
         left = tools_left(ctx)
-        if can_read(ctx.memo, left):
-            return True
+        return can_read(ctx.memo, left) or self._can_pivot(ctx, left)
+
+    def _can_pivot(self, ctx: "StepContext", left: dict[str, int | None]) -> bool:
+        """A new line of search: a search call, a call to read its results with (an open or a find), and
+        a pivot left."""
         readers = left.get("open") != 0 or left.get("find") != 0
         return left.get("search") != 0 and readers and ctx.result.pivots < self.max_pivots
 
