@@ -79,8 +79,9 @@ class BatsController(_Limits):
         searches, opens = left.get("search"), left.get("open")
         pivot_ok = self._can_pivot(ctx, left)
         if obs.get("kind") == "answer" and obs.get("verified"):
-            if obs.get("disputed") and not self.limit(ctx, score) and self.can_follow_up(ctx):
-                move = "dig_deeper" if can_read(memo, left) else "pivot"
+            reading = can_read(memo, left)
+            if obs.get("disputed") and not self.limit(ctx, score) and (reading or pivot_ok):
+                move = "dig_deeper" if reading else "pivot"
                 return Decision(action=move, reason=f"verified, but the judge's own reading of the passage answers "
                                 f"{str(obs['disputed'])[:60]!r}: confirm it with the budget left ("
                                 + ("read on" if move == "dig_deeper" else "a new search") + f"; searches left "

@@ -169,9 +169,11 @@ class ResearchStage(Stage):
                 memo.pop("draft", None)  # answered and not verified: shown again, it anchors the next answer
                 if a["answer"] not in memo.setdefault("rejected", []):
                     memo["rejected"].append(a["answer"])
-            if winner.meta.get("disputed"):  # verified, not confirmed: the bar rises as after a turned-down one,
-                memo.setdefault("disputed", []).append(a["answer"])  # and the next answer reads the new
-                memo.pop("draft", None)  # evidence without the draft that led to this one (no anchor)
+            if winner.meta.get("disputed"):
+                # verified, not confirmed: the bar rises as after a turned-down answer, and the next answer
+                # reads the new evidence without the draft that led to this one (no anchor)
+                memo.setdefault("disputed", []).append(a["answer"])
+                memo.pop("draft", None)
             memo["answered_on"] = len(memo.get("evidence") or [])
             return {"kind": "answer", "answer": a["answer"], "source": a["source"],
                     "verified": bool(winner.meta.get("verified")), "feedback": fb,

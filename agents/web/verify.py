@@ -135,16 +135,13 @@ class EvidenceVerifier(BaseModel):
         extract = self.extract_after is not None and turned >= self.extract_after
         disputed = None
         if self.judge_model and (quoted or passage) and extract:
-            said = await _once(judged, ("extract", normalize(topical)), lambda: self._ask(
-                ctx, judge_extract_prompt(question, topical), self.judge_model, 16))
-            said = str(said or "").strip()  # no reply (or no budget for one) judges nothing
+            said = await self._reading(ctx, judged, question, topical)  # no reply (or no budget) judges nothing
             confirmed = agrees(a["answer"], said, question) if said else None
         elif self.judge_model and (quoted or passage):
             confirmed = await _once(judged, ("passage", normalize(a["answer"]), normalize(topical)), lambda: self._judge(
                 ctx, judge_passage_prompt(question, a["answer"], topical), self.judge_model))
             if confirmed and self.confirm_first and _can_follow_up(ctx):
-                said = str(await _once(judged, ("extract", normalize(topical)), lambda: self._ask(
-                    ctx, judge_extract_prompt(question, topical), self.judge_model, 16)) or "").strip()
+                said = await self._reading(ctx, judged, question, topical)
                 disputed = said if said and not agrees(a["answer"], said, question) else None
         if confirmed is not None:  # the span judge, if it ran, said yes: this answer is the newer word
             verdict = confirmed
@@ -160,7 +157,7 @@ class EvidenceVerifier(BaseModel):
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         if confirmed is False:  # ranked below every answer no judge turned down, as the best answer so far
             score = 0.05
-        if disputed and passed:  # below every undisputed verified answer (0.55 and up), above unverified ones (0.45)
+        if disputed:  # (verified) below every undisputed verified answer (0.55 and up), above unverified ones (0.45)
             score = 0.5
         why = []
         if not a.get("source"):
@@ -185,22 +182,28 @@ class EvidenceVerifier(BaseModel):
             why = [empty]
         if passage:
             why = [f"verified by the page's passage that best matches the question: {passage[:120]!r}"]
-        if disputed and passed:
+        if disputed:
             why.append(f"the judge, reading the page's passage about the question, answers {disputed[:80]!r}")
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
         c.meta["verified"], c.meta["feedback"] = passed, feedback
-        if disputed and passed:
+        if disputed:
             c.meta["disputed"] = disputed
         return Verdict(candidate_id=c.id, score=round(score, 3), passed=passed, feedback=feedback,
                        details=WebDetails(action="answer", source=a.get("source"), quote_found=quote_found,
                                           answer_in_evidence=in_evidence, judge=verdict,
                                           passage=bool(passage) if not quoted else None,
-                                          disputed=disputed if passed else None))
+                                          disputed=disputed))
 
     async def _judge(self, ctx, messages: list[dict[str, str]], model: str | None = None) -> bool | None:
         """The judge's yes (True) or no (False); None when it could not be asked or said neither."""
         word = normalize(await self._ask(ctx, messages, model, 3) or "").split()[:1]
         return {"yes": True, "no": False}.get(word[0]) if word else None
+
+    async def _reading(self, ctx, judged: dict, question: str, passage: str) -> str:
+        """The judge model's own answer from `passage` (asked once per passage in a step); "" for none."""
+        said = await _once(judged, ("extract", normalize(passage)), lambda: self._ask(
+            ctx, judge_extract_prompt(question, passage), self.judge_model, 16))
+        return str(said or "").strip()
 
     async def _ask(self, ctx, messages: list[dict[str, str]], model: str | None, max_tokens: int) -> str | None:
         """The judge's reply (one short greedy call); None when the budget cannot pay for it."""

@@ -301,4 +301,3 @@ def test_a_judge_model_confirms_or_turns_down_the_answer(web_index, says, verifi
     assert len(judge.calls) == (2 if verified else 1)
     assert "Documentation:" in judge.calls[0]["messages"][-1]["content"]
     assert all("Documentation:" not in c["messages"][-1]["content"] for c in agent.calls)
-
