@@ -37,6 +37,8 @@ JudgeOpt = typer.Option(None, "--judge-model", help="A model that reads the page
 ConfirmOpt = typer.Option(True, "--confirm/--no-confirm", help="With --judge-model and the tracker: a first "
                           "answer the judge accepts is also answered by the judge from the passage; if the two differ "
                           "and budget is left, the run reads on to confirm it (it stays the answer unless another verifies)")
+ReaderOpt = typer.Option(True, "--reader/--no-reader", help="Once an answer is turned down, the judge model (else "
+                         "the run's model) answers from the first page's best passage; that is the answer if none verifies")
 ApiBaseOpt = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server")
 PriceOpt = typer.Option(None, "--price", help="IN,OUT dollars per million tokens; 'MODEL=IN,OUT;...' prices several")
 JsonOpt = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)")
@@ -86,7 +88,8 @@ def serving(options: dict[str, Any], quiet: bool = False) -> Iterator[Any]:
 
 
 def _base(model: str, k: int, max_steps: Optional[int], tracker: bool, index: Optional[Path], searx: Optional[str], api_base: Optional[str],
-          price: Optional[str], reanswer_k: int, judge_model: Optional[str] = None, confirm: bool = True) -> dict[str, Any]:
+          price: Optional[str], reanswer_k: int, judge_model: Optional[str] = None, confirm: bool = True,
+          reader: bool = True) -> dict[str, Any]:
     from agents.bench.cell import provided_models
 
     parse_prices(price)
@@ -99,7 +102,7 @@ def _base(model: str, k: int, max_steps: Optional[int], tracker: bool, index: Op
         raise ConfigError(f"no index at {index}: build one with `scaleagent web index DIR --out {index}`")
     return {"pipeline": "web", "options": {"k": k, "max_steps": max_steps, "tracker": tracker, "index": str(index) if index else None,
                                            "searx": searx, "reanswer_k": reanswer_k, "judge_model": judge_model,
-                                           "confirm_first": confirm}, "model": model, "sandbox": DEFAULT_SANDBOX,
+                                           "confirm_first": confirm, "reader": reader}, "model": model, "sandbox": DEFAULT_SANDBOX,
             "api_base": api_base, "price": price}
 
 
@@ -109,7 +112,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
         budget_file: Optional[Path] = typer.Option(None, "--budget-file", help="YAML file with a budget mapping"),
         index: Optional[Path] = IndexOpt, searx: Optional[str] = SearxOpt, model: str = ModelOpt, k: int = KOpt,
         max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt, judge_model: Optional[str] = JudgeOpt,
-        confirm: bool = ConfirmOpt, no_tracker: bool = NoTrackerOpt, run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
+        confirm: bool = ConfirmOpt, reader: bool = ReaderOpt, no_tracker: bool = NoTrackerOpt, run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where to write the run (default runs/ask-<time>)"),
         api_base: Optional[str] = ApiBaseOpt, price: Optional[str] = PriceOpt, as_json: bool = JsonOpt) -> None:
     """Answer a question by searching (the Python docs by default); print the answer and its sources."""
     from agents import pipelines
@@ -119,7 +122,8 @@ def ask(question: str = typer.Argument(..., help="The question"),
     if not question.strip():
         raise ConfigError("the question is empty")
     bud = load_budget(budget if budget or budget_file else DEFAULT_BUDGET, budget_file)
-    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price, reanswer_k, judge_model, confirm) | {
+    cfg = _base(model, k, max_steps, not no_tracker, index, searx, api_base, price, reanswer_k, judge_model, confirm,
+                reader) | {
         "budget": bud.model_dump(), "task_id": "question", "question": question.strip()}
     pipelines.check_budget(pipelines.get("web").build(cfg["options"]), build_runtime(cfg), pipelines.get("web").tools)
     run_dir = run_dir or id_path(Path("runs"), f"ask-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -177,7 +181,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
               no_tracker: bool = NoTrackerOpt,
               both: bool = typer.Option(False, "--both", help="Run each budget with and without the tracker"),
               model: str = ModelOpt, k: int = KOpt, max_steps: Optional[int] = StepsOpt, reanswer_k: int = ReanswerOpt,
-              judge_model: Optional[str] = JudgeOpt, confirm: bool = ConfirmOpt, limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
+              judge_model: Optional[str] = JudgeOpt, confirm: bool = ConfirmOpt, reader: bool = ReaderOpt, limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions"),
               out: Optional[Path] = typer.Option(None, "--out", help="Output directory (resumable: rerun the same "
                                                  "command; the plot covers every cell in it)"),
               workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent questions "
@@ -205,7 +209,7 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
     rows = load_questions(questions)[:limit]
     budgets = [load_budget(b, None) for b in (budget or [DEFAULT_BUDGET])]
     arms = [True, False] if both else [not no_tracker]
-    base = _base(model, k, max_steps, True, index, searx, api_base, price, reanswer_k, judge_model, confirm)
+    base = _base(model, k, max_steps, True, index, searx, api_base, price, reanswer_k, judge_model, confirm, reader)
     check_arms(make_arms(base, budgets, arms))  # a bad budget is one line before the index is built
     out = out or Path("runs") / f"web-{time.strftime('%Y%m%d-%H%M%S')}"
     with serving(base["options"], quiet=True):  # checks the index (builds the default one) before any worker starts

@@ -30,6 +30,7 @@ from agents.web.control import DEFAULT_STEPS, BatsController, tokens_left, tools
 from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.quotes import normalize
+from agents.web.reader import read_first_page
 from agents.web.verify import ActOrAnswer, EvidenceVerifier
 
 
@@ -42,8 +43,9 @@ class ResearchStage(Stage):
     tracker: bool = True
     reanswer: bool = True  # after an unverified answer, answer as soon as new evidence is in
     reanswer_k: int = 3  # answers per step after one that did not verify: the greedy one and the rest sampled
+    reader: bool = True  # a turned-down answer has the reader answer from the first page's best passage
     corpus: str = DEFAULT_CORPUS  # what is searched, as the prompts name it
-    settings = ("tracker", "answer_tokens", "corpus", "reanswer", "reanswer_k")
+    settings = ("tracker", "answer_tokens", "corpus", "reanswer", "reanswer_k", "reader")
 
     def __init__(self, env: Any, **kw: Any):
         kw.setdefault("controller", BatsController())
@@ -169,6 +171,8 @@ class ResearchStage(Stage):
                 memo.pop("draft", None)  # answered and not verified: shown again, it anchors the next answer
                 if a["answer"] not in memo.setdefault("rejected", []):
                     memo["rejected"].append(a["answer"])
+                if self.reader:  # the answer if none verifies (agents.web.reader), asked once per run
+                    await read_first_page(ctx, getattr(self.verifier, "judge_model", None) or self.model)
             if winner.meta.get("disputed"):
                 # verified, not confirmed: the bar rises as after a turned-down answer, and the next answer
                 # reads the new evidence without the draft that led to this one (no anchor)

@@ -31,7 +31,7 @@ def _close():
 def ask(responses, budget, **options):
     model = ScriptedModel(responses)
     rt = Runtime(model=model, budget=Budget.parse(budget))
-    opts = {"k": 1} | options
+    opts = {"k": 1, "reader": False} | options  # the reader's extra call: test_reader.py
     result = asyncio.run(run(build(opts), Task(id="q", kind="web", input={"question": Q}), rt))
     return result, model
 
@@ -200,7 +200,7 @@ def test_the_same_unverified_answer_three_times_pivots_to_the_next_planned_searc
     """With searches left, a lead that keeps giving the same unverified answer is left for a new line
     of search: the plan's next query, searched without a model call; answers are counted afresh."""
     model = ScriptedModel(SAME3 + [GOOD] * 3)
-    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1}),
+    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1, "reader": False}),
                              Task(id="q", kind="web", input={"question": Q}),
                              Runtime(model=model, budget=Budget.parse("search=5,open=5,find=5")), run_dir=tmp_path / "r"))
     steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
@@ -219,7 +219,7 @@ def test_after_a_pivot_the_same_answers_are_counted_afresh(web_index, tmp_path):
     """The fourth "3.7", the first on the new line of search, is not a third repeat: no second
     same-answer pivot (the count is the engine's episode, which a pivot starts anew)."""
     model = ScriptedModel(SAME3 + [WRONG.replace('"3.7"', '"3.7."')] * 3 + [GOOD] * 3)
-    asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1}), Task(id="q", kind="web",
+    asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1, "reader": False}), Task(id="q", kind="web",
                 input={"question": Q}), Runtime(model=model, budget=Budget.parse("search=5,open=5,find=5")),
                 run_dir=tmp_path / "r"))
     steps = [json.loads(line) for line in (tmp_path / "r" / "trajectory.jsonl").read_text().splitlines()]
@@ -260,7 +260,7 @@ def test_a_judge_model_confirms_or_turns_down_the_answer(web_index, says, verifi
     agent, judge = ScriptedModel([PLAN3, '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "3.9"}', GOOD]), ScriptedModel([says])
     rt = Runtime(model=agent, budget=Budget.parse("search=1,open=1,find=1"))
     rt._models["local/judge"] = judge
-    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "judge_model": "local/judge"}),
+    result = asyncio.run(run(build({"k": 1, "index": str(web_index), "judge_model": "local/judge", "reader": False}),
                              Task(id="q", kind="web", input={"question": Q}), rt))
     assert result.answer["answer"] == "3.9" and result.answer["verified"] is verified
     # a yes is then put to the judge's own reading (a find on an unread result is left to confirm with);

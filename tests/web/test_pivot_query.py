@@ -70,7 +70,7 @@ def test_a_pivot_after_a_failed_answer_searches_past_the_plans_guess_of_it(web_i
         [WRONG.replace('"3.7"', '"3.7."')] * 2 + [GOOD] * 3
     model = ScriptedModel(script)
     try:
-        result = asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1}),
+        result = asyncio.run(run(build({"k": 1, "index": str(web_index), "reanswer_k": 1, "reader": False}),
                                  Task(id="q", kind="web", input={"question": Q}),
                                  Runtime(model=model, budget=Budget.parse("search=5,open=5,find=5")),
                                  run_dir=tmp_path / "r"))

@@ -82,7 +82,7 @@ def test_the_answer_further_down_the_page_is_found_and_verified(long_index):
     rt = Runtime(model=model, budget=Budget.parse("search=2,open=3,find=1"))
     opened_first = view("\n".join(PARAS), Q, (), 2, 400)
     assert "available_timezones" not in " ".join(p for _, p in opened_first)  # the first view misses it
-    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index), "reader": False}), Task(id="q", kind="web",
                                                                             input={"question": Q}), rt))
     memo = result.stages["research"].memo
     assert memo["opened"] == [memo["cited"]] and memo["cited"].endswith("/zoneinfo.html")  # one page, read twice
@@ -112,7 +112,7 @@ def test_an_unverified_answer_with_no_open_call_left_stops_instead_of_pivoting(l
     model = ScriptedModel(['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}',
                            wrong])
     rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=0"))
-    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index), "reader": False}), Task(id="q", kind="web",
                                                                             input={"question": Q}), rt))
     assert len(model.calls) == 4 and result.stages["research"].pivots == 0
     assert result.spend["tool_calls"] == {"search": 1, "open": 1}
@@ -127,7 +127,7 @@ def test_with_the_opens_spent_digging_deeper_finds_in_the_next_result(long_index
     model = ScriptedModel(['{"queries": []}', '{"tool": "open", "input": "1"}', '{"tool": "answer", "input": "gettz"}',
                            wrong, other])
     rt = Runtime(model=model, budget=Budget.parse("search=3,open=1,find=1"))
-    result = asyncio.run(run(build({"k": 1, "index": str(long_index)}), Task(id="q", kind="web",
+    result = asyncio.run(run(build({"k": 1, "index": str(long_index), "reader": False}), Task(id="q", kind="web",
                                                                             input={"question": Q}), rt))
     memo = result.stages["research"].memo
     assert result.spend["tool_calls"] == {"search": 1, "open": 1, "find": 1}

@@ -1,0 +1,70 @@
+"""The reader: a second way to the answer for a run whose own answers do not verify.
+
+Once a run's answer is turned down, a reader model (the judge model when the run has one, else the
+run's model) answers the question from the passage of the first page the run read that best matches
+the question (`support.question_passages`; that page is the top result of the plan's first search,
+the question's own words). One short greedy call per run, asked the judge's extract question. When
+the run ends without a verified answer, this reading is its answer (`WebPipeline.answer`), not
+verified; a verified answer always stands.
+
+Why (dev only, the round-16 cell `runs/dev16`, search=3, 35 questions, replayed offline): 21 runs ended
+on an unverified answer of their own, 1 of them right. Read this way, the 1.5B judge model answered
+9 of those 21 right and the 0.5B agent model itself 7: one passage and one question are easier for a
+small model than the answer prompt (every excerpt read, a JSON answer with a quote). The 14 runs that
+ended verified were right 12 times; the reader would have been right on 12 of them too, so it does
+not replace a verified answer.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agents.models.base import GenerationParams
+from agents.web.prompts import judge_extract_prompt
+from agents.web.support import empty_answer, question_passages
+from budgets import BudgetExceeded
+from tools.web.client import ToolError
+
+PASSAGE_CHARS = 1500  # the passage as the reader sees it (a passage is a paragraph or a few; the rare long one is cut)
+ANSWER_TOKENS = 16
+
+
+async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
+    """The reader's answer {"answer", "source", "quote"} (asked once per run, kept in the memo), or None
+    when there is nothing to read, the budget cannot pay for the call, or the reply names nothing."""
+    memo = ctx.memo
+    if "reading" in memo:
+        return memo["reading"] or None
+    memo["reading"] = {}
+    url = next((e["url"] for e in memo.get("evidence") or [] if e.get("url")), "")
+    if not url:
+        return None
+    question = ctx.task.input["question"]
+    try:
+        page = await asyncio.to_thread(ctx.stage.env.tools().page, url)
+    except ToolError as e:
+        ctx.errors.append(f"reader: {e}")
+        return None
+    best = question_passages(page.text, question, top=1)
+    if not best:
+        return None
+    passage = best[0][1][:PASSAGE_CHARS]
+    try:
+        texts = await ctx.generate(judge_extract_prompt(question, passage),
+                                   GenerationParams(n=1, max_tokens=ANSWER_TOKENS, temperature=0.0),
+                                   model=model, purpose="read")
+    except BudgetExceeded as e:
+        ctx.errors.append(f"reader skipped: {e}")
+        return None
+    said = _clean(texts[0] if texts else "")
+    if not said or empty_answer(said, question):
+        return None
+    memo["reading"] = {"answer": said, "source": url, "quote": passage[:200]}
+    return memo["reading"]
+
+
+def _clean(text: str) -> str:
+    """The reply's first line, without code quotes and a closing period ("`contextlib.suppress`." →
+    contextlib.suppress)."""
+    line = next((s for s in str(text).strip().splitlines() if s.strip()), "").strip()
+    return line.strip("`\"' ").rstrip(".").strip("`\"' ")[:200]

@@ -1,0 +1,98 @@
+"""The reader (agents.web.reader): once an answer is turned down, a reader model answers from the first
+page's best passage, and that is the run's answer when none of its own verifies. Scripted agent and
+reader models over the small test corpus; the budget-unaware arm, whose first answer ends the run."""
+import asyncio
+
+import pytest
+
+from agents.graph import run
+from agents.models.scripted import ScriptedModel
+from agents.runtime import Runtime
+from agents.state import Task
+from agents.web.env import close_all
+from agents.web.pipeline import build, reason
+from agents.web.reader import _clean
+from budgets import Budget
+
+from test_pipeline_scripted import GOOD, PLAN3, Q, WRONG
+
+OPEN = [PLAN3, '{"tool": "open", "input": "1"}']  # the planned search, an open: no call left, so it answers
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    close_all()
+
+
+def _run(web_index, script, budget="search=1,open=1,find=1", judge=None, **options):
+    agent = ScriptedModel(script)
+    rt = Runtime(model=agent, budget=Budget.parse(budget))
+    opts = {"k": 1, "index": str(web_index), "tracker": False} | options
+    if judge is not None:
+        rt._models["local/judge"] = judge
+        opts["judge_model"] = "local/judge"
+    result = asyncio.run(run(build(opts), Task(id="q", kind="web", input={"question": Q}), rt))
+    return result, agent
+
+
+def test_an_answer_that_does_not_verify_gives_way_to_the_readers(web_index):
+    result, agent = _run(web_index, OPEN + [WRONG, "`3.9`."])
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is False and result.answer["read"]
+    assert result.answer["sources"][0].endswith("/doc/zoneinfo.html")
+    assert result.answer["unverified_answer"] == "3.7"
+    read = agent.calls[-1]["messages"][-1]["content"]  # the passage of the opened page, and the question
+    assert read.startswith("Documentation:") and "zoneinfo" in read and Q in read
+    assert agent.calls[-1]["params"]["temperature"] == 0.0 and agent.calls[-1]["params"]["max_tokens"] == 16
+    assert "the answer is the reader's" in reason(result) and "'3.7'" in reason(result)
+
+
+def test_the_judge_model_reads_when_the_run_has_one(web_index):
+    judge = ScriptedModel(["3.9"])
+    result, agent = _run(web_index, OPEN + [WRONG], judge=judge)
+    assert result.answer["answer"] == "3.9" and result.answer["read"]
+    assert len(agent.calls) == 3 and len(judge.calls) == 1  # the agent is not asked to read
+
+
+def test_a_verified_answer_stands_and_no_reader_is_asked(web_index):
+    result, agent = _run(web_index, OPEN + [GOOD, "3.6"])
+    assert result.answer["answer"] == "3.9" and result.answer["verified"] is True and "read" not in result.answer
+    assert len(agent.calls) == 3
+    assert "reader" not in reason(result)
+
+
+@pytest.mark.parametrize("said", ["the", "", "Python version"])
+def test_a_reading_that_names_nothing_leaves_the_runs_own_answer(web_index, said):
+    result, agent = _run(web_index, OPEN + [WRONG, said])
+    assert result.answer["answer"] == "3.7" and result.answer["verified"] is False and "read" not in result.answer
+    assert len(agent.calls) == 4  # it was asked
+
+
+def test_no_reader_leaves_the_runs_own_answer(web_index):
+    result, agent = _run(web_index, OPEN + [WRONG, "3.9"], reader=False)
+    assert result.answer["answer"] == "3.7" and "read" not in result.answer
+    assert len(agent.calls) == 3
+
+
+def test_a_reader_the_budget_cannot_pay_for_is_skipped(web_index):
+    # three model calls: the plan, the open and the answer; the reader's call is refused, the run ends as before
+    result, agent = _run(web_index, OPEN + [WRONG, "3.9"], budget="search=1,open=1,find=1,calls=3")
+    assert result.answer["answer"] == "3.7" and "read" not in result.answer
+    assert len(agent.calls) == 3 and result.status == "completed"
+
+
+def test_the_tracker_keeps_reading_and_asks_the_reader_once(web_index):
+    # tracker on: the turned-down answer leads to more reading and answers (the agent's script is spent: nothing
+    # it says after verifies); the reader is asked once, at the first turned-down answer
+    judge = ScriptedModel([], default="3.9")
+    result, _ = _run(web_index, OPEN + ['{"tool": "answer", "input": "3.7"}', WRONG], judge=judge,
+                     tracker=True)
+    reads = [c for c in judge.calls if "Answer the question from the documentation" in c["messages"][-1]["content"]]
+    assert len(reads) == 1
+    assert result.answer["answer"] == "3.9" and result.answer["read"] and result.answer["verified"] is False
+
+
+@pytest.mark.parametrize("text, clean", [("`contextlib.suppress`.", "contextlib.suppress"), ("\n 3.9\nbecause", "3.9"),
+                                         ('"PEP 615"', "PEP 615"), ("", "")])
+def test_the_reply_is_cleaned_to_its_first_line(text, clean):
+    assert _clean(text) == clean
