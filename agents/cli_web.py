@@ -131,7 +131,7 @@ def ask(question: str = typer.Argument(..., help="The question"),
         rt = build_runtime(cfg, on_event=progress_printer(True))
         result, extra = asyncio.run(pipelines.execute(cfg, run_dir, rt))
     out = {"answer": extra["answer"], "sources": extra["sources"], "spend": result.spend, "reason": extra["reason"],
-           "verified": extra["verified"], "status": result.status, "run_dir": str(run_dir)}
+           "verified": extra["verified"], "read": extra["read"], "status": result.status, "run_dir": str(run_dir)}
     if as_json:
         emit_json(out)
     else:
@@ -229,6 +229,9 @@ def bench_web(questions: Path = typer.Argument(..., help="JSONL: {id, question, 
                 typer.echo(f"  answers proposed: {a['proposed']}; verified {a['verified_right']} right, "
                            f"{a['verified_wrong']} wrong; not verified {a['unverified_right']} right, "
                            f"{a['unverified_wrong']} wrong")
+            if c["read"]["runs"]:
+                typer.echo(f"  answers that are the reader's (no answer of the run verified): {c['read']['runs']}, "
+                           f"{c['read']['right']} right")
         typer.echo(f"plot: {png}\nout: {out}\n`scaleagent report {out} --html report.html` draws every cell")
 
 

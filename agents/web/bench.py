@@ -8,7 +8,8 @@ directory OUT/<cell>/<question id>/; a killed bench continues where it stopped (
 command). OUT/<cell>/summary.json, from the store:
 {"total", "correct", "accuracy", "spend": {...}, "per_question": [{"id", "correct", "answer"}], ...};
 "answers" is the verifier's record over every distinct answer the cell's runs proposed
-(agents.web.answer_log: verified/unverified x right/wrong, precision, recall).
+(agents.web.answer_log: verified/unverified x right/wrong, precision, recall); "read" counts the runs whose
+answer is the reader's (no answer of their own verified; agents.web.reader) and how many of those are right.
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _row(t: dict[str, Any]) -> dict[str, Any]:
     spend |= {k: kept.get(k, 0) for k in ("token_usd", "tool_usd")} | {"tool_calls": t.get("tool_calls") or {}}
     score = t.get("score") or {}
     return {"id": t["task_id"], "correct": bool(t["success"]), "answer": score.get("answer", ""),
-            "verified": bool(score.get("verified")), "answers": score.get("answers"), "status": t["status"], "error": t.get("error"),
+            "verified": bool(score.get("verified")), "read": bool(score.get("read")), "answers": score.get("answers"), "status": t["status"], "error": t.get("error"),
             "wall_s": t.get("wall_s") or 0.0, "spend": spend}
 
 
@@ -93,7 +94,9 @@ def summarize(rows: list[dict[str, Any]], budget: Budget, tracker: bool) -> dict
             "spend": spend, "per_question": [{"id": r["id"], "correct": r["correct"], "answer": r["answer"]}
                                              for r in rows],
             "budget": budget.describe(), "tracker": tracker, "verified": sum(1 for r in rows if r.get("verified")),
-            "error": sum(1 for r in rows if r.get("status") in ("error", "timeout")), "answers": summed(rows)}
+            "error": sum(1 for r in rows if r.get("status") in ("error", "timeout")), "answers": summed(rows),
+            "read": {"runs": sum(1 for r in rows if r.get("read")),  # answers that are the reader's (agents.web.reader)
+                     "right": sum(1 for r in rows if r.get("read") and r["correct"])}}
 
 
 def run_bench(questions: list[dict[str, Any]], base: dict[str, Any], budgets: list[Budget], arms: list[bool],

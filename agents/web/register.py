@@ -46,7 +46,7 @@ def finish(result: Any, cfg: dict[str, Any], run_dir: Path) -> dict[str, Any]:
 
     ans = result.answer if isinstance(result.answer, dict) else {}
     extra = {"answer": ans.get("answer", ""), "sources": ans.get("sources", []), "verified": ans.get("verified", False),
-             "reason": reason(result)}
+             "read": bool(ans.get("read")), "reason": reason(result)}
     if isinstance(cfg.get("answers"), list):
         extra["correct"] = is_correct(extra["answer"], cfg["answers"])
         extra["answers_log"] = _answers_log(run_dir, cfg["answers"])
@@ -68,7 +68,8 @@ def lines(extra: dict[str, Any]) -> list[str]:
     from rich.markup import escape
 
     out = [f"answer: [bold]{escape(str(extra.get('answer') or '(none)'))}[/]"
-           + (" (verified)" if extra.get("verified") else " (not verified)")]
+           + (" (verified)" if extra.get("verified") else " (the reader's, not verified)" if extra.get("read")
+              else " (not verified)")]
     out += [f"source: {escape(s)}" for s in extra.get("sources") or []]
     out.append(f"reason: {escape(str(extra.get('reason', '')))}")
     if "correct" in extra:
@@ -90,7 +91,7 @@ def bench_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def score(result: Any, extra: dict[str, Any]) -> dict[str, Any]:
     return {"success": bool(extra.get("correct")), "answer": extra.get("answer", ""),
-            "verified": bool(extra.get("verified")), "answers": extra.get("answers_log")}
+            "verified": bool(extra.get("verified")), "read": bool(extra.get("read")), "answers": extra.get("answers_log")}
 
 
 register(PipelineKind(name="web", build=_build, pick=pick, task=task, finish=finish, lines=lines, tools=TOOLS,

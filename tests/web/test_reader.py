@@ -96,3 +96,31 @@ def test_the_tracker_keeps_reading_and_asks_the_reader_once(web_index):
                                          ('"PEP 615"', "PEP 615"), ("", "")])
 def test_the_reply_is_cleaned_to_its_first_line(text, clean):
     assert _clean(text) == clean
+
+
+def test_the_bench_summary_and_the_printed_answer_say_which_answers_are_the_readers():
+    from agents.web.bench import summarize
+    from agents.web.register import lines
+    from budgets import Budget
+
+    spend = {"cost_usd": 0.01, "token_usd": 0.0, "tool_usd": 0.01, "input_tokens": 10, "output_tokens": 2,
+             "model_calls": 1, "tool_calls": {"search": 1}}
+    rows = [{"id": i, "correct": right, "answer": "x", "verified": False, "read": read, "answers": None,
+             "status": "completed", "error": None, "wall_s": 1.0, "spend": spend}
+            for i, right, read in (("a", True, True), ("b", False, True), ("c", True, False))]
+    assert summarize(rows, Budget.parse("search=1"), True)["read"] == {"runs": 2, "right": 1}
+    assert "(the reader's, not verified)" in lines({"answer": "3.9", "read": True, "sources": [], "reason": ""})[0]
+
+
+@pytest.mark.slow
+def test_the_embedded_local_model_reads_the_answer_a_scripted_agent_missed(web_index, monkeypatch):
+    """End to end on a real model: the reader is the embedded 0.5B (as `--judge-model`), the agent scripted to
+    answer wrong; the reading of zoneinfo's page is the run's answer."""
+    monkeypatch.setenv("SCALEAGENT_LLAMA_THREADS", "1")
+    agent = ScriptedModel(OPEN + [WRONG])
+    rt = Runtime(model=agent, budget=Budget.parse("search=1,open=1,find=1"))
+    opts = {"k": 1, "index": str(web_index), "tracker": False, "judge_model": "local/qwen2.5-coder-0.5b"}
+    result = asyncio.run(run(build(opts), Task(id="q", kind="web", input={"question": Q}), rt))
+    assert result.answer["read"] and result.answer["verified"] is False
+    assert "3.9" in result.answer["answer"] and result.answer["unverified_answer"] == "3.7"
+    assert result.spend["model_calls"] == 4 and len(agent.calls) == 3
