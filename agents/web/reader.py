@@ -11,7 +11,7 @@ Why (dev only, the round-16 cell `runs/dev16`, search=3, 35 questions, replayed 
 on an unverified answer of their own, 1 of them right. Read this way, the 1.5B judge model answered
 9 of those 21 right and the 0.5B agent model itself 7: one passage and one question are easier for a
 small model than the answer prompt (every excerpt read, a JSON answer with a quote). The 14 runs that
-ended verified were right 12 times; the reader would have been right on 12 of them too, so it does
+ended verified were right 12 times, the 1.5B's reading 11 times (not on the same questions), so it does
 not replace a verified answer.
 """
 from __future__ import annotations
