@@ -60,7 +60,8 @@ def test_web_summary_is_what_it_was():
         "budget": "unlimited", "tracker": True, "verified": 1, "error": 1,
         # rows stored before the verifier's record was kept count nothing in it
         "answers": {"proposed": 0, "verified_right": 0, "verified_wrong": 0, "unverified_right": 0,
-                    "unverified_wrong": 0, "precision": None, "recall": None}})
+                    "unverified_wrong": 0, "precision": None, "recall": None},
+        "read": {"runs": 0, "right": 0}})  # rows stored before the reader (agents.web.reader) count none
     empty = summarize([], Budget(), False)
     assert (empty["total"], empty["accuracy"], empty["spend"]["cost_usd_per_question"]) == (0, 0.0, 0.0)
 
