@@ -19,14 +19,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents.models.base import GenerationParams
 from agents.web.prompts import judge_extract_prompt
 from agents.web.support import empty_answer, question_passages
-from budgets import BudgetExceeded
+from agents.web.verify import READING_TOKENS, ask_short
 from tools.web.client import ToolError
 
 PASSAGE_CHARS = 1500  # the passage as the reader sees it (a passage is a paragraph or a few; the rare long one is cut)
-ANSWER_TOKENS = 16
 
 
 async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
@@ -49,14 +47,8 @@ async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
     if not best:
         return None
     passage = best[0][1][:PASSAGE_CHARS]
-    try:
-        texts = await ctx.generate(judge_extract_prompt(question, passage),
-                                   GenerationParams(n=1, max_tokens=ANSWER_TOKENS, temperature=0.0),
-                                   model=model, purpose="read")
-    except BudgetExceeded as e:
-        ctx.errors.append(f"reader skipped: {e}")
-        return None
-    said = _clean(texts[0] if texts else "")
+    said = _clean(await ask_short(ctx, judge_extract_prompt(question, passage), model, READING_TOKENS, purpose="read")
+                  or "")
     if not said or empty_answer(said, question):
         return None
     memo["reading"] = {"answer": said, "source": url, "quote": passage[:200]}

@@ -61,7 +61,8 @@ from agents.web.support import agrees, empty_answer, supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
-__all__ = ["ActOrAnswer", "EvidenceVerifier", "contains", "normalize"]
+__all__ = ["ActOrAnswer", "EvidenceVerifier", "ask_short", "contains", "normalize"]
+READING_TOKENS = 16  # a model's own answer from a passage (the judge's reading, the reader's)
 
 
 class EvidenceVerifier(BaseModel):
@@ -196,24 +197,27 @@ class EvidenceVerifier(BaseModel):
 
     async def _judge(self, ctx, messages: list[dict[str, str]], model: str | None = None) -> bool | None:
         """The judge's yes (True) or no (False); None when it could not be asked or said neither."""
-        word = normalize(await self._ask(ctx, messages, model, 3) or "").split()[:1]
+        word = normalize(await ask_short(ctx, messages, model, 3) or "").split()[:1]
         return {"yes": True, "no": False}.get(word[0]) if word else None
 
     async def _reading(self, ctx, judged: dict, question: str, passage: str) -> str:
         """The judge model's own answer from `passage` (asked once per passage in a step); "" for none."""
-        said = await _once(judged, ("extract", normalize(passage)), lambda: self._ask(
-            ctx, judge_extract_prompt(question, passage), self.judge_model, 16))
+        said = await _once(judged, ("extract", normalize(passage)), lambda: ask_short(
+            ctx, judge_extract_prompt(question, passage), self.judge_model, READING_TOKENS))
         return str(said or "").strip()
 
-    async def _ask(self, ctx, messages: list[dict[str, str]], model: str | None, max_tokens: int) -> str | None:
-        """The judge's reply (one short greedy call); None when the budget cannot pay for it."""
-        try:
-            texts = await ctx.generate(messages, GenerationParams(n=1, max_tokens=max_tokens, temperature=0.0),
-                                       model=model, purpose="judge")
-        except BudgetExceeded as e:
-            ctx.errors.append(f"judge skipped: {e}")
-            return None
-        return texts[0] if texts else None
+
+async def ask_short(ctx, messages: list[dict[str, str]], model: str | None, max_tokens: int,
+                    purpose: str = "judge") -> str | None:
+    """One short greedy call (a judge's, or the reader's: agents.web.reader); None when the budget cannot pay
+    for it (said in the step's errors)."""
+    try:
+        texts = await ctx.generate(messages, GenerationParams(n=1, max_tokens=max_tokens, temperature=0.0),
+                                   model=model, purpose=purpose)
+    except BudgetExceeded as e:
+        ctx.errors.append(f"{purpose} skipped: {e}")
+        return None
+    return texts[0] if texts else None
 
 
 def _can_follow_up(ctx) -> bool:
