@@ -28,15 +28,15 @@ PASSAGE_CHARS = 1500  # the passage as the reader sees it (a passage is a paragr
 
 
 async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
-    """The reader's answer {"answer", "source", "quote"} (asked once per run, kept in the memo), or None
-    when there is nothing to read, the budget cannot pay for the call, or the reply names nothing."""
+    """The reader's answer {"answer", "source", "quote"} (asked once per run once a page was read, kept in
+    the memo), or None when there is nothing to read, the budget cannot pay for the call, or the reply names nothing."""
     memo = ctx.memo
     if "reading" in memo:
         return memo["reading"] or None
-    memo["reading"] = {}
     url = next((e["url"] for e in memo.get("evidence") or [] if e.get("url")), "")
-    if not url:
+    if not url:  # nothing read yet: a later turned-down answer (after a page was read) asks again
         return None
+    memo["reading"] = {}
     question = ctx.task.input["question"]
     try:
         page = await asyncio.to_thread(ctx.stage.env.tools().page, url)

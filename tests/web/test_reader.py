@@ -2,6 +2,7 @@
 page's best passage, and that is the run's answer when none of its own verifies. Scripted agent and
 reader models over the small test corpus; the budget-unaware arm, whose first answer ends the run."""
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,7 +12,7 @@ from agents.runtime import Runtime
 from agents.state import Task
 from agents.web.env import close_all
 from agents.web.pipeline import build, reason
-from agents.web.reader import _clean
+from agents.web.reader import _clean, read_first_page
 from budgets import Budget
 
 from test_pipeline_scripted import GOOD, PLAN3, Q, WRONG
@@ -90,6 +91,29 @@ def test_the_tracker_keeps_reading_and_asks_the_reader_once(web_index):
     reads = [c for c in judge.calls if "Answer the question from the documentation" in c["messages"][-1]["content"]]
     assert len(reads) == 1
     assert result.answer["answer"] == "3.9" and result.answer["read"] and result.answer["verified"] is False
+
+
+def test_an_answer_turned_down_before_any_page_was_read_leaves_the_reading_for_later():
+    # e.g. the run's first answer came from search results alone: nothing to read yet, so nothing asked and
+    # nothing kept; the next turned-down answer, after a page was read, gets the reading (asked once)
+    asked = []
+
+    async def generate(messages, params, model=None, purpose=""):
+        asked.append((messages[-1]["content"], purpose))
+        return ["`3.9`."]
+
+    page = SimpleNamespace(text="zoneinfo: IANA time zone support.\n\nNew in version 3.9. The zoneinfo module.")
+    tools = SimpleNamespace(page=lambda url: page)
+    ctx = SimpleNamespace(memo={}, task=SimpleNamespace(input={"question": Q}), errors=[], generate=generate,
+                          stage=SimpleNamespace(env=SimpleNamespace(tools=lambda: tools)))
+    assert asyncio.run(read_first_page(ctx, None)) is None
+    assert "reading" not in ctx.memo and asked == []
+    ctx.memo["evidence"] = [{"url": "http://127.0.0.1:1/doc/zoneinfo.html", "text": "New in version 3.9."}]
+    reading = asyncio.run(read_first_page(ctx, None))
+    assert reading["answer"] == "3.9" and reading["source"] == "http://127.0.0.1:1/doc/zoneinfo.html"
+    assert "New in version 3.9" in reading["quote"]
+    assert asyncio.run(read_first_page(ctx, None)) == reading
+    assert len(asked) == 1 and asked[0][1] == "read" and "New in version 3.9" in asked[0][0]
 
 
 @pytest.mark.parametrize("text, clean", [("`contextlib.suppress`.", "contextlib.suppress"), ("\n 3.9\nbecause", "3.9"),
