@@ -28,8 +28,9 @@ PASSAGE_CHARS = 1500  # the passage as the reader sees it (a passage is a paragr
 
 
 async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
-    """The reader's answer {"answer", "source", "quote"} (asked once per run once a page was read, kept in
-    the memo), or None when there is nothing to read, the budget cannot pay for the call, or the reply names nothing."""
+    """The reader's answer {"answer", "source", "quote"} (asked once per run, once a page was read; kept in
+    the memo), or None when there is nothing to read, the budget cannot pay for the call, or the reply names
+    nothing. The page is the tools' copy of it (`WebTools.page`: fetched when the run opened it)."""
     memo = ctx.memo
     if "reading" in memo:
         return memo["reading"] or None
@@ -47,8 +48,8 @@ async def read_first_page(ctx: Any, model: str | None) -> dict[str, str] | None:
     if not best:
         return None
     passage = best[0][1][:PASSAGE_CHARS]
-    said = _clean(await ask_short(ctx, judge_extract_prompt(question, passage), model, READING_TOKENS, purpose="read")
-                  or "")
+    reply = await ask_short(ctx, judge_extract_prompt(question, passage), model, READING_TOKENS, purpose="read")
+    said = _clean(reply or "")
     if not said or empty_answer(said, question):
         return None
     memo["reading"] = {"answer": said, "source": url, "quote": passage[:200]}
