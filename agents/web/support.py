@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import re
 
+from agents.web.entry import entry_span
 from agents.web.quotes import trim
 from tools.web.tools import passage_lines, rank
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
 _ZERO = re.compile(r"^(\d+\.\d+)\.0$")
 HEADING_CHARS = 100  # a passage's heading: the line before it, when no longer than this
+ENTRY_CHARS = 1200  # the passages of the entry a question is about (an entry is read whole when it fits)
+CLIP_CHARS = 200  # how much of a supporting passage the verifier keeps (the judge's passage, the feedback)
 _LEAD = {"python", "version", "in", "the", "module", "function", "class", "method", "pep"}
 
 
@@ -78,23 +81,33 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
     """(tier, passage) for the passages of `page` with the `top` best scores for `question` (words
     shared; tier 1 is the best score), best first, each led by its heading: the previous passage's last
     line when it is short (docs put a function's name on the line before its description:
-    "textwrap.dedent(text)" / "Remove any common leading whitespace ...")."""
-    groups = passage_lines(page)
+    "textwrap.dedent(text)" / "Remove any common leading whitespace ..."). The entry the question is
+    about (`agents.web.entry`), when the page has one, is that part alone: its passages (up to `ENTRY_CHARS`
+    each, every one led by the entry's signature line) are the only ones ranked."""
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    span = entry_span(lines, question)
+    if span:
+        first, end = span
+        groups = passage_lines("\n".join(lines[first:end]), ENTRY_CHARS)
+        groups = [g if k == 0 else [lines[first], *g] for k, g in enumerate(groups)]
+    else:
+        groups = passage_lines("\n".join(lines))
     ranked = rank([" ".join(g) for g in groups], question)
-    scores = sorted({s for _, s, _ in ranked if s > 0}, reverse=True)[:top]
+    levels = sorted({s for _, s, _ in ranked if s > 0 or span}, reverse=True)[:top]
     out = []
     for i, score, passage in ranked:
-        if score not in scores:
+        if score not in levels:
             break
-        heading = groups[i - 1][-1] if i > 0 and len(groups[i - 1][-1]) <= HEADING_CHARS else ""
-        out.append((scores.index(score) + 1, f"{heading} {passage}".strip()))
+        before = groups[i - 1][-1] if i > 0 and not span else ""  # an entry's passages are led by its signature
+        heading = before if len(before) <= HEADING_CHARS else ""
+        out.append((levels.index(score) + 1, f"{heading} {passage}".strip()))
     return out
 
 
 def supporting_passage(page: str, answer: str, question: str, top: int = 2) -> tuple[int, str]:
-    """(tier, its first 200 characters) of the best of `question_passages` that holds `answer`, or
-    (0, "") when none of the `top` best scores does. One split and ranking of the page answers both
-    of the verifier's questions: is the answer in the part about the question (any tier), in the best
+    """(tier, `CLIP_CHARS` of it that show the answer) of the best of `question_passages` that holds
+    `answer`, or (0, "") when none of the `top` best scores does. One split and ranking of the page answers
+    both of the verifier's questions: is the answer in the part about the question (any tier), in the best
     passage (tier 1)?"""
     forms = answer_tokens(answer, question)
     if not forms or not page:
@@ -102,8 +115,23 @@ def supporting_passage(page: str, answer: str, question: str, top: int = 2) -> t
     for tier, passage in question_passages(page, question, top):
         toks = tokens(passage)
         if any(_has(toks, f) for f in forms):
-            return tier, passage[:200]
+            return tier, clip(passage, forms)
     return 0, ""
+
+
+def clip(passage: str, forms: list[list[str]]) -> str:
+    """The passage's first `CLIP_CHARS` characters, or, when the answer first occurs past them (an entry's
+    version note at its end), its first line's start and the text around the answer."""
+    head = passage[:CLIP_CHARS]
+    if any(_has(tokens(head), f) for f in forms):
+        return head
+    for form in forms:
+        m = re.search(r"(?<![\w.])" + r"\W+".join(map(re.escape, form)) + r"(?![\w])", passage.lower())
+        if m:
+            half = CLIP_CHARS // 2
+            start = max(half, m.start() - half // 2)
+            return f"{passage[:half].rstrip()} … {passage[start:start + half].strip()}"
+    return head
 
 
 def agrees(answer: str, said: str, question: str) -> bool:

@@ -148,13 +148,14 @@ def test_an_answer_that_failed_before_needs_the_best_passage_when_it_comes_again
     it again from elsewhere is not enough. Another answer after the failure verifies as before, and
     the best passage's answer verifies either way."""
     quote = "Changed in version 3.7: token_bytes accepts None."
-    first = _verdict(Q_SECRETS, SECRETS, "3.7", quote)
+    q, page = Q_SECRETS, SECRETS.replace("secrets — ", "")  # a page not titled "secrets — ...": no module entry
+    first = _verdict(q, page, "3.7", quote)
     assert first.passed and first.details.quote_found
-    assert _verdict(Q_SECRETS, SECRETS, "3.7", quote, rejected=["3.5"]).passed  # a new answer after a failure
-    again = _verdict(Q_SECRETS, SECRETS, "Python 3.7", quote, rejected=["3.5", "python 3.7"])
+    assert _verdict(q, page, "3.7", quote, rejected=["3.5"]).passed  # a new answer after a failure
+    again = _verdict(q, page, "Python 3.7", quote, rejected=["3.5", "python 3.7"])
     assert not again.passed and again.details.quote_found
     assert "did not verify before" in again.feedback
-    right = _verdict(Q_SECRETS, SECRETS, "3.6", "Generate secure random numbers for managing secrets New in version 3.6",
+    right = _verdict(q, page, "3.6", "Generate secure random numbers for managing secrets New in version 3.6",
                      rejected=["3.6"])
     assert right.passed and right.score > again.score
 
