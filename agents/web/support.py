@@ -22,6 +22,7 @@ import re
 
 from agents.web.entry import entry_span
 from agents.web.quotes import trim
+from tools.web.entries import signature
 from tools.web.tools import passage_lines, rank
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
@@ -98,7 +99,8 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
     for i, score, passage in ranked:
         if score not in levels:
             break
-        before = groups[i - 1][-1] if i > 0 and not span else ""  # an entry's passages are led by its signature
+        # an entry's passages are led by its signature; a passage that starts at one needs no heading
+        before = groups[i - 1][-1] if i > 0 and not span and not signature(groups[i][0]) else ""
         heading = before if len(before) <= HEADING_CHARS else ""
         out.append((levels.index(score) + 1, f"{heading} {passage}".strip()))
     return out

@@ -17,6 +17,7 @@ from budgets import Spend
 
 from tools.web.backends import Page, SearchBackend
 from tools.web.client import ToolError
+from tools.web.entries import named_entry, signature
 
 TOOLS = ("search", "open", "find")
 # Default dollars per call in the unified cost (a run's CostModel.tool_prices override them):
@@ -32,7 +33,9 @@ def words(text: str) -> list[str]:
 
 
 def passage_lines(text: str, size: int = 400) -> list[list[str]]:
-    """The page text in paragraphs of about `size` characters, each as its lines (never split mid-line)."""
+    """The page text in paragraphs of about `size` characters, each as its lines (never split mid-line);
+    a signature line (`tools.web.entries`) after other lines starts a paragraph, so one thing's notes
+    never share a paragraph with the next thing's name."""
     out: list[list[str]] = []
     cur: list[str] = []
     length = 0
@@ -40,7 +43,8 @@ def passage_lines(text: str, size: int = 400) -> list[list[str]]:
         line = " ".join(line.split())
         if not line:
             continue
-        if cur and length + len(line) > size:  # length: the paragraph's characters, joined by spaces
+        # length: the paragraph's characters, joined by spaces
+        if cur and (length + len(line) > size or (signature(line) and not signature(cur[-1]))):
             out.append(cur)
             cur = []
         length = len(line) if not cur else length + 1 + len(line)
@@ -76,15 +80,29 @@ def best_passages(text: str, focus: str, n: int = 2, size: int = 400) -> list[st
 
 def view(text: str, focus: str, skip: Any = (), n: int = 2, size: int = 400) -> list[tuple[int, str]]:
     """The next `n` (index, paragraph) pairs of the page for `focus`, leaving out the indices in
-    `skip` (shown before), in page order. A first view with no paragraph matching shows the page's
-    start; a later view shows only paragraphs that share a word with `focus` (none left: [])."""
+    `skip` (shown before), in page order. The paragraphs of the entry `focus` names as code
+    (`tools.web.entries.named_entry`) come first; then those sharing most words with `focus`. A first
+    view with no paragraph matching shows the page's start; a later view shows only paragraphs that
+    share a word with `focus` (none left: [])."""
     skip = set(skip)
-    ranked = [t for t in ranked_passages(text, focus, size) if t[0] not in skip]
+    groups = passage_lines(text, size)
+    entry = _entry_groups(groups, focus)
+    ranked = [t for t in rank([" ".join(g) for g in groups], focus) if t[0] not in skip]
+    ranked.sort(key=lambda t: t[0] not in entry)  # stable: the entry's paragraphs first, each part by score
+    if entry and not skip:
+        return [(i, p) for i, _, p in sorted(ranked[:n])]
     if not skip and (not set(words(focus)) or not ranked or ranked[0][1] == 0):
         ranked.sort()  # nothing matches: the page's start
     elif skip:
         ranked = [t for t in ranked if t[1] > 0]
     return [(i, p) for i, _, p in sorted(ranked[:n])]
+
+
+def _entry_groups(groups: list[list[str]], focus: str) -> set[int]:
+    """Indices of the paragraphs that hold the entry `focus` names (paragraphs start at signatures)."""
+    firsts = [g[0] for g in groups]
+    span = named_entry(firsts, focus)
+    return set(range(*span)) if span else set()
 
 
 class WebTools:

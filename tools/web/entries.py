@@ -1,0 +1,59 @@
+"""Entries of reference pages: a signature line (`- ast.unparse(ast_obj)`, `- class pathlib.PurePosixPath(*args)`,
+`- exception zoneinfo.InvalidTZPathWarning`, `- PYTHONPATH`) and the lines after it, up to the next one.
+
+Documentation generators (Sphinx, pydoc, rustdoc, javadoc) write one entry per documented thing, and its
+notes ("New in version 3.9.", "Changed in version 3.8: ...", defaults) belong to it. Passages are cut at
+entry boundaries (`tools.web.tools.passage_lines`), and a text that names a thing as code (`json.loads`,
+`str.isascii()`, `PrettyPrinter`) points at the entry of that name (`named`). Nothing here knows a corpus:
+a page with no signature lines is plain text.
+"""
+from __future__ import annotations
+
+import re
+
+# "- " then optional role words, a (dotted) name, optional arguments and return annotation, nothing else
+_SIGNATURE = re.compile(r"^- (?:(?:class|exception|classmethod|staticmethod|abstractmethod|async|coroutine|"
+                        r"property|awaitable|method|attribute|data)\s+)*([A-Za-z_][\w.]*)(?:\(.*\))?\s*(?:->.*)?$")
+SIGNATURE_CHARS = 160  # a longer line is prose, not a signature
+# a name written as code: dotted (json.loads), called (isascii()), with an underscore, or in CamelCase
+_CODE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\(\))|\b\w*_\w*\b|\b[a-z]+[A-Z]\w*\b|"
+                   r"\b[A-Z][a-z]+[A-Z]\w*\b")
+
+
+def signature(line: str) -> str:
+    """The name a signature line documents ("" for any other line)."""
+    line = " ".join(line.split())
+    m = _SIGNATURE.match(line) if len(line) <= SIGNATURE_CHARS else None
+    return m.group(1) if m else ""
+
+
+def code_names(text: str) -> list[str]:
+    """The names `text` writes as code, in order."""
+    return [n for n in (m.group(0) for m in _CODE.finditer(text)) if n.strip("_")]
+
+
+def names(documented: str, name: str) -> bool:
+    """Does `name` (as a text writes it) name the entry of `documented`: the same name, or its unqualified
+    end; a dotted entry may be the end of a longer name (`Path.exists` for `pathlib.Path.exists`)?
+    `http.server` does not name an attribute `server`."""
+    d, n = documented.lower(), name.lower()
+    return d == n or d.endswith("." + n) or ("." in d and n.endswith("." + d))
+
+
+def named_entry(lines: list[str], text: str) -> tuple[int, int] | None:
+    """(first line, end line) of the first entry in `lines` that `text` names as code, or None. An entry
+    may list several signatures (`next(iterator)`, `next(iterator, default)`): they and the lines after
+    them, up to the next signature, are the entry."""
+    wanted = code_names(text)
+    if not wanted:
+        return None
+    heads = [(i, signature(line)) for i, line in enumerate(lines)]
+    heads = [(i, name) for i, name in heads if name]
+    starts = {i for i, _ in heads}
+    for i, name in heads:
+        if any(names(name, n) for n in wanted):
+            end = i + 1
+            while end in starts:
+                end += 1
+            return i, next((j for j in sorted(starts) if j > end), len(lines))
+    return None
