@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import re
 
-from agents.web.entry import entry_span
+from agents.web.entry import module_opening
 from agents.web.quotes import trim
-from tools.web.entries import signature
+from tools.web.entries import named_entry, signature
 from tools.web.tools import passage_lines, rank
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
 _ZERO = re.compile(r"^(\d+\.\d+)\.0$")
 HEADING_CHARS = 100  # a passage's heading: the line before it, when no longer than this
-ENTRY_CHARS = 1200  # the passages of the entry a question is about (an entry is read whole when it fits)
+ENTRY_CHARS = 1200  # the passages of the entry a question names (an entry is read whole when it fits)
 CLIP_CHARS = 200  # how much of a supporting passage the verifier keeps (the judge's passage, the feedback)
 _LEAD = {"python", "version", "in", "the", "module", "function", "class", "method", "pep"}
 
@@ -82,27 +82,35 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
     """(tier, passage) for the passages of `page` with the `top` best scores for `question` (words
     shared; tier 1 is the best score), best first, each led by its heading: the previous passage's last
     line when it is short (docs put a function's name on the line before its description:
-    "textwrap.dedent(text)" / "Remove any common leading whitespace ..."). The entry the question is
-    about (`agents.web.entry`), when the page has one, is that part alone: its passages (up to `ENTRY_CHARS`
-    each, every one led by the entry's signature line) are the only ones ranked."""
+    "textwrap.dedent(text)" / "Remove any common leading whitespace ..."). The entry the question names
+    (`tools.web.entries.named_entry`), when the page has one, is that part alone: its passages (up to
+    `ENTRY_CHARS` each, every one led by the entry's signature line) are the only ones ranked. The best
+    passage of a module's opening the question asks about (`agents.web.entry.module_opening`) ranks first."""
     lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
-    span = entry_span(lines, question)
-    if span:
+    span = named_entry(lines, question)
+    if span:  # the entry's passages, each led by its signature; the rest of the page does not count
         first, end = span
         groups = passage_lines("\n".join(lines[first:end]), ENTRY_CHARS)
         groups = [g if k == 0 else [lines[first], *g] for k, g in enumerate(groups)]
     else:
         groups = passage_lines("\n".join(lines))
     ranked = rank([" ".join(g) for g in groups], question)
-    levels = sorted({s for _, s, _ in ranked if s > 0 or span}, reverse=True)[:top]
+    lead = set(range(len(groups))) if span else set()
+    opening = None if span else module_opening(lines, question)
+    if opening and ranked:  # the opening's best passage first, then every passage by its score
+        starts = [sum(len(g) for g in groups[:k]) for k in range(len(groups))]
+        best = next(t for t in ranked if starts[t[0]] < opening[1])
+        ranked = [best, *(t for t in ranked if t is not best)]
+        lead = {best[0]}
+    levels = sorted({(i in lead, s) for i, s, _ in ranked if s > 0 or i in lead}, reverse=True)[:top]
     out = []
     for i, score, passage in ranked:
-        if score not in levels:
+        if (i in lead, score) not in levels:
             break
-        # an entry's passages are led by its signature; a passage that starts at one needs no heading
+        # a passage that starts at a signature needs no heading; an entry's passages have theirs
         before = groups[i - 1][-1] if i > 0 and not span and not signature(groups[i][0]) else ""
         heading = before if len(before) <= HEADING_CHARS else ""
-        out.append((levels.index(score) + 1, f"{heading} {passage}".strip()))
+        out.append((levels.index((i in lead, score)) + 1, f"{heading} {passage}".strip()))
     return out
 
 

@@ -2,9 +2,10 @@
 one, or a module's opening. The page shapes are the Python docs' as the index extracts them (`- name(args)`
 signature lines); the wrong answers are the dev split's (round 18: `ast.unparse` → 3.8 from a "Changed in
 version 3.8" note of `ast.parse`, verified by the yes/no judge)."""
-from agents.web.entry import entry_span
+from agents.web.entry import module_opening
 from agents.web.reader import PASSAGE_CHARS
 from agents.web.support import CLIP_CHARS, question_passages, supporting_passage
+from tools.web.entries import named_entry as entry_span
 
 AST = ("ast — Abstract Syntax Trees\nSource code: Lib/ast.py\n"
        "The ast module helps Python applications to process trees of the Python abstract syntax grammar.\n"
@@ -52,24 +53,32 @@ def test_a_name_matches_its_qualified_entry_and_nothing_shorter():
     assert entry_span(page, "On which port does python -m http.server listen by default?") is None
 
 
-def test_a_module_question_reads_the_module_opening_and_a_member_question_does_not():
+def test_a_module_question_reads_the_module_opening_first_and_a_member_question_does_not():
     lines = _lines(ZIPAPP)
-    first, end = entry_span(lines, "In which Python version was the zipapp module added?")
-    assert first == 0 and "New in version 3.5." in lines[first:end]
-    assert not any(line.startswith("- ") for line in lines[first:end])
-    assert entry_span(lines, "Which function of the zipapp module creates an archive?") is None
-    assert entry_span(lines, "In which Python version was zipapp added?") is None  # not asked as "the module"
-    assert entry_span(_lines("Some page\nNew in version 3.5.\n"), "When was the zipapp module added?") is None
+    q = "In which Python version was the zipapp module added?"
+    assert entry_span(lines, q) is None
+    first, end = module_opening(lines, q)
+    assert first == 0 and lines[end].startswith("- zipapp.create_archive") and "New in version 3.5." in lines[:end]
+    assert module_opening(lines, "Which function of the zipapp module creates an archive?") is None
+    assert module_opening(lines, "In which Python version was zipapp added?") is None  # not asked as "the module"
+    assert module_opening(_lines("Some page\nNew in version 3.5.\n"), "When was the zipapp module added?") is None
+    # the opening ranks first, the rest of the page after it: a member's note does not verify by passage
+    assert supporting_passage(ZIPAPP, "3.5", q, top=1)[0] == 1
+    assert supporting_passage(ZIPAPP, "3.7", q, top=1) == (0, "")
+    # the opening's best passage is the first tier, not all there is: a module's note in its only class's
+    # entry (graphlib's) is the next tier, which a real quote may verify
+    inside = ("graphlib — Functionality to operate with graph-like structures\nSource code: Lib/graphlib.py\n"
+              "- class graphlib.TopologicalSorter(graph=None)\n- Provides functionality to topologically sort a "
+              "graph of hashable nodes.\nNew in version 3.9.\n")
+    assert supporting_passage(inside, "3.9", "In which Python version was the graphlib module added?", top=2)[0]
 
 
-def test_the_entry_is_the_part_of_the_page_about_the_question():
+def test_the_named_entry_is_the_part_of_the_page_about_the_question():
     """The version note of another entry is no longer the passage about the question: the passage rule
-    and the quote rule (top 2 tiers) look only inside the named entry."""
+    and the quote rule (top 2 tiers) look only inside the entry the question names."""
     assert supporting_passage(AST, "3.9", Q_UNPARSE, top=1)[0] == 1
     assert supporting_passage(AST, "3.8", Q_UNPARSE, top=2) == (0, "")
     assert supporting_passage(AST, "3.10", Q_UNPARSE, top=2) == (0, "")
-    assert supporting_passage(ZIPAPP, "3.5", "In which Python version was the zipapp module added?", top=1)[0] == 1
-    assert supporting_passage(ZIPAPP, "3.7", "In which Python version was the zipapp module added?", top=2) == (0, "")
     # the reader reads the entry, led by its signature
     best = question_passages(AST, Q_UNPARSE, top=1)[0][1]
     assert best.startswith("- ast.unparse(ast_obj)") and "New in version 3.9." in best[:PASSAGE_CHARS]
