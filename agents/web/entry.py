@@ -28,7 +28,6 @@ from agents.web.answer_type import asked_kind
 from tools.web.entries import signature
 
 
-
 def module_opening(lines: list[str], question: str) -> tuple[int, int] | None:
     """(0, the first signature line) of a page titled "X — ..." when `question` asks about the module X
     itself (not for the name of one of its members), else None. The opening is where a module's own notes

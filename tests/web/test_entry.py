@@ -5,7 +5,7 @@ version 3.8" note of `ast.parse`, verified by the yes/no judge)."""
 from agents.web.entry import module_opening
 from agents.web.reader import PASSAGE_CHARS
 from agents.web.support import CLIP_CHARS, question_passages, supporting_passage
-from tools.web.entries import named_entry as entry_span
+from tools.web.entries import named_entry
 
 AST = ("ast — Abstract Syntax Trees\nSource code: Lib/ast.py\n"
        "The ast module helps Python applications to process trees of the Python abstract syntax grammar.\n"
@@ -35,12 +35,12 @@ def _lines(page):
 
 def test_the_entry_runs_from_its_signature_to_the_next_one():
     lines = _lines(AST)
-    first, end = entry_span(lines, Q_UNPARSE)
+    first, end = named_entry(lines, Q_UNPARSE)
     assert lines[first] == "- ast.unparse(ast_obj)" and lines[end] .startswith("- ast.literal_eval")
     assert "New in version 3.9." in lines[first:end]
     # several signature lines of one entry belong together with the description after them
     lines = _lines(NEXT)
-    first, end = entry_span(lines, "Which exception is raised by next() when the iterator is exhausted?")
+    first, end = named_entry(lines, "Which exception is raised by next() when the iterator is exhausted?")
     assert lines[first] == "- next(iterator)" and any("StopIteration" in line for line in lines[first:end])
     assert not any("featureless" in line for line in lines[first:end])
 
@@ -48,15 +48,15 @@ def test_the_entry_runs_from_its_signature_to_the_next_one():
 def test_a_name_matches_its_qualified_entry_and_nothing_shorter():
     page = _lines("- class pprint.PrettyPrinter(indent=1, width=80)\n- Construct a PrettyPrinter instance.\n"
                   "- server\n- Contains the server instance.\n")
-    assert entry_span(page, "What is the default width of pprint's PrettyPrinter?") == (0, 2)
+    assert named_entry(page, "What is the default width of pprint's PrettyPrinter?") == (0, 2)
     # "http.server" is not the attribute "server" of some class
-    assert entry_span(page, "On which port does python -m http.server listen by default?") is None
+    assert named_entry(page, "On which port does python -m http.server listen by default?") is None
 
 
 def test_a_module_question_reads_the_module_opening_first_and_a_member_question_does_not():
     lines = _lines(ZIPAPP)
     q = "In which Python version was the zipapp module added?"
-    assert entry_span(lines, q) is None
+    assert named_entry(lines, q) is None
     first, end = module_opening(lines, q)
     assert first == 0 and lines[end].startswith("- zipapp.create_archive") and "New in version 3.5." in lines[:end]
     assert module_opening(lines, "Which function of the zipapp module creates an archive?") is None
@@ -93,5 +93,5 @@ def test_the_kept_part_of_a_long_passage_shows_the_answer():
 def test_a_page_with_no_entry_ranks_as_before():
     page = "Intro line\n" + "Some words about search paths. " * 20 + "\nPYTHONPATH augments the search path.\n"
     q = "Which environment variable augments the search path?"
-    assert entry_span(_lines(page), q) is None
+    assert named_entry(_lines(page), q) is None
     assert supporting_passage(page, "PYTHONPATH", q, top=1)[0] == 1

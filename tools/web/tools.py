@@ -59,14 +59,9 @@ def passages(text: str, size: int = 400) -> list[str]:
     return [" ".join(lines) for lines in passage_lines(text, size)]
 
 
-def ranked_passages(text: str, focus: str, size: int = 400) -> list[tuple[int, int, str]]:
+def rank(paras: list[str], focus: str) -> list[tuple[int, int, str]]:
     """(index, words shared with `focus`, paragraph) for every paragraph, most shared first (page
     order among equals)."""
-    return rank(passages(text, size), focus)
-
-
-def rank(paras: list[str], focus: str) -> list[tuple[int, int, str]]:
-    """`ranked_passages` of paragraphs already split."""
     want = set(words(focus))
     scored = [(i, len(want & set(words(p))), p) for i, p in enumerate(paras)]
     return sorted(scored, key=lambda t: (-t[1], t[0]))
