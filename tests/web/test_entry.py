@@ -36,7 +36,7 @@ def _lines(page):
 def test_the_entry_runs_from_its_signature_to_the_next_one():
     lines = _lines(AST)
     first, end = named_entry(lines, Q_UNPARSE)
-    assert lines[first] == "- ast.unparse(ast_obj)" and lines[end] .startswith("- ast.literal_eval")
+    assert lines[first] == "- ast.unparse(ast_obj)" and lines[end].startswith("- ast.literal_eval")
     assert "New in version 3.9." in lines[first:end]
     # several signature lines of one entry belong together with the description after them
     lines = _lines(NEXT)
