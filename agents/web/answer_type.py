@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from tools.web.entries import titled_name
+
 _NAMED = ("exception", "function", "method", "class", "module", "package", "option", "flag", "variable",
           "attribute", "argument", "parameter", "keyword", "decorator", "context manager", "constant",
           "type", "command", "field", "property")
@@ -84,7 +86,7 @@ def names_the_subject(answer: str, question: str, title: str) -> str:
     page is about (its title's "name — description", as documentation pages are titled). "" otherwise.
     On dev (round 14) the 0.5B answered "dataclasses" and "glob" this way, and both verified."""
     kind, word = _asked(question)
-    subject = title.split(" — ", 1)[0].strip() if " — " in title else ""
+    subject = titled_name(title)
     if kind != "name" or word in ("module", "package") or not subject:
         return ""
     if not re.search(r"\b(?:module|package)s?\b", question, re.I) or len(subject.split()) != 1:

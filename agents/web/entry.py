@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from agents.web.answer_type import asked_kind
-from tools.web.entries import signature
+from tools.web.entries import signature, titled_name
 
 
 def module_opening(lines: list[str], question: str) -> tuple[int, int] | None:
@@ -34,8 +34,7 @@ def module_opening(lines: list[str], question: str) -> tuple[int, int] | None:
     usually are, not always: of the 146 library pages titled so that have a bare "New in version N." note,
     the first one is in the first 400 characters on 22, later before the first signature on 14, in the first
     entry on 19 (`graphlib`'s is its only class's), so the opening ranks first but is not all that counts."""
-    title = lines[0] if lines else ""
-    module = title.split(" — ", 1)[0].strip() if " — " in title else ""
+    module = titled_name(lines[0]) if lines else ""
     mentioned = rf"\b{re.escape(module)}\s+module\b|\bmodule\s+{re.escape(module)}\b"
     if not module or asked_kind(question) == "name" or not re.search(mentioned, question, re.I):
         return None

@@ -3,9 +3,9 @@
 Once a run's answer is turned down, a reader model (the judge model when the run has one, else the
 run's model) answers the question from the passage of the first page the run read that best matches
 the question (`support.question_passages`: the entry the question names, when the page has it; that page
-is the top result of the plan's first search, the question's own words). One short greedy call per run, asked the judge's extract question. When
-the run ends without a verified answer, this reading is its answer (`WebPipeline.answer`), not
-verified; a verified answer always stands.
+is the top result of the plan's first search, the question's own words). One short greedy call per run,
+asked the judge's extract question. When the run ends without a verified answer, this reading is its
+answer (`WebPipeline.answer`), not verified; a verified answer always stands.
 
 Why (dev only, the round-16 cell `runs/dev16`, search=3, 35 questions, replayed offline): 21 runs ended
 on an unverified answer of their own, 1 of them right. Read this way, the 1.5B judge model answered

@@ -19,6 +19,7 @@ version, a PEP number); otherwise the answer as written must occur.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from agents.web.entry import module_opening
 from agents.web.quotes import trim
@@ -98,7 +99,7 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
     lead = set(range(len(groups))) if span else set()
     opening = None if span else module_opening(lines, question)
     if opening and ranked:  # the opening's best passage first, then every passage by its score
-        starts = [sum(len(g) for g in groups[:k]) for k in range(len(groups))]
+        starts = [0, *accumulate(len(g) for g in groups)]  # each paragraph's first line
         best = next(t for t in ranked if starts[t[0]] < opening[1])
         ranked = [best, *(t for t in ranked if t is not best)]
         lead = {best[0]}

@@ -27,6 +27,12 @@ def signature(line: str) -> str:
     return m.group(1) if m else ""
 
 
+def titled_name(title: str) -> str:
+    """The name a reference page is titled after ("zipapp" for "zipapp — Manage executable Python zip
+    archives"), or "" for a title of another shape."""
+    return title.split(" — ", 1)[0].strip() if " — " in title else ""
+
+
 def code_names(text: str) -> list[str]:
     """The names `text` writes as code, in order."""
     return [n for n in (m.group(0) for m in _CODE.finditer(text)) if n.strip("_")]
@@ -55,5 +61,5 @@ def named_entry(lines: list[str], text: str) -> tuple[int, int] | None:
             end = i + 1
             while end in starts:
                 end += 1
-            return i, next((j for j in sorted(starts) if j > end), len(lines))
+            return i, next((j for j, _ in heads if j > end), len(lines))
     return None

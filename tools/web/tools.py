@@ -38,13 +38,14 @@ def passage_lines(text: str, size: int = 400) -> list[list[str]]:
     never share a paragraph with the next thing's name."""
     out: list[list[str]] = []
     cur: list[str] = []
-    length = 0
+    length, after_signature = 0, False
     for line in text.splitlines():
         line = " ".join(line.split())
         if not line:
             continue
-        # length: the paragraph's characters, joined by spaces
-        if cur and (length + len(line) > size or (signature(line) and not signature(cur[-1]))):
+        is_signature = bool(signature(line))
+        starts, after_signature = is_signature and not after_signature, is_signature
+        if cur and (length + len(line) > size or starts):  # length: the paragraph's characters, joined by spaces
             out.append(cur)
             cur = []
         length = len(line) if not cur else length + 1 + len(line)
