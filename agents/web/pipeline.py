@@ -26,7 +26,8 @@ class WebPipeline(Pipeline):
             if not verified and reading:  # no answer of the run verified: the reader's answer (agents.web.reader)
                 return {"answer": reading["answer"], "sources": [reading["source"]], "quote": reading["quote"],
                         "verified": False, "read": True, "unverified_answer": best["answer"]}
-            return {"answer": best["answer"], "sources": [best["source"]] if best.get("source") else [],
+            source = r.best.meta.get("source") or best.get("source")  # where its quote is (agents.web.verify)
+            return {"answer": best["answer"], "sources": [source] if source else [],
                     "quote": best["quote"], "verified": verified}
         memo = r.memo if r else {}
         evidence = [e["url"] for e in memo.get("evidence") or []]

@@ -143,3 +143,14 @@ def match_quote(page: str, quote: str, answer: str = "", question: str = "") -> 
 
 def quote_on_page(page: str, quote: str, answer: str = "", question: str = "") -> str:
     return match_quote(page, quote, answer, question)[1]
+
+
+def quoted_item(answer: dict, items: list[dict]) -> str | None:
+    """The URL of the newest evidence item (`{url, text}`) that holds an answer's whole quote, when the item it
+    cites does not: a small model quotes one excerpt and cites another's number. None when the cited item holds
+    it (or no item does)."""
+    quote = answer.get("quote") or ""
+    if not quote or any(e["url"] == answer.get("source") and whole_quote_found(e["text"], quote) for e in items):
+        return None
+    return next((e["url"] for e in reversed(items) if e["url"] != answer.get("source")
+                 and whole_quote_found(e["text"], quote)), None)

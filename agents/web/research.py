@@ -164,7 +164,8 @@ class ResearchStage(Stage):
             memo["answers"] = memo.get("answers", 0) + 1
             memo.setdefault("said", []).append(normalize(a["answer"]))
             memo["ready"] = False
-            memo["cited"] = a["source"] or ""  # the lead a dig deeper reads further into
+            source = winner.meta.get("source") or a["source"]  # the verifier's, when the quote is from another item
+            memo["cited"] = source or ""  # the lead a dig deeper reads further into
             fb = str(winner.meta.get("feedback", ""))
             memo["feedback"] = "" if winner.meta.get("verified") else fb
             if not winner.meta.get("verified"):
@@ -179,7 +180,7 @@ class ResearchStage(Stage):
                 memo.setdefault("disputed", []).append(a["answer"])
                 memo.pop("draft", None)
             memo["answered_on"] = len(memo.get("evidence") or [])
-            return {"kind": "answer", "answer": a["answer"], "source": a["source"],
+            return {"kind": "answer", "answer": a["answer"], "source": source,
                     "verified": bool(winner.meta.get("verified")), "feedback": fb,
                     "disputed": winner.meta.get("disputed")}
         if a["tool"] == "answer":

@@ -38,6 +38,10 @@ answer and above every unverified one, it stays the run's answer unless a later 
 counts as turned down for the rising bar. The tracker then spends budget on confirming it (test, round
 15: every wrong verified answer was a first answer the yes/no judge let through; the extracting judge
 turned a right first answer down on dev, so it decides here what to spend, not what to reject).
+An answer that does not verify on the page it cites, whose whole quote is in another excerpt the answer prompt
+showed, is checked against that excerpt's page too, and cites it when it verifies there (`quotes.quoted_item`:
+the 0.5B quotes one item and gives another's number; dev rounds 19-20, 38 such answers, replayed with the 1.5B
+judge: 4 right ones verified that did not, 1 wrong one, none lost).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -53,10 +57,11 @@ from pydantic import BaseModel, ConfigDict
 from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
+from agents.web.actions import SHOWN
 from agents.web.answer_type import kind_mismatch, names_the_subject
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_extract_prompt, judge_passage_prompt, judge_prompt
-from agents.web.quotes import answer_in, contains, match_quote, normalize
+from agents.web.quotes import answer_in, contains, match_quote, normalize, quoted_item
 from agents.web.support import agrees, empty_answer, supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
@@ -95,7 +100,21 @@ class EvidenceVerifier(BaseModel):
         return out
 
     async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, ...], bool | str | None]) -> Verdict:
-        a = c.content
+        v = await self._check(ctx, c, c.content, judged)
+        moved = None if v.passed else quoted_item(c.content, (ctx.memo.get("evidence") or [])[-SHOWN:])
+        if moved:  # its quote is from another item the answer prompt showed: the model cited the wrong number
+            w = await self._check(ctx, c, {**c.content, "source": moved}, judged)
+            if w.passed:
+                w.feedback += f" (on {moved}, where its quote is; it cited {c.content.get('source')})"
+                v = w
+                c.meta["source"] = moved
+        c.meta["verified"], c.meta["feedback"] = v.passed, v.feedback
+        if v.details.disputed:
+            c.meta["disputed"] = v.details.disputed
+        return v
+
+    async def _check(self, ctx, c: Candidate, a: dict, judged: dict[tuple[str, ...], bool | str | None]) -> Verdict:
+        """The verdict on answer `a` (`c`'s content, or it citing another page) against the page it cites."""
         text = title = ""
         if a.get("source"):
             try:
@@ -186,9 +205,6 @@ class EvidenceVerifier(BaseModel):
         if disputed:
             why.append(f"the judge, reading the page's passage about the question, answers {disputed[:80]!r}")
         feedback = f"{a['answer']!r}: " + ("; ".join(why) if why else "verified")
-        c.meta["verified"], c.meta["feedback"] = passed, feedback
-        if disputed:
-            c.meta["disputed"] = disputed
         return Verdict(candidate_id=c.id, score=round(score, 3), passed=passed, feedback=feedback,
                        details=WebDetails(action="answer", source=a.get("source"), quote_found=quote_found,
                                           answer_in_evidence=in_evidence, judge=verdict,
