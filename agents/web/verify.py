@@ -39,9 +39,10 @@ counts as turned down for the rising bar. The tracker then spends budget on conf
 15: every wrong verified answer was a first answer the yes/no judge let through; the extracting judge
 turned a right first answer down on dev, so it decides here what to spend, not what to reject).
 An answer that does not verify on the page it cites, whose whole quote is in another excerpt the answer prompt
-showed, is checked against that excerpt's page too, and cites it when it verifies there (`quotes.quoted_item`:
-the 0.5B quotes one item and gives another's number; dev rounds 19-20, 38 such answers, replayed with the 1.5B
-judge: 4 right ones verified that did not, 1 wrong one, none lost).
+showed, is checked against that excerpt's page too, at the risen bar (the judge model's own reading must agree),
+and cites it when it verifies there (`quotes.quoted_item`: the 0.5B quotes one item and gives another's number;
+dev rounds 19-20, 38 such answers, replayed with the 1.5B judge: 4 right ones verified that did not, none wrong,
+none lost; at the yes/no bar 1 wrong one too).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -103,7 +104,7 @@ class EvidenceVerifier(BaseModel):
         v = await self._check(ctx, c, c.content, judged)
         moved = None if v.passed else quoted_item(c.content, (ctx.memo.get("evidence") or [])[-SHOWN:])
         if moved:  # its quote is from another item the answer prompt showed: the model cited the wrong number
-            w = await self._check(ctx, c, {**c.content, "source": moved}, judged)
+            w = await self._check(ctx, c, {**c.content, "source": moved}, judged, strict=True)
             if w.passed:
                 w.feedback += f" (on {moved}, where its quote is; it cited {c.content.get('source')})"
                 v = w
@@ -113,7 +114,8 @@ class EvidenceVerifier(BaseModel):
             c.meta["disputed"] = v.details.disputed
         return v
 
-    async def _check(self, ctx, c: Candidate, a: dict, judged: dict[tuple[str, ...], bool | str | None]) -> Verdict:
+    async def _check(self, ctx, c: Candidate, a: dict, judged: dict[tuple[str, ...], bool | str | None],
+                     strict: bool = False) -> Verdict:
         """The verdict on answer `a` (`c`'s content, or it citing another page) against the page it cites."""
         text = title = ""
         if a.get("source"):
@@ -152,7 +154,7 @@ class EvidenceVerifier(BaseModel):
         passage = topical if tier == 1 and not quoted and verdict is not False and by_passage else ""
         confirmed = None
         turned = len(rejected) + len(ctx.memo.get("disputed") or [])
-        extract = self.extract_after is not None and turned >= self.extract_after
+        extract = strict or (self.extract_after is not None and turned >= self.extract_after)
         disputed = None
         if self.judge_model and (quoted or passage) and extract:
             said = await self._reading(ctx, judged, question, topical)  # no reply (or no budget) judges nothing

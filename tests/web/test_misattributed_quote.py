@@ -67,3 +67,26 @@ def test_the_run_answers_with_the_page_its_quote_is_from(web_index):
     assert result.answer["verified"] is True and result.answer["sources"][0].endswith("/doc/zoneinfo.html")
     assert research.best.content["source"].endswith("/doc/notes.txt")  # the model's own citation is kept as it was
     assert research.memo["answers"] == 1 and research.memo["cited"].endswith("/doc/zoneinfo.html")
+
+
+class _JudgeCtx(_Ctx):
+    """A judge model that answers the question itself with `says` (and would say "yes" to any answer)."""
+    def __init__(self, says):
+        super().__init__()
+        self.says, self.asked = says, []
+
+    async def generate(self, messages, params, *, model=None, purpose="sample"):
+        self.asked.append(messages[-1]["content"])
+        return ["yes" if params.max_tokens <= 3 else self.says]
+
+
+def test_a_moved_citation_must_pass_the_risen_bar():
+    """The model that cited the wrong excerpt is confused: on the page its quote is from, its answer must agree
+    with the judge model's own reading of the passage, not just get a yes (dev replay: 4 right answers verified,
+    none wrong; with the yes/no judge, 1 wrong too)."""
+    for says, passed in (("textwrap.dedent", True), ("textwrap.indent", False)):
+        ctx = _JudgeCtx(says)
+        c = Candidate(content={"tool": "answer", "answer": "textwrap.dedent", "source": "u/tempfile", "quote": QUOTE})
+        v = asyncio.run(EvidenceVerifier(judge=False, judge_model="local/judge").verify(ctx, [c]))[0]
+        assert v.passed is passed and ("source" in c.meta) is passed
+        assert any("Remove any common leading whitespace" in p for p in ctx.asked)  # it read the quote's page
