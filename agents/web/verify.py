@@ -39,10 +39,10 @@ counts as turned down for the rising bar. The tracker then spends budget on conf
 15: every wrong verified answer was a first answer the yes/no judge let through; the extracting judge
 turned a right first answer down on dev, so it decides here what to spend, not what to reject).
 An answer that does not verify on the page it cites, whose whole quote is in another excerpt the answer prompt
-showed, is checked against that excerpt's page too, at the risen bar (the judge model's own reading must agree),
-and cites it when it verifies there (`quotes.quoted_item`: the 0.5B quotes one item and gives another's number;
-dev rounds 19-20, 38 such answers, replayed with the 1.5B judge: 4 right ones verified that did not, none wrong,
-none lost; at the yes/no bar 1 wrong one too).
+showed, is checked against that excerpt's page too (with `judge_model` only), at the risen bar (the judge model's
+own reading must agree), and cites it when it verifies there (`quotes.quoted_item`: the 0.5B quotes one item and
+gives another's number; dev rounds 19-20, 38 such answers, replayed with the 1.5B judge: 4 right ones verified
+that did not, none wrong, none lost; at the yes/no bar 1 wrong one too; with no judge, 4 right and 6 wrong).
 On the dev split's 27 distinct answers (`runs/dev-a`, `runs/dev-b`), the quote rule alone accepted 5
 right and 4 wrong answers; these rules accept 9 right and 3 wrong.
 Tool-call candidates score 0, so the stage's best-so-far is always the best answer seen.
@@ -102,7 +102,10 @@ class EvidenceVerifier(BaseModel):
 
     async def _answer(self, ctx, c: Candidate, judged: dict[tuple[str, ...], bool | str | None]) -> Verdict:
         v = await self._check(ctx, c, c.content, judged)
-        moved = None if v.passed else quoted_item(c.content, (ctx.memo.get("evidence") or [])[-SHOWN:])
+        # only with a judge model: without its own reading there is no risen bar, and the rules alone let wrong
+        # answers through on the moved page (dev replay: 4 right, 6 wrong)
+        moved = (None if v.passed or not self.judge_model
+                 else quoted_item(c.content, (ctx.memo.get("evidence") or [])[-SHOWN:]))
         if moved:  # its quote is from another item the answer prompt showed: the model cited the wrong number
             w = await self._check(ctx, c, {**c.content, "source": moved}, judged, strict=True)
             if w.passed:
