@@ -13,7 +13,7 @@ from agents.web.control import BatsController, ReactController
 from agents.web.env import environment
 from agents.web.plan import PlanStage
 from agents.web.research import ResearchStage
-from agents.web.verify import EvidenceVerifier
+from agents.web.verify import EvidenceVerifier, cited_source
 
 
 class WebPipeline(Pipeline):
@@ -26,7 +26,7 @@ class WebPipeline(Pipeline):
             if not verified and reading:  # no answer of the run verified: the reader's answer (agents.web.reader)
                 return {"answer": reading["answer"], "sources": [reading["source"]], "quote": reading["quote"],
                         "verified": False, "read": True, "unverified_answer": best["answer"]}
-            source = r.best.meta.get("source") or best.get("source")  # where its quote is (agents.web.verify)
+            source = cited_source(r.best)  # where its quote is
             return {"answer": best["answer"], "sources": [source] if source else [],
                     "quote": best["quote"], "verified": verified}
         memo = r.memo if r else {}

@@ -31,7 +31,7 @@ from agents.web.plan import question_query
 from agents.web.prompts import DEFAULT_CORPUS, act_prompt, answer_prompt, budget_advice, budget_block
 from agents.web.quotes import normalize
 from agents.web.reader import read_first_page
-from agents.web.verify import ActOrAnswer, EvidenceVerifier
+from agents.web.verify import ActOrAnswer, EvidenceVerifier, cited_source
 
 
 class ResearchStage(Stage):
@@ -164,7 +164,7 @@ class ResearchStage(Stage):
             memo["answers"] = memo.get("answers", 0) + 1
             memo.setdefault("said", []).append(normalize(a["answer"]))
             memo["ready"] = False
-            source = winner.meta.get("source") or a["source"]  # the verifier's, when the quote is from another item
+            source = cited_source(winner)  # the verifier's, when the quote is from another item
             memo["cited"] = source or ""  # the lead a dig deeper reads further into
             fb = str(winner.meta.get("feedback", ""))
             memo["feedback"] = "" if winner.meta.get("verified") else fb

@@ -67,7 +67,7 @@ from agents.web.support import agrees, empty_answer, supporting_passage
 from budgets import BudgetExceeded
 from tools.web.client import ToolError
 
-__all__ = ["ActOrAnswer", "EvidenceVerifier", "ask_short", "contains", "normalize"]
+__all__ = ["ActOrAnswer", "EvidenceVerifier", "ask_short", "cited_source", "contains", "normalize"]
 READING_TOKENS = 16  # a model's own answer from a passage (the judge's reading, the reader's)
 
 
@@ -226,6 +226,11 @@ class EvidenceVerifier(BaseModel):
         said = await _once(judged, ("extract", normalize(passage)), lambda: ask_short(
             ctx, judge_extract_prompt(question, passage), self.judge_model, READING_TOKENS))
         return str(said or "").strip()
+
+
+def cited_source(c: Candidate) -> str | None:
+    """The page an answer candidate cites: the one the verifier moved it to (its quote's), else its own."""
+    return c.meta.get("source") or c.content.get("source")
 
 
 async def ask_short(ctx, messages: list[dict[str, str]], model: str | None, max_tokens: int,
