@@ -7,17 +7,16 @@ import asyncio
 
 import pytest
 
-from agents.state import Candidate
-from agents.web.quotes import quoted_item
-from agents.web.verify import EvidenceVerifier
-from tests.web.test_passage_support import Q_DEDENT, TEXTWRAP
 from agents.graph import run
 from agents.models.scripted import ScriptedModel
 from agents.runtime import Runtime
-from agents.state import Task
+from agents.state import Candidate, Task
 from agents.web.env import close_all
 from agents.web.pipeline import build
+from agents.web.quotes import quoted_item
+from agents.web.verify import EvidenceVerifier
 from budgets import Budget
+from tests.web.test_passage_support import Q_DEDENT, TEXTWRAP
 from tests.web.test_pipeline_scripted import PLAN3, Q
 
 OTHER = ("tempfile — Generate temporary files\n" + "This module creates temporary files and directories. It works on "
