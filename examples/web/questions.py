@@ -92,4 +92,11 @@ Q = [
     ("fault-env-timeout", "Which function of the module enabled at startup by the PYTHONFAULTHANDLER environment variable dumps the tracebacks of all threads after a timeout?", ["dump_traceback_later"], ["using/cmdline.html", "library/faulthandler.html"], 2, "dev"),
     ("x-tracemalloc-version", "In which Python version was the module added that the -X tracemalloc command line option uses to trace memory allocations?", ["3.4"], ["using/cmdline.html", "library/tracemalloc.html"], 2, "dev"),
     ("breakpoint-hook-env", "Which environment variable does the default implementation of the hook function called by the built-in breakpoint() consult first?", ["PYTHONBREAKPOINT"], ["library/functions.html", "library/sys.html"], 2, "dev"),
+    # 2026-12-06, round 21: questions that name a command-line option (its entry holds the answer; no fact of the other 85)
+    ("timeit-repeat-default", "How many times does the --repeat option of the timeit command-line interface repeat the timer by default?", ["5"], ["library/timeit.html"], 1, "dev"),
+    ("json-sort-keys-version", "In which Python version was the --sort-keys option of the json.tool command line interface added?", ["3.5"], ["library/json.html"], 1, "dev"),
+    ("timeit-process-option", "Which time function does the -p option of the timeit command-line interface use?", ["process_time"], ["library/timeit.html"], 1, "dev"),
+    ("zipapp-compress-method", "With which compression method does the --compress option of zipapp compress files?", ["deflate"], ["library/zipapp.html"], 1, "dev"),
+    ("timeit-unit-version", "In which Python version was the -u option of the timeit command-line interface added?", ["3.5"], ["library/timeit.html"], 1, "dev"),
+    ("compileall-workers-zero", "Which function's result does compileall use as the number of workers when its -j option is given 0?", ["cpu_count"], ["library/compileall.html"], 1, "dev"),
 ]

@@ -51,3 +51,61 @@ def test_open_shows_the_named_entry_first():
     # a focus that names no entry: the paragraphs sharing most words, as before
     assert NOTE in " ".join(p for _, p in view(PAGE, "In which version was feature_version added to parse?"))
     assert named_entry(lines, "Which function parses source code?") is None
+
+
+# a command-line interface documented as option entries (the shape of timeit's, as the index extracts it)
+CLI = ("timeit — Measure execution time of small code snippets\n"
+       "Command-Line Interface\nWhen called as a program from the command line, the following form is used:\n"
+       "- -n N, --number=N\n- how many times to execute 'statement'\n"
+       "- -r N, --repeat=N\n- how many times to repeat the timer (default 5)\n"
+       "- -p, --process\n- measure process time, not wallclock time, using time.process_time()\nNew in version 3.3.\n"
+       "- -u, --unit=U\n- specify a time unit for timer output; can select nsec, usec, msec, or sec\nNew in version 3.5.\n"
+       "- -v, --verbose\n- print raw timing results; repeat for more digits precision\n"
+       "Note There is a certain baseline overhead: the time function used by default is "
+       "time.perf_counter(); a function of your own can be given in the Python interface.\n")
+
+
+def test_option_signatures():
+    assert signature("- -O") == "-O"
+    assert signature("- -m <module-name>") == "-m <module-name>"
+    assert signature("- --check-hash-based-pycs default|always|never") == "--check-hash-based-pycs default|always|never"
+    assert signature("- -f, --failfast") == "-f, --failfast"
+    assert signature("- -n N, --number=N") == "-n N, --number=N"
+    # prose in a list is not an option entry
+    assert signature("- -f or --failfast makes the test run stop") == ""
+    assert signature("- -1 if the call failed.") == ""
+    assert signature("- --foo is deprecated, use the new flag instead.") == ""
+
+
+def test_options_named_in_a_question():
+    assert code_names("Which statements does the -O command line option remove?") == ["-O"]
+    assert code_names("What does --help-env print?") == ["--help-env"]
+    # hyphenated words and dashes are not options
+    assert code_names("Is a non-empty e-mail address -- or a command-line flag -- named here?") == []
+    # any spelling of an option names its entry; options are case-sensitive
+    assert names("-f, --failfast", "--failfast") and names("-f, --failfast", "-f") and names("-u, --unit=U", "--unit")
+    assert not names("-b, --buffer", "-B") and not names("-OO", "-O") and not names("-O", "-OO")
+
+
+def test_open_shows_the_option_entry_and_not_the_next_ones():
+    q = "Which time function does the -p option of the timeit command-line interface use?"
+    shown = [p for _, p in view(CLI, q)]
+    assert any(p.startswith("- -p, --process") and "process_time" in p for p in shown)
+    # the entries after it are other options, not part of -p's entry: the second paragraph shown is the best
+    # match elsewhere ("command-line interface"); before, a run of short entries, each starting a paragraph,
+    # was read as one entry with many signatures, and the later options' paragraphs were shown first
+    assert len(shown) == 2 and any(p.startswith("timeit — ") for p in shown)
+    assert not any("perf_counter" in p or "--unit" in p for p in shown)
+    lines = [line for line in CLI.splitlines() if line.strip()]
+    first, end = named_entry(lines, "In which version was the -u option added?")
+    assert lines[first] == "- -u, --unit=U" and lines[end] == "- -v, --verbose"
+
+
+def test_the_part_about_an_option_is_its_entry():
+    from agents.web.support import supporting_passage
+    q = "Which time function does the -p option of the timeit command-line interface use?"
+    tier, passage = supporting_passage(CLI, "time.process_time", q)
+    assert tier == 1 and passage.startswith("- -p, --process")
+    # the note after the options names another time function: not the part of the page about -p
+    assert supporting_passage(CLI, "perf_counter", q) == (0, "")
+    assert supporting_passage(CLI, "3.5", "In which version was the -p option of timeit added?") == (0, "")

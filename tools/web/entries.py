@@ -1,10 +1,12 @@
 """Entries of reference pages: a signature line (`- ast.unparse(ast_obj)`, `- class pathlib.PurePosixPath(*args)`,
-`- exception zoneinfo.InvalidTZPathWarning`, `- PYTHONPATH`) and the lines after it, up to the next one.
+`- exception zoneinfo.InvalidTZPathWarning`, `- PYTHONPATH`, a command-line option: `- -O`, `- -m <module-name>`,
+`- -f, --failfast`) and the lines after it, up to the next one.
 
 Documentation generators (Sphinx, pydoc, rustdoc, javadoc) write one entry per documented thing, and its
 notes ("New in version 3.9.", "Changed in version 3.8: ...", defaults) belong to it. Passages are cut at
 entry boundaries (`tools.web.tools.passage_lines`), and a text that names a thing as code (`json.loads`,
-`str.isascii()`, `PrettyPrinter`) points at the entry of that name (`named`). Nothing here knows a corpus:
+`str.isascii()`, `PrettyPrinter`, an option: `-O`, `--failfast`) points at the entry of that name (`named_entry`).
+Options are case-sensitive (`-b` is not `-B`); other names are not. Nothing here knows a corpus:
 a page with no signature lines is plain text.
 """
 from __future__ import annotations
@@ -15,16 +17,27 @@ import re
 _SIGNATURE = re.compile(r"^- (?:(?:class|exception|classmethod|staticmethod|abstractmethod|async|coroutine|"
                         r"property|awaitable|method|attribute|data)\s+)*([A-Za-z_][\w.]*)(?:\(.*\))?\s*(?:->.*)?$")
 SIGNATURE_CHARS = 160  # a longer line is prose, not a signature
+# a command-line option: "-O", "--help", with up to 2 argument words ("-m <module-name>", "-W arg",
+# "--check-hash-based-pycs default|always|never"), several spellings separated by commas ("-f, --failfast")
+_OPT = r"-{1,2}[A-Za-z?][\w-]*(?:[ =](?:<[^<>]+>|[\w|.=\[\]-]+)){0,2}"
+_OPTION = re.compile(rf"^- ({_OPT}(?:, {_OPT})*)$")
 # a name written as code: dotted (json.loads), called (isascii()), with an underscore, or in CamelCase
-_CODE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\(\))|\b\w*_\w*\b|\b[a-z]+[A-Z]\w*\b|"
+_CODE = re.compile(r"(?<![\w-])-{1,2}[A-Za-z][\w-]*\b|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\(\))|\b\w*_\w*\b|\b[a-z]+[A-Z]\w*\b|"
                    r"\b[A-Z][a-z]+[A-Z]\w*\b")
 
 
 def signature(line: str) -> str:
     """The name a signature line documents ("" for any other line)."""
     line = " ".join(line.split())
-    m = _SIGNATURE.match(line) if len(line) <= SIGNATURE_CHARS else None
+    if len(line) > SIGNATURE_CHARS:
+        return ""
+    m = _SIGNATURE.match(line) or _OPTION.match(line)
     return m.group(1) if m else ""
+
+
+def _spellings(option: str) -> list[str]:
+    """The option names a signature lists ("-f, --failfast" -> ["-f", "--failfast"])."""
+    return [part.split()[0].split("=")[0] for part in option.split(", ")]
 
 
 def titled_name(title: str) -> str:
@@ -41,7 +54,10 @@ def code_names(text: str) -> list[str]:
 def names(documented: str, name: str) -> bool:
     """Does `name` (as a text writes it) name the entry of `documented`: the same name, or its unqualified
     end; a dotted entry may be the end of a longer name (`Path.exists` for `pathlib.Path.exists`)?
-    `http.server` does not name an attribute `server`."""
+    `http.server` does not name an attribute `server`. An option names its entry by any of its spellings,
+    case and all."""
+    if documented.startswith("-") or name.startswith("-"):
+        return name in _spellings(documented)
     d, n = documented.lower(), name.lower()
     return d == n or d.endswith("." + n) or ("." in d and n.endswith("." + d))
 

@@ -95,10 +95,15 @@ def view(text: str, focus: str, skip: Any = (), n: int = 2, size: int = 400) -> 
 
 
 def _entry_groups(groups: list[list[str]], focus: str) -> set[int]:
-    """Indices of the paragraphs that hold the entry `focus` names (paragraphs start at signatures)."""
+    """Indices of the paragraphs that hold the entry `focus` names (paragraphs start at signatures). The
+    signatures of one entry share a paragraph (`passage_lines`), so each paragraph that starts with one is
+    the next entry: a run of short entries is not one entry with many signatures."""
     firsts = [g[0] for g in groups]
     span = named_entry(firsts, focus)
-    return set(range(*span)) if span else set()
+    if not span:
+        return set()
+    end = next((j for j in range(span[0] + 1, len(groups)) if signature(firsts[j])), len(groups))
+    return set(range(span[0], end))
 
 
 class WebTools:
