@@ -21,8 +21,9 @@ SIGNATURE_CHARS = 160  # a longer line is prose, not a signature
 # "--check-hash-based-pycs default|always|never"), several spellings separated by commas ("-f, --failfast")
 _OPT = r"-{1,2}[A-Za-z?][\w-]*(?:[ =](?:<[^<>]+>|[\w|.=\[\]-]+)){0,2}"
 _OPTION = re.compile(rf"^- ({_OPT}(?:, {_OPT})*)$")
-# a name written as code: dotted (json.loads), called (isascii()), with an underscore, or in CamelCase
-_CODE = re.compile(r"(?<![\w-])-{1,2}[A-Za-z][\w-]*\b|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\(\))|\b\w*_\w*\b|\b[a-z]+[A-Z]\w*\b|"
+# a name written as code: an option, dotted (json.loads), called (isascii()), with an underscore, or in CamelCase
+_CODE = re.compile(r"(?<![\w-])-{1,2}[A-Za-z][\w-]*\b|"  # an option: -O, --sort-keys (not "command-line")
+                   r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\(\))|\b\w*_\w*\b|\b[a-z]+[A-Z]\w*\b|"
                    r"\b[A-Z][a-z]+[A-Z]\w*\b")
 
 
