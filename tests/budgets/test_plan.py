@@ -97,15 +97,3 @@ def _pipeline_with_optional():
     pipe = _pipeline()
     pipe.stages[1].optional = True
     return pipe
-
-
-@pytest.mark.parametrize("name", ["demo_plan.yaml", "patch_first_plan.yaml"])
-def test_the_example_plans_apply_to_the_swe_pipeline(name):
-    from pathlib import Path
-
-    from agents.swe.pipeline import swe_pipeline
-    plan = Plan.load(Path(__file__).resolve().parents[2] / "examples/swe" / name)
-    by = {s.name: s for s in plan.apply(swe_pipeline("scaled")).stages}
-    assert (by["patch"].focus, by["patch"].ablate) == (2.0, 3)
-    if name == "patch_first_plan.yaml":  # no reproduction tests; most of the budget to K=4 patch samples
-        assert by["reproduce"].share == 0.0 and (by["patch"].share, by["patch"].k) == (0.8, 4)
