@@ -27,6 +27,9 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
                  stage_models: Optional[str] = typer.Option(None, "--models",
                                                             help="Comma-separated models a stage may use"),
                  mode: str = typer.Option("scaled", "--mode", help="best_of_n | scaled"),
+                 start: Optional[list[Path]] = typer.Option(
+                     None, "--start", metavar="PLAN", help="A plan YAML to start from (repeatable): measured once, it is the first "
+                                           "trial of random and agentts, and agentts proposes from its result"),
                  k: int = typer.Option(4, "--k", min=1, max=64, help="The pipeline's default K"),
                  out: Path = typer.Option(Path("plan.yaml"), "--out", help="Where to write the best plan"),
                  run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Where the trial runs go"),
@@ -36,19 +39,20 @@ def register(app: typer.Typer, bench_app: typer.Typer) -> None:
         tune_command(pipeline=pipeline, dev=dev, ids=ids, trials=trials, method=method, model=model,
                      budget=budget, budget_file=budget_file, tuner_model=tuner_model, stage_models=stage_models,
                      mode=mode, k=k, out=out, run_dir=run_dir, seed=seed, sandbox=sandbox, price=price,
-                     as_json=as_json)
+                     as_json=as_json, start=start)
 
 
 def tune_command(*, pipeline: str, dev: Path, ids: str | None, trials: int, method: str, model: str,
                  budget: str | None, budget_file: Path | None, tuner_model: str | None, stage_models: str | None,
                  mode: str, k: int, out: Path, run_dir: Path | None, seed: int, sandbox: str, price: str | None,
-                 as_json: bool, models: dict[str, Any] | None = None) -> dict[str, Any]:
+                 as_json: bool, models: dict[str, Any] | None = None,
+                 start: list[Path] | None = None) -> dict[str, Any]:
     """The command; `models` pre-seeds the runtime's models by name (tests pass scripted ones)."""
     from agents.cli_support import emit_json, progress_printer
     from agents.config import check_model, check_sandbox, cost_model, load_budget
     from agents.errors import ConfigError
     from agents.swe.instances import load_instances
-    from agents.tune.run import CHOICES, plans, tune, winner
+    from agents.tune.run import CHOICES, check_start, plans, tune, winner
 
     if method not in CHOICES:
         raise ConfigError(f"bad --method {method!r}: choose one of {', '.join(CHOICES)}")
@@ -57,6 +61,10 @@ def tune_command(*, pipeline: str, dev: Path, ids: str | None, trials: int, meth
     bud = load_budget(budget, budget_file)
     if bud.is_unlimited():
         raise ConfigError("tune needs a per-task --budget (the plans divide it)")
+    from budgets.plan import Plan
+
+    starts = [Plan.load(p) for p in start or []]
+    check_start(starts, trials=trials, mode=mode, k=k)
     insts = load_instances(dev)
     if ids:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
@@ -90,9 +98,9 @@ def tune_command(*, pipeline: str, dev: Path, ids: str | None, trials: int, meth
         tuner=models[tuner_name], out_dir=run_dir, mode=mode, k=k, sandbox=sandbox,
         stage_models=tuple(s.strip() for s in (stage_models or "").split(",") if s.strip()),
         cost_model=cost_model(model, price), models=models, seed=seed, on_trial=on_trial,
-        on_event=progress_printer(as_json)))
+        on_event=progress_printer(as_json), start=starts))
     found = plans(results, pipeline=pipeline, mode=mode, k=k, dev=[i.instance_id for i in insts],
-                  budget=bud.describe())
+                  budget=bud.describe(), start=[str(p) for p in start or []])
     best = winner(results)
     found[best].save(out)
     written = {best: str(out)}

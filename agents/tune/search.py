@@ -62,9 +62,13 @@ class SearchResult(BaseModel):
 
 
 async def search(method: str, space: SearchSpace, evaluate: Evaluate, trials: int, *, seed: int = 0,
-                 propose: Propose | None = None, on_trial: Callable[[Trial], None] | None = None) -> SearchResult:
+                 propose: Propose | None = None, on_trial: Callable[[Trial], None] | None = None,
+                 start: list[Trial] | tuple[Trial, ...] = ()) -> SearchResult:
     """Run `trials` evaluations with `method`. The uniform method evaluates the uniform split once
-    (it has nothing to search; its tuning cost is one trial)."""
+    (it has nothing to search; its tuning cost is one trial). `start`: trials already measured (a warm
+    start from given plans): random and agentts count them as their first trials (within `trials`, so
+    the tuning cost stays equal), never re-measure their plans, and agentts proposes from their results;
+    the uniform split ignores them."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     if method == "agentts" and propose is None:
@@ -74,7 +78,13 @@ async def search(method: str, space: SearchSpace, evaluate: Evaluate, trials: in
     rng = random.Random(f"{method}:{seed}")
     done: list[Trial] = []
     seen: set[str] = set()
-    for i in range(1 if method == "uniform" else trials):
+    for t in ([] if method == "uniform" else list(start)[:trials]):
+        trial = t.model_copy(update={"index": len(done), "method": method, "note": t.note or "start"})
+        done.append(trial)
+        seen.add(space.key(trial.plan))
+        if on_trial:
+            on_trial(trial)
+    for i in range(len(done), 1 if method == "uniform" else trials):
         note = method
         if method == "uniform":
             plan = space.uniform()

@@ -106,9 +106,19 @@ class SearchSpace(BaseModel):
         return Plan(stages=stages)
 
     def key(self, plan: Plan) -> str:
-        """Identity of a plan on the grid (to skip re-evaluating the same plan)."""
-        return "|".join(f"{n}:{s.share}:{s.k}:{s.temperature}:{s.model}:{sorted((s.settings or {}).items())}"
-                        for n, s in sorted(plan.stages.items()))
+        """Identity of a plan on the grid (to skip re-evaluating the same plan): a value the plan leaves
+        out counts as the stage's default, the default model as none, settings the space does not search
+        are left out (a given start plan and a proposal that spells it differently are one plan)."""
+        by_name = {s.name: s for s in self.stages}
+        parts = []
+        for n, s in sorted(plan.stages.items()):
+            sp = by_name.get(n)
+            k = s.k if s.k is not None or sp is None or not sp.ks else sp.default_k
+            t = s.temperature if s.temperature is not None or sp is None or not sp.ks else sp.default_temperature
+            model = None if self.models and s.model == self.models[0] else s.model
+            searched = {a: b for a, b in (s.settings or {}).items() if sp is None or a in sp.settings}
+            parts.append(f"{n}:0.0" if s.share == 0.0 else f"{n}:{s.share}:{k}:{t}:{model}:{sorted(searched.items())}")
+        return "|".join(parts)
 
     def describe(self) -> str:
         lines = []

@@ -153,3 +153,30 @@ def test_the_space_can_skip_an_optional_stage():
     plan = space.clamp({"stages": {"reproduce": {"share": 0, "k": 2}, "localize": {"share": 0},
                                    "patch": {"share": 0.7, "k": 4}}})
     assert plan.stages["reproduce"].share == 0.0 and plan.stages["localize"].share == 0.05
+
+
+async def test_start_plans_are_the_first_trials_and_feed_the_proposer():
+    """A warm start: the given plan's measured trial counts as trial 0 of random and agentts (equal tuning
+    cost), is never re-measured, is in the proposer's feedback; the uniform split ignores it."""
+    space = _space()
+    given = Plan.model_validate({"stages": {"localize": {"share": 0.1, "k": 1}, "reproduce": {"share": 0.1, "k": 1},
+                                            "patch": {"share": 0.7, "k": 4}, "select": {"share": 0.1}}})
+    measured = []
+
+    async def dev(plan, index):
+        measured.append(space.key(plan))
+        return await _dev(plan, index)
+
+    warm = [(await _dev(given, 0)).model_copy(update={"note": "start plan 1 (given)"})]
+    tuner = ScriptedModel([json.dumps({"stages": {"patch": {"share": 0.7, "k": 4}, "localize": {"share": 0.1, "k": 1},
+                                                  "reproduce": {"share": 0.1, "k": 1}, "select": {"share": 0.1}}}),
+                           json.dumps({"stages": {"patch": {"share": 0.5, "k": 2}}})], name="tuner")
+    res = await search("agentts", space, dev, 3, propose=AgentTTSProposer(tuner, seed=0), start=warm)
+    assert len(res.trials) == 3 and res.trials[0].note == "start plan 1 (given)" and res.trials[0].solved == 2
+    assert space.key(given) not in measured                          # the start plan is not measured again
+    assert "random instead" in res.trials[1].note                     # the model proposed the start plan again
+    assert "solved 2/2" in tuner.calls[0]["messages"][-1]["content"]  # the proposer saw the start plan's result
+    rnd = await search("random", space, dev, 2, seed=1, start=warm)
+    assert [t.index for t in rnd.trials] == [0, 1] and rnd.trials[0].plan == given and len(measured) == 3
+    uni = await search("uniform", space, dev, 2, start=warm)
+    assert len(uni.trials) == 1 and uni.trials[0].plan == space.uniform()

@@ -53,14 +53,50 @@ def test_tune_compare_writes_the_best_plan_with_provenance(wraptext, tmp_path):
     assert runs and json.loads(runs[0].read_text())["config"]["plan"]["stages"]["patch"]["k"] == 2
 
 
+def test_a_start_plan_is_measured_once_and_is_each_searchs_first_trial(wraptext, tmp_path):
+    """`--start FILE`: the plan runs once (under run_dir/start), counts as trial 0 of random and agentts
+    (with --trials 1 neither measures anything else, the tuner is not asked), and the written plan records it."""
+    from sandboxes import available_backends
+
+    sandbox_backend = "bwrap" if available_backends().get("bwrap") is None else "local"
+    inst, src = wraptext
+    agent, _ = scripted(src, wrong_first=False)
+    tuner = ScriptedModel(default="{}", name="tuner")
+    start = tmp_path / "start.yaml"
+    start.write_text("stages:\n  localize: {share: 0.1, k: 1}\n  reproduce: {share: 0}\n"
+                     "  patch: {share: 0.8, k: 2, temperature: 0.4}\n  select: {share: 0.1}\n")
+    out = tmp_path / "plan.yaml"
+    summary = tune_command(pipeline="swe", dev=_dev_file(inst, tmp_path), ids=None, trials=1, method="compare",
+                           model="scripted", budget="tokens=40k,run_tests=12", budget_file=None,
+                           tuner_model="tuner", stage_models=None, mode="best_of_n", k=2, out=out,
+                           run_dir=tmp_path / "runs", seed=0, sandbox=sandbox_backend, price=None, as_json=True,
+                           models={"scripted": agent, "tuner": tuner}, start=[start])
+    assert summary["methods"]["random"]["best_solved"] == summary["methods"]["agentts"]["best_solved"] == 1
+    assert tuner.calls == [] and summary["methods"]["agentts"]["tuner_tokens"] == 0
+    assert list((tmp_path / "runs" / "start").glob("trial-0/*/run.json"))
+    assert not list((tmp_path / "runs" / "random").glob("trial-*")) and not (tmp_path / "runs" / "agentts").exists()
+    assert list((tmp_path / "runs" / "uniform").glob("trial-0/*/run.json"))       # the uniform split still runs
+    plan = Plan.load(tmp_path / "plan.agentts.yaml")
+    assert plan.stages["reproduce"].share == 0 and plan.stages["patch"].k == 2
+    assert plan.provenance.model_extra["start"] == [str(start)]
+    assert plan.provenance.model_extra["history"][0]["why"] == "start plan 1 (given)"
+
+
 def test_bad_tune_input_is_one_line(wraptext, tmp_path):
     inst, _ = wraptext
     dev = _dev_file(inst, tmp_path)
+    two, alien = tmp_path / "two.yaml", tmp_path / "alien.yaml"
+    two.write_text("stages:\n  patch: {share: 0.8, k: 2}\n")
+    alien.write_text("stages:\n  bogus: {share: 0.5}\n")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     cases = [(["tune", "humaneval", "--dev", str(dev), "--budget", "tokens=1k"], "supports the swe pipeline"),
              (["tune", "swe", "--dev", str(dev)], "needs a per-task --budget"),
              (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--method", "grid"], "bad --method"),
-             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--ids", "nope-1"], "no instance 'nope-1'")]
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--ids", "nope-1"], "no instance 'nope-1'"),
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--start", "nope.yaml"], "does not exist"),
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--trials", "1", "--start", str(two),
+               "--start", str(two)], "2 start plans but --trials 1"),
+             (["tune", "swe", "--dev", str(dev), "--budget", "tokens=1k", "--start", str(alien)], "bogus")]
     for args, needle in cases:
         r = subprocess.run([sys.executable, "-m", "agents.cli", *args, "--model", "local/smollm2-135m"],
                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
