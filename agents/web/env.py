@@ -85,13 +85,13 @@ def close_all() -> None:
 
 def ensure_index(index: str | None, progress: Any = None) -> Path:
     """The index to serve: `index` if given (it must exist), else the default index of the Python
-    docs, built on first use."""
-    from tools.web.index import DEFAULT_DOCS, WebIndexError, build_index, default_index_path
+    docs, built on first use and rebuilt when an older version built it (it is a cache)."""
+    from tools.web.index import DEFAULT_DOCS, WebIndexError, build_index, default_index_path, is_current
 
     if index:
         return Path(index)
     path = default_index_path()
-    if not path.is_file():
+    if not path.is_file() or not is_current(path):
         if not DEFAULT_DOCS.is_dir():
             raise WebIndexError(f"no index at {path} and no Python docs at {DEFAULT_DOCS} to build it from: "
                                 "install python3.11-doc or give --index")

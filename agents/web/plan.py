@@ -16,10 +16,12 @@ from agents.stage import Stage
 from agents.web.actions import STOP_WORDS, _json, norm_query
 from agents.web.control import tools_left
 from agents.web.prompts import DEFAULT_CORPUS, budget_block, copies_budget_block, plan_prompt
+from tools.web.index import SYMBOL
 
 PLAN_SCHEMA = {"type": "object", "properties": {"queries": {"type": "array", "items": {"type": "string"}}},
                "required": ["queries"]}
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
+_TOKEN = re.compile(SYMBOL.pattern + "|" + _WORD.pattern)
 
 
 def words(text: str) -> list[str]:
@@ -28,8 +30,9 @@ def words(text: str) -> list[str]:
 
 def question_query(question: str) -> str:
     """The question's words without stop words, in order ("In which Python version was the zoneinfo
-    module added?" → "Python version zoneinfo module added"); the question itself when nothing is left."""
-    kept = [w for w in _WORD.findall(question) if w.lower() not in STOP_WORDS]
+    module added?" → "Python version zoneinfo module added"), its operators and short options kept
+    (":=", "-O": the index searches them); the question itself when nothing is left."""
+    kept = [m.group(0) for m in _TOKEN.finditer(question) if m.group(0).lower() not in STOP_WORDS]
     return " ".join(kept) or " ".join(question.split())
 
 

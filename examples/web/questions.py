@@ -99,4 +99,9 @@ Q = [
     ("zipapp-compress-method", "With which compression method does the --compress option of zipapp compress files?", ["deflate"], ["library/zipapp.html"], 1, "dev"),
     ("timeit-unit-version", "In which Python version was the -u option of the timeit command-line interface added?", ["3.5"], ["library/timeit.html"], 1, "dev"),
     ("compileall-workers-zero", "Which function's result does compileall use as the number of workers when its -j option is given 0?", ["cpu_count"], ["library/compileall.html"], 1, "dev"),
+    # dev only: questions that name an operator (the index searches operators, 2026-12-06)
+    ("matmul-pep", "Which PEP added the @ infix operator?", ["465"], ["whatsnew/3.5.html"], 1, "dev"),
+    ("matmul-method", "Which special method is called to implement the binary @ operator?", ["__matmul__"], ["reference/datamodel.html"], 1, "dev"),
+    ("floordiv-result", "According to the table of numeric operations, what does x // y give?", ["floored quotient"], ["library/stdtypes.html"], 1, "dev"),
+    ("dict-display-unpack", "What does a double asterisk ** denote in a dictionary display?", ["dictionary unpacking"], ["reference/expressions.html"], 1, "dev"),
 ]

@@ -7,6 +7,9 @@ def test_the_question_query_drops_stop_words_and_keeps_names():
         "Python version zoneinfo module added"
     assert question_query("What does os.path.join return?") == "os.path.join return"
     assert question_query("Which is it?") == "Which is it?"  # nothing but stop words: the question as it is
+    # operators and short options are kept as written (the index searches them); hyphenated words stay words
+    assert question_query("What does the := operator return?") == ":= operator return"
+    assert question_query("Which statements does -O remove from non-zero code?") == "statements -O remove non-zero code"
 
 
 def test_fragments_of_the_question_are_dropped_and_new_words_kept():

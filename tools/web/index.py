@@ -21,8 +21,26 @@ DEFAULT_DOCS = Path("/usr/share/doc/python3.11/html")
 DEFAULT_NAME = "the Python documentation"  # what the prompts call the default corpus
 SUFFIXES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
             ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8"}
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"   # 2: the `symbols` column
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+# Operators and short command-line options, which the word tokenizer drops (":=", "**", "-O"), become
+# searchable words in a column of their own: each character spelled out, so ":=" is `symcolonequals`
+# and "-O" (not "-o") `symflagcapo`. Longest operators first; a run of more operator characters
+# than any operator ("====", "-->") is not one, nor an "@" inside a word (an e-mail address).
+_CHARS = {":": "colon", "=": "equals", "*": "star", "/": "slash", "-": "minus", ">": "gt", "<": "lt", "!": "bang",
+          "+": "plus", "%": "percent", "&": "amp", "|": "pipe", "^": "caret", "@": "at"}
+_OPS = sorted(":= ** // -> == != <= >= << >> += -= *= /= //= %= **= &= |= ^= >>= <<= @= @".split(), key=len, reverse=True)
+_OP = re.compile("(?<![:=*/<>!+%&|^@-])(" + "|".join("(?<!\\w)@" if o == "@" else re.escape(o) for o in _OPS)
+                 + ")(?![:=*/<>!+%&|^@-])")   # "@" not inside a word (an e-mail address)
+_FLAG = re.compile(r"(?<![\w-])-([A-Za-z])(?![\w-])")
+SYMBOL = re.compile(_OP.pattern + r"|(?<![\w-])-[A-Za-z](?![\w-])")   # one operator or short option, as written
+
+
+def symbol_words(text: str) -> list[str]:
+    """The operators and short options of `text` as words (`symbols` column; also applied to queries)."""
+    ops = ["sym" + "".join(_CHARS[c] for c in m) for m in _OP.findall(text)]
+    flags = ["symflag" + ("cap" if c.isupper() else "") + c.lower() for c in _FLAG.findall(text)]
+    return ops + flags
 
 
 class WebIndexError(Exception):
@@ -72,7 +90,7 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
             db.executescript(
                 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT UNIQUE, title TEXT, ctype TEXT, body BLOB);"
-                "CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize='porter unicode61');")
+                "CREATE VIRTUAL TABLE fts USING fts5(title, text, symbols, tokenize='porter unicode61');")
             for i, path in enumerate(files):
                 if progress:
                     progress(i, len(files))
@@ -88,7 +106,8 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
                     continue
                 cur = db.execute("INSERT INTO docs(path, title, ctype, body) VALUES (?,?,?,?)",
                                  (rel, title or rel, ctype, zlib.compress(raw)))
-                db.execute("INSERT INTO fts(rowid, title, text) VALUES (?,?,?)", (cur.lastrowid, title, text))
+                db.execute("INSERT INTO fts(rowid, title, text, symbols) VALUES (?,?,?,?)",
+                           (cur.lastrowid, title, text, " ".join(symbol_words(text))))
                 count += 1
             db.executemany("INSERT INTO meta VALUES (?,?)", [("version", SCHEMA_VERSION), ("source", str(src)),
                                                               ("documents", str(count)), ("name", name)])
@@ -97,6 +116,16 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
     finally:
         tmp.unlink(missing_ok=True)
     return count
+
+
+def is_current(path: Path) -> bool:
+    """Whether `path` is an index this version reads (False: missing, not an index, or built by another version)."""
+    try:
+        with closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row) and row[0] == SCHEMA_VERSION
 
 
 class Index:
@@ -124,13 +153,14 @@ class Index:
         return meta.get("name") or default_name(Path(meta.get("source") or self.path.stem))
 
     def search(self, query: str, limit: int = 5) -> list[dict[str, str | float]]:
-        """BM25-ranked documents for the words of `query` (any word may match; titles weigh 4x)."""
-        words = [w for w in _WORD.findall(query.lower()) if len(w) > 1][:16]
+        """BM25-ranked documents for the words of `query` (any word may match; titles weigh 4x), its
+        operators and short options included (`symbol_words`)."""
+        words = (symbol_words(query) + [w for w in _WORD.findall(query.lower()) if len(w) > 1])[:16]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
         rows = self.db.execute(
-            "SELECT d.path, d.title, snippet(fts, 1, '', '', ' … ', 24), bm25(fts, 4.0, 1.0) AS rank "
+            "SELECT d.path, d.title, snippet(fts, 1, '', '', ' … ', 24), bm25(fts, 4.0, 1.0, 1.0) AS rank "
             "FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT ?",
             (match, int(limit))).fetchall()
         return [{"path": p, "title": t, "snippet": " ".join(s.split()), "score": round(-r, 3)} for p, t, s, r in rows]
