@@ -120,6 +120,7 @@ def with_provenance(result: SearchResult, **fields: Any) -> Plan:
                                               "score": float(best.solved), "cost": best.cost, **fields})
     prov.__pydantic_extra__ = {**(prov.__pydantic_extra__ or {}), "tokens_per_task": best.tokens,
                                "tuner_tokens": result.tuner_tokens,
+                               "best": {"trial": best.index, "why": best.note},   # "start plan 1 (given)": not found
                                "history": [{"solved": t.solved, "tests": t.tests, "cost": t.cost, "tokens": t.tokens,
                                             "plan": t.plan.describe(), "why": t.note} for t in result.trials]}
     plan.provenance = prov

@@ -80,6 +80,7 @@ def test_a_start_plan_is_measured_once_and_is_each_searchs_first_trial(wraptext,
     assert plan.stages["reproduce"].share == 0 and plan.stages["patch"].k == 2
     assert plan.provenance.model_extra["start"] == [str(start)]
     assert plan.provenance.model_extra["history"][0]["why"] == "start plan 1 (given)"
+    assert plan.provenance.model_extra["best"] == {"trial": 0, "why": "start plan 1 (given)"}   # given, not found
 
 
 def test_bad_tune_input_is_one_line(wraptext, tmp_path):
