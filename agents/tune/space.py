@@ -113,8 +113,10 @@ class SearchSpace(BaseModel):
         parts = []
         for n, s in sorted(plan.stages.items()):
             sp = by_name.get(n)
-            k = s.k if s.k is not None or sp is None or not sp.ks else sp.default_k
-            t = s.temperature if s.temperature is not None or sp is None or not sp.ks else sp.default_temperature
+            k, t = s.k, s.temperature
+            if sp is not None and sp.ks:  # a sampling stage: what the plan leaves out is the stage's default
+                k = sp.default_k if k is None else k
+                t = sp.default_temperature if t is None else t
             model = None if self.models and s.model == self.models[0] else s.model
             searched = {a: b for a, b in (s.settings or {}).items() if sp is None or a in sp.settings}
             parts.append(f"{n}:0.0" if s.share == 0.0 else f"{n}:{s.share}:{k}:{t}:{model}:{sorted(searched.items())}")

@@ -52,5 +52,10 @@ def test_a_default_index_built_by_an_older_version_is_rebuilt(tmp_path, monkeypa
         db.execute("UPDATE meta SET value='1' WHERE key='version'")
     db.close()
     assert not is_current(path)
-    assert ensure_index(None) == path and is_current(path) and Index(path).count() == 4
+    assert ensure_index(None) == path and is_current(path)
+    idx = Index(path)
+    try:
+        assert idx.count() == 4
+    finally:
+        idx.close()
     assert not is_current(tmp_path / "absent.sqlite")

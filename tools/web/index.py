@@ -33,7 +33,7 @@ _OPS = sorted(":= ** // -> == != <= >= << >> += -= *= /= //= %= **= &= |= ^= >>=
 _OP = re.compile("(?<![:=*/<>!+%&|^@-])(" + "|".join("(?<!\\w)@" if o == "@" else re.escape(o) for o in _OPS)
                  + ")(?![:=*/<>!+%&|^@-])")   # "@" not inside a word (an e-mail address)
 _FLAG = re.compile(r"(?<![\w-])-([A-Za-z])(?![\w-])")
-SYMBOL = re.compile(_OP.pattern + r"|(?<![\w-])-[A-Za-z](?![\w-])")   # one operator or short option, as written
+SYMBOL = re.compile(_OP.pattern + "|" + _FLAG.pattern)   # one operator or short option, as written (group 0)
 
 
 def symbol_words(text: str) -> list[str]:
@@ -118,14 +118,19 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
     return count
 
 
+def _version(db: sqlite3.Connection) -> str | None:
+    """The schema version an index records (sqlite3.DatabaseError: not an index)."""
+    row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+    return row[0] if row else None
+
+
 def is_current(path: Path) -> bool:
     """Whether `path` is an index this version reads (False: missing, not an index, or built by another version)."""
     try:
         with closing(sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)) as db:
-            row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            return _version(db) == SCHEMA_VERSION
     except sqlite3.DatabaseError:
         return False
-    return bool(row) and row[0] == SCHEMA_VERSION
 
 
 class Index:
@@ -137,10 +142,10 @@ class Index:
             raise WebIndexError(f"no index at {self.path}: build one with `scaleagent web index DIR --out {self.path}`")
         try:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            version = self.db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            version = _version(self.db)
         except sqlite3.DatabaseError:
             raise WebIndexError(f"{self.path} is not a scaleagent web index; rebuild it with `scaleagent web index`") from None
-        if not version or version[0] != SCHEMA_VERSION:
+        if version != SCHEMA_VERSION:
             raise WebIndexError(f"{self.path} was built by another version; rebuild it with `scaleagent web index`")
 
     def close(self) -> None:
