@@ -5,6 +5,7 @@ import pytest
 from swe_scripted import ROOT, scripted, wrap_model  # noqa: F401
 
 from agents.models.scripted import ScriptedModel
+from budgets import Budget
 from agents.swe import solve_instance
 
 
@@ -150,9 +151,11 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     assert bon.checks["verified"] and "tests/test_wrap.py::test_fill" in bon.checks["regressions"]
 
 
-async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
-    """The greedy first sample (and `--mode single`, which is that sample alone) gets the same
-    prompt whatever the budget: no budget line, no generated test. The other samples see both."""
+async def test_no_patch_prompt_depends_on_the_budget_so_bigger_budgets_nest(wraptext, tmp_path):
+    """By default no patch prompt has a budget line: at two budgets the first round sends the same
+    prompts with the same seeds (the bigger budget draws the smaller one's candidates and adds to
+    them). The greedy first sample (and `--mode single`, which is that sample alone) also has no
+    generated test; `show_budget` (a plan setting) puts the budget line last in the sampled prompts."""
     inst, src = wraptext
     prompts = []
     model, _ = scripted(src, wrong_first=False)
@@ -160,20 +163,31 @@ async def test_the_plain_attempt_has_no_budget_line(wraptext, tmp_path):
 
     def record(messages, params):
         if "which line causes the issue" in messages[-1]["content"]:
-            prompts.append((params.temperature, messages[0]["content"] + "\n" + messages[-1]["content"]))
+            prompts.append((params.temperature, params.seed, messages[0]["content"] + "\n" + messages[-1]["content"]))
         return respond(messages, params)
 
-    await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "scaled",
-                         mode="scaled", k=4)
-    greedy = [system for t, system in prompts if t == 0.0]
-    assert greedy and all("Budget left" not in s for s in greedy)
-    assert any("Budget left" in s for t, s in prompts if t > 0)
-    # the budget line is the prompt's last line: the system message and the issue stay a shared prefix
-    assert all(s.splitlines()[-1].startswith("Budget left") and "Budget left" not in s.splitlines()[0]
-               for t, s in prompts if t > 0)
+    def first_round(budget, plan=None):
+        prompts.clear()
+        run = tmp_path / f"{budget}-{bool(plan)}"
+        return solve_instance(inst, model=ScriptedModel(default=record), run_dir=run, mode="best_of_n", k=4,
+                              budget=Budget.parse(budget), plan=plan)
+
+    await first_round("tokens=16k,run_tests=16")
+    small = list(prompts)
+    await first_round("tokens=32k,run_tests=32")
+    assert len(small) >= 2 and prompts[:len(small)] == small
+    assert all("Budget left" not in s for _, _, s in small)
+    greedy = [s for t, _, s in small if t == 0.0]
+    assert greedy and all("reproduces the issue" not in s for s in greedy)
+    assert any("reproduces the issue" in s for t, _, s in small if t > 0)
+
+    await first_round("tokens=16k,run_tests=16", {"stages": {"patch": {"settings": {"show_budget": True}}}})
+    sampled = [s for t, _, s in prompts if t > 0]
+    assert sampled and all(s.splitlines()[-1].startswith("Budget left") for s in sampled)
+    assert all("Budget left" not in s for t, _, s in prompts if t == 0.0)
     prompts.clear()
     await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "single", mode="single")
-    assert [s for _, s in prompts] == greedy[:1]
+    assert [s for _, _, s in prompts] == greedy[:1]
 
 
 def test_a_reproduction_test_cut_off_by_the_output_cap_keeps_its_finished_tests():
