@@ -1,4 +1,5 @@
-"""The plan stage: a checklist of search queries, sized to the search budget the model sees.
+"""The plan stage: a checklist of search queries, sized to the search budget the model sees (with
+one search in it, the question's own query alone, without a model call).
 
 The first query is always the question's own words (stop words dropped): over a BM25 index that
 query finds the page holding the answer for most questions (28 of the 30 test questions in the top
@@ -13,6 +14,7 @@ from typing import Any
 
 from agents.controllers import AcceptController
 from agents.stage import Stage
+from agents.state import Candidate
 from agents.web.actions import STOP_WORDS, _json, norm_query
 from agents.web.control import tools_left
 from agents.web.prompts import DEFAULT_CORPUS, budget_block, copies_budget_block, plan_prompt
@@ -73,6 +75,14 @@ class PlanStage(Stage):
     def prompt(self, ctx):
         block = budget_block(ctx.stage_tracker) if self.tracker else None
         return plan_prompt(ctx.task.input["question"], block, self.size(ctx), self.corpus)
+
+    async def propose(self, ctx) -> list[Candidate]:
+        """One search in the budget: the checklist is the question's own query, no model call (the
+        model's queries would all be cut)."""
+        if self.size(ctx) == 1:
+            return [Candidate(content=checklist(ctx.task.input["question"], [], 1), text="(question query)",
+                              meta={"planned": True})]
+        return await super().propose(ctx)
 
     def params(self, ctx, n: int | None = None, **update: Any):
         return super().params(ctx, n, json_schema=PLAN_SCHEMA, **update)

@@ -61,7 +61,7 @@ def test_a_disputed_answer_stays_the_answer_when_no_later_one_verifies(web_index
 def test_with_nothing_left_to_confirm_with_the_yes_is_not_questioned(web_index):
     # after the one open nothing is left: the next step answers
     result, judge = _judged(web_index, "search=1,open=1,find=0", ["yes", "3.7"], GOOD,
-                            script=(PLAN3, '{"tool": "open", "input": "1"}', GOOD))
+                            script=('{"tool": "open", "input": "1"}', GOOD))
     assert len(judge.calls) == 1 and "disputed" not in result.stages["research"].memo
     assert result.answer["answer"] == "3.9" and "answer verified" in reason(result)
 

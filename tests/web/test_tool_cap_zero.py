@@ -21,8 +21,7 @@ def test_a_tool_at_its_cap_does_not_exhaust_the_run():
 
 
 def test_a_web_run_with_find_capped_at_zero_still_researches_after_its_plan(web_index):
-    model = ScriptedModel(['{"queries": ["IANA time zone"]}',
-                           '{"tool": "open", "input": "1"}',
+    model = ScriptedModel(['{"tool": "open", "input": "1"}',  # one search: the plan asks no model
                            '{"answer": "3.9", "source": 1, "quote": "New in version 3.9. The zoneinfo module"}'])
     rt = Runtime(model=model, budget=Budget.parse("search=1,open=1,find=0,tokens=20k"))
     try:
