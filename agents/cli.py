@@ -10,8 +10,8 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import (BATCH_HELP, DEFAULT_MODEL, DEFAULT_SANDBOX, build_runtime, die, emit_json, load_budget,
-                                 progress_printer, runtime_config)
+from agents.cli_support import (BATCH_HELP, DEFAULT_MODEL, DEFAULT_SANDBOX, SEED_HELP, build_runtime, die, emit_json,
+                                 load_budget, progress_printer, runtime_config)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Multi-stage agents that scale test-time compute under a budget.")
@@ -190,6 +190,7 @@ def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of proble
           budget_file: Optional[Path] = BudgetFileOpt,
           batch_budget: Optional[str] = typer.Option(None, "--batch-budget", help=BATCH_HELP),
           k: str = typer.Option("4", "--k", help="Candidates per step; a list (1,2,4,8) sweeps K"), sandbox: str = SandboxOpt,
+          seed: str = typer.Option("0", "--seed", help=SEED_HELP),
           workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Concurrent problems (default 1 for local/ models)"),
           timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds one problem may run"),
           executor: str = typer.Option("local", "--executor", help="local | ray"),
@@ -203,7 +204,7 @@ def bench(limit: int = typer.Option(10, "--limit", min=1, help="Number of proble
     bench_humaneval(limit=limit, offset=offset, ids=ids.split(",") if ids else None, mode=mode, model=model,
                     budgets=budget, budget_file=budget_file, k=k, sandbox=sandbox, out=out or Path("runs") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}",
                     api_base=api_base, price=price, as_json=as_json, workers=workers, timeout=timeout,
-                    executor=executor, address=address, plan=plan, serve=serve, batch_budget=batch_budget)
+                    executor=executor, address=address, plan=plan, serve=serve, batch_budget=batch_budget, seed=seed)
 
 
 @models_app.command("list")

@@ -20,8 +20,9 @@ from agents.trajectory import write_atomic
 
 def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | None, budget_file: Path | None,
           models: list[str], sandbox: str, api_base: str | None, price: str | None, options: dict | None = None,
-          pipeline_for=None, plan: Path | None = None) -> list:
-    """The arms of a sweep; every input is checked here, before anything is written (`plan`: see make_arms)."""
+          pipeline_for=None, plan: Path | None = None, seeds: list[int] | None = None) -> list:
+    """The arms of a sweep; every input is checked here, before anything is written (`plan`, `seeds`: see
+    make_arms)."""
     from agents.bench import make_arms
     from agents.bench.cell import provided_models
 
@@ -36,7 +37,7 @@ def sweep(kind: str, *, modes: list[str], ks: list[int], budgets: list[str] | No
         buds = [(b, load_budget(b, None)) for b in budgets] if budgets else [("", Budget())]
     base: dict[str, Any] = {"sandbox": sandbox, "api_base": api_base, "price": price}
     return make_arms(kind, modes=modes, ks=ks, budgets=buds, models=models, options=options, pipeline_for=pipeline_for,
-                     base=base, plan=plan)
+                     base=base, plan=plan, seeds=seeds)
 
 
 def serving_one(models: list[str], api_base: str | None, serve: bool):
@@ -195,13 +196,16 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
                     budgets: list[str] | None, budget_file: Path | None = None, k: str, sandbox: str, out: Path, api_base: str | None,
                     price: str | None, as_json: bool, workers: int | None = None, timeout: float | None = None,
                     executor: str = "local", address: str | None = None, plan: Path | None = None,
-                    serve: bool = False, batch_budget: str | None = None) -> None:
+                    serve: bool = False, batch_budget: str | None = None, seed: str = "0") -> None:
     """HumanEval through the runner; the summary keeps the fields `bench humaneval` always had (per arm:
     tasks, passed, pass_rate, cost_usd, tokens, model_calls, wall_s, error, error_ids, per_task)."""
     from agents.bench import parse_ks, split_list
+    from agents.bench.arms import parse_seeds
     from agents.bench.batch import parse_batch
+    from agents.bench.seeds import describe, over_seeds
 
     batch = parse_batch(batch_budget)
+    seeds = parse_seeds(seed, "--seed")
     modes = ["single", "scaled"] if mode == "both" else split_list(mode, "--mode")
     for m in modes:
         if m not in ("single", "best_of_n", "scaled"):
@@ -210,7 +214,7 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
     spec = {"ids": ids, "limit": None if ids else limit, "offset": offset}
     with serving_one(models, api_base, serve) as api_base:
         arms = sweep("humaneval", modes=modes, ks=parse_ks(k), budgets=budgets, budget_file=budget_file, models=models,
-                     sandbox=sandbox, api_base=api_base, price=price, plan=plan)
+                     sandbox=sandbox, api_base=api_base, price=price, plan=plan, seeds=seeds)
         summary = execute("humaneval", spec, arms, out=out, executor=executor, workers=workers, timeout=timeout,
                           address=address, as_json=as_json, label="humaneval", batch=batch)
     rows = per_task(out)
@@ -225,12 +229,17 @@ def bench_humaneval(*, limit: int, offset: int, ids: list[str] | None, mode: str
     ks = sorted({a.k for a in arms})
     result = summary | {"benchmark": "humaneval", "model": model, "k": ks[0] if len(ks) == 1 else ks,
                         "budget": arms[0].budget}
+    cells = over_seeds(arms, summary["arms"], "passed")
+    if cells:
+        result["over_seeds"] = cells
 
     write_atomic(out / "summary.json", json.dumps(result, indent=2))
     if as_json:
         emit_json(result)
     else:
         print_summary(summary | {"per_task": rows}, f"HumanEval, {summary['tasks']} problems, {model}")
+        for cell, row in cells.items():
+            print(describe(cell, row, "passed"))
 
 
 def with_errors(outcomes: list, arm_dir: Path) -> dict[str, Any]:

@@ -17,21 +17,8 @@ import typer
 
 from agents.cli_support import emit_json
 from agents.config import DEFAULT_MODEL, load_budget
+from agents.bench.arms import parse_seeds
 from agents.errors import ConfigError
-
-
-def parse_seeds(text: str) -> list[int]:
-    """`0-4`, `0,3,7` or `2` -> a list of seeds."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            lo, dash, hi = part.strip().partition("-")
-            seeds += list(range(int(lo), int(hi) + 1)) if dash else [int(lo)]
-    except ValueError:
-        raise ConfigError(f"bad --seeds {text!r}: use e.g. 0-4 or 0,2,5") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise ConfigError(f"bad --seeds {text!r}: give non-negative seeds, e.g. 0-4")
-    return seeds
 
 
 def read_tasks(tasks: str | None, tasks_file: Path | None) -> list[str]:

@@ -24,6 +24,8 @@ def die(message: str, code: int = 2) -> NoReturn:
 
 BATCH_HELP = ("One budget per arm that its tasks draw from, e.g. tokens=200k,run_tests=100: each task gets a "
               "share of what is left as it starts (capped by --budget); what it leaves unspent goes to later tasks")
+SEED_HELP = ("Base seed of the sampled calls; a list (0,1,2 or 0-2) runs every arm once per seed and the "
+             "summary gives each cell's count per seed, mean and range")
 INTERRUPTED = ("interrupted; continue a run with `scaleagent resume RUN_DIR`, a bench by running the same command "
                "again (finished tasks are kept)")
 

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from agents.cli_support import BATCH_HELP, emit_json
+from agents.cli_support import BATCH_HELP, SEED_HELP, emit_json
 from agents.config import DEFAULT_MODEL, DEFAULT_SANDBOX, load_budget
 from agents.errors import ConfigError
 from agents.paths import id_path
@@ -35,6 +35,7 @@ def bench_swe(
     mode: str = typer.Option("scaled", "--mode", help="single | best_of_n | scaled, or a list to sweep "
                                                       "(single,best_of_n,scaled)"),
     k: str = typer.Option("4", "--k", help="Candidates per step (best_of_n and scaled), or a list to sweep (1,2,4,8)"),
+    seed: str = typer.Option("0", "--seed", help=SEED_HELP),
     plan_file: Optional[Path] = typer.Option(None, "--plan", help="Allocation plan YAML for every arm (per-stage "
                                                                   "share, k, temperature, model)"),
     edit_format: str = typer.Option("auto", "--edit-format",
@@ -58,16 +59,19 @@ def bench_swe(
     from agents.redact import redact
 
     from agents.bench import parse_ks, split_list
+    from agents.bench.arms import parse_seeds
     from agents.bench.drive import check_executor
     from agents.cli_bench import import_plugins, sweep
 
     modes, ks, models = split_list(mode, "--mode"), parse_ks(k), split_list(model, "--model") or [DEFAULT_MODEL]
+    seeds = parse_seeds(seed, "--seed")
     for m in modes:
         if m not in ("single", "scaled", "best_of_n"):
             raise ConfigError(f"bad --mode {m!r}: choose single, best_of_n or scaled (or a list of them)")
-    if predictions is not None and (executor != "local" or task_timeout or retry_errors or plan_file or batch_budget):
-        raise ConfigError("--executor, --task-timeout, --retry-errors, --plan and --batch-budget are for solving, not "
-                          "for --predictions")
+    if predictions is not None and (executor != "local" or task_timeout or retry_errors or plan_file or batch_budget
+                                    or seeds != [0]):
+        raise ConfigError("--executor, --task-timeout, --retry-errors, --plan, --batch-budget and --seed are for "
+                          "solving, not for --predictions")
     if predictions is not None and (len(models) > 1 or len(budget or []) > 1):
         raise ConfigError("--predictions grades one set of predictions: give one --model and no budget sweep")
     check_executor(executor, address)
@@ -79,7 +83,7 @@ def bench_swe(
     out = out or Path("runs") / f"swe-{time.strftime('%Y%m%d-%H%M%S')}"
     arms = None if predictions is not None else sweep(  # every mode × k × budget × model is an arm
         "swe", modes=modes, ks=ks, budgets=budget, budget_file=budget_file, models=models, sandbox=sandbox,
-        api_base=api_base, price=price, options={"edit_format": edit_format}, plan=plan_file)
+        api_base=api_base, price=price, options={"edit_format": edit_format}, plan=plan_file, seeds=seeds)
     plan = plan_bench_swe(instances, predictions_file=predictions, out=out, workers=workers, sandbox=sandbox,
                           model=models[0], budget=bud, mode=modes[0], k=ks[0], edit_format=edit_format,
                           api_base=api_base, price=price, ids=ids.split(",") if ids else None, timeout=timeout)
@@ -133,6 +137,10 @@ def _print(summary: dict[str, Any], out: Path, as_json: bool, solving: bool) -> 
             s = one["spend"]
             con.print(f"  unified cost ${s['cost_usd']:.6f}, {s['input_tokens']}+{s['output_tokens']} tokens, "
                       f"{s['model_calls']} model calls")
+    from agents.bench.seeds import describe
+
+    for cell, row in (summary.get("over_seeds") or {}).items():
+        con.print(escape(describe(cell, row, "resolved")), highlight=False)
     con.print(f"reports and summary.json in {out}; `scaleagent report {out} --html report.html` draws them")
 
 

@@ -123,6 +123,7 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
 
     from agents import pipelines
     from agents.bench.drive import drive
+    from agents.bench.seeds import over_seeds
     from agents.bench.store import open_existing
     from agents.paths import id_path
     from agents.swe.bench import summarize
@@ -155,8 +156,11 @@ def run(plan: dict[str, Any], arms: list[Arm], *, executor: str = "local", worke
         if batch is not None:  # the batch each arm's instances drew from, and what they spent of it
             summaries[a.arm_id]["batch_budget"] = ran["arms"][a.arm_id].get("batch_budget")
         if len(arms) > 1:
-            summaries[a.arm_id] |= {"out": str(roots[a.arm_id]), "k": a.k, "budget": a.budget}
+            summaries[a.arm_id] |= {"out": str(roots[a.arm_id]), "k": a.k, "budget": a.budget, "seed": a.seed}
             write_atomic(roots[a.arm_id] / "summary.json", json.dumps(summaries[a.arm_id], indent=2))
     summary = summaries[arms[0].arm_id] if len(arms) == 1 else common | {"arms": summaries}
+    cells = over_seeds(arms, summaries, "resolved")
+    if cells:
+        summary["over_seeds"] = cells
     write_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary

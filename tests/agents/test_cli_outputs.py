@@ -132,6 +132,11 @@ def test_bench_humaneval_offset_past_the_end(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_bench_humaneval_bad_seed(cli, tmp_path):
+    one_line(cli("bench", "humaneval", "--seed", "0,x", *API, "--out", "out", cwd=tmp_path), "bad --seed '0,x'")
+    assert not (tmp_path / "out").exists()
+
+
 def test_through_a_process(tmp_path):
     """The same through a real `python -m agents.cli` process: a garbage trajectory, an --out file."""
     d = _run_dir(tmp_path, GOOD, "garbage\n")

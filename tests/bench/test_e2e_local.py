@@ -36,3 +36,24 @@ def test_bench_humaneval_on_the_local_model_then_report(tmp_path):
     assert json.loads(rep.stdout)["arms"][0]["arm_id"] == "single"
     page = (tmp_path / "report.html").read_text()
     assert "HumanEval/0" in page and 'id="pareto-plot"' in page and "budget the agent saw next" in page
+
+
+def test_bench_humaneval_over_two_seeds_on_the_local_model(tmp_path):
+    """`--seed 0,1`: each arm runs once per seed (the seed in its run config), and the summary's cell over
+    the seeds lists each seed's passes, their mean and the mean cost."""
+    from agents.models import list_models
+
+    if not any(m["name"] == "local/smollm2-135m" and m.get("installed") for m in list_models()):
+        pytest.skip("local/smollm2-135m is not installed (scaleagent models pull local/smollm2-135m)")
+    e = env() | {"SCALEAGENT_LLAMA_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "agents.cli", "bench", "humaneval", "--limit", "1", "--mode", "best_of_n",
+                        "--k", "2", "--seed", "0,1", "--model", "local/smollm2-135m", "--budget", "tokens=1500",
+                        "--out", str(tmp_path / "out"), "--json"], capture_output=True, text=True, cwd=ROOT, env=e, timeout=600)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out["arms"]) == {"best_of_n-seed0", "best_of_n-seed1"}
+    cell = out["over_seeds"]["best_of_n"]
+    assert cell["seeds"] == [0, 1] and cell["passed"] == [out["arms"][a]["passed"] for a in cell["arms"]]
+    assert cell["total"] == 1 and cell["mean"] == sum(cell["passed"]) / 2 and cell["cost_usd_mean"] >= 0
+    seeds = {p.parent.parent.name: json.loads(p.read_text())["config"].get("seed") for p in (tmp_path / "out").rglob("run.json")}
+    assert sorted(seeds.values(), key=str) == [1, None], seeds

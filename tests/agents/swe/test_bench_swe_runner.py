@@ -114,3 +114,20 @@ def test_bench_swe_refuses_a_bad_mode_in_a_sweep_before_writing(wraptext_file, t
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         "scaleagent: error: bad --mode 'best': choose single, best_of_n or scaled (or a list of them)"]
     assert not (tmp_path / "o").exists()
+
+
+def test_bench_swe_runs_every_arm_once_per_seed_and_summarizes_the_cell(wraptext_file, tmp_path):
+    out = tmp_path / "seeds"
+    r = _bench(wraptext_file, out, "--seed", "0,2")
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert set(summary["arms"]) == {"single-seed0", "single-seed2"}
+    assert summary["over_seeds"] == {"single": {
+        "seeds": [0, 2], "resolved": [1, 1], "mean": 1.0, "min": 1, "max": 1, "total": 1, "arms": ["single-seed0", "single-seed2"],
+        "cost_usd_mean": summary["over_seeds"]["single"]["cost_usd_mean"]}}
+    configs = {a: json.loads((out / a / "wraptext-1" / "run" / "run.json").read_text())["config"] for a in summary["arms"]}
+    assert "seed" not in configs["single-seed0"] and configs["single-seed2"]["seed"] == 2
+    assert summary["arms"]["single-seed2"]["seed"] == 2
+    bad = _bench(wraptext_file, tmp_path / "bad", "--seed", "1-x")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].endswith(
+        "bad --seed '1-x': use e.g. 0-4 or 0,2,5") and not (tmp_path / "bad").exists()
