@@ -84,8 +84,9 @@ def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
 def make_arms(kind: str, *, modes: list[str], ks: list[int], budgets: list[tuple[str, Budget]], models: list[str],
               base: dict[str, Any], options: dict[str, Any] | None = None,
               pipeline_for=None, plan: Path | None = None, seeds: list[int] | None = None) -> list[Arm]:
-    """The arms of a sweep, in a stable order (the seed varies fastest: `seeds`, the base seeds of the
-    sampled calls, repeat every other arm; seed 0 is a run config without `seed`, as before seeds). `base` holds the runtime settings shared by every arm
+    """The arms of a sweep, in a stable order; `seeds` (the base seeds of the sampled calls) vary fastest,
+    repeating every other arm (seed 0 is a run config without `seed`, as before seeds, so a store of
+    earlier runs resumes as seed 0). `base` holds the runtime settings shared by every arm
     (sandbox, api_base, price); `pipeline_for(mode)` maps a mode to a pipeline name (default: `kind`).
     An allocation plan (`--plan FILE`) goes into every arm's run config (pipelines.execute applies it;
     run.json keeps it); a plan naming a stage an arm's pipeline lacks is refused here, not as every
