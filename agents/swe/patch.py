@@ -50,7 +50,7 @@ class Patch(Stage):
     greedy_first = True       # first round: one sample per target is the plain greedy attempt
     ablate = 0                # smaller versions of the best patch that breaks existing tests, per step
     focus = 0.0               # > 0: localization this sure (top file's votes ≥ focus × the runner-up's): no hedge
-    show_budget = False       # a "Budget left" line in sampled prompts (see `prompt`)
+    show_budget = True        # the "Budget left" line in sampled prompts (see `prompt`)
     settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus", "show_budget")
 
     def __init__(self, **kw: Any):
@@ -174,13 +174,13 @@ class Patch(Stage):
                     f"{verdict.feedback[:1500]}\nImprove on it.")
         elif ctx.mode == "pivot":
             ask += "\n\nEarlier fixes in other places did not work; look at this code afresh."
-        # No budget line by default: a sample's prompt (and seed) is then the same whatever the budget,
-        # so a bigger budget draws the smaller budget's candidates and adds to them (nested cells)
-        # instead of drawing others: small models' output changes with any prompt change (test split,
-        # 1.5B, best-of-N: at 8k and 16k only the greedy sample per target matched, and the 8k winners
-        # were not drawn at 16k). The controller, not the patch writer, decides from the budget.
-        # `show_budget` (plan settings) adds it, last, after any refinement feedback: what changes
-        # between calls goes at the end, so consecutive prompts share a prefix the KV cache reuses.
+        # The sampled prompts end with the budget left (the plain attempt is the same whatever the
+        # budget). It comes last, after any refinement feedback: what changes between calls goes at
+        # the end, so consecutive prompts share a prefix the KV cache reuses. `show_budget: false` (a
+        # plan setting) leaves it out: a sample's prompt and seed are then the same at every budget,
+        # so a bigger budget draws a smaller one's candidates and adds to them (nested budget cells);
+        # with it, small models' output changes with the budget in the prompt (test split, 1.5B,
+        # best-of-N at 8k and 16k: 17 of the 8k cell's 31 patches drawn again, mostly the greedy ones).
         budget = f"\n\nBudget left: {ctx.budget_text()}" if self.show_budget and not plain else ""
         return [{"role": "system", "content": "You fix bugs in Python code."},
                 {"role": "user", "content": f"Issue:\n{issue}{test_note}\n\n{ask}{budget}"}]

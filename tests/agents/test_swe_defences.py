@@ -151,11 +151,11 @@ async def test_a_fix_that_comes_with_a_breaking_change_is_tried_without_it(wrapt
     assert bon.checks["verified"] and "tests/test_wrap.py::test_fill" in bon.checks["regressions"]
 
 
-async def test_no_patch_prompt_depends_on_the_budget_so_bigger_budgets_nest(wraptext, tmp_path):
-    """By default no patch prompt has a budget line: at two budgets the first round sends the same
-    prompts with the same seeds (the bigger budget draws the smaller one's candidates and adds to
-    them). The greedy first sample (and `--mode single`, which is that sample alone) also has no
-    generated test; `show_budget` (a plan setting) puts the budget line last in the sampled prompts."""
+async def test_the_budget_line_ends_sampled_prompts_and_without_it_bigger_budgets_nest(wraptext, tmp_path):
+    """The sampled patch prompts end with the budget line; the greedy first sample (and `--mode single`,
+    which is that sample alone) has none and no generated test, so it is the same at every budget. With
+    the plan setting `show_budget: false` no patch prompt depends on the budget: at two budgets the first
+    round sends the same prompts with the same seeds (a bigger budget draws a smaller one's candidates)."""
     inst, src = wraptext
     prompts = []
     model, _ = scripted(src, wrong_first=False)
@@ -166,25 +166,26 @@ async def test_no_patch_prompt_depends_on_the_budget_so_bigger_budgets_nest(wrap
             prompts.append((params.temperature, params.seed, messages[0]["content"] + "\n" + messages[-1]["content"]))
         return respond(messages, params)
 
-    def first_round(budget, plan=None):
+    async def first_round(budget, plan=None):
         prompts.clear()
-        run = tmp_path / f"{budget}-{bool(plan)}"
-        return solve_instance(inst, model=ScriptedModel(default=record), run_dir=run, mode="best_of_n", k=4,
-                              budget=Budget.parse(budget), plan=plan)
+        await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / f"{budget}-{bool(plan)}",
+                             mode="best_of_n", k=4, budget=Budget.parse(budget), plan=plan)
+        return list(prompts)
 
-    await first_round("tokens=16k,run_tests=16")
-    small = list(prompts)
-    await first_round("tokens=32k,run_tests=32")
-    assert len(small) >= 2 and prompts[:len(small)] == small
-    assert all("Budget left" not in s for _, _, s in small)
-    greedy = [s for t, _, s in small if t == 0.0]
-    assert greedy and all("reproduces the issue" not in s for s in greedy)
-    assert any("reproduces the issue" in s for t, _, s in small if t > 0)
+    shown = await first_round("tokens=16k,run_tests=16")
+    sampled = [s for t, _, s in shown if t > 0]
+    greedy = [s for t, _, s in shown if t == 0.0]
+    assert sampled and all(s.splitlines()[-1].startswith("Budget left") and "Budget left" not in s.splitlines()[0]
+                           for s in sampled)  # last: the system message and the issue stay a shared prefix
+    assert greedy and all("Budget left" not in s and "reproduces the issue" not in s for s in greedy)
+    assert any("reproduces the issue" in s for s in sampled)
+    assert (await first_round("tokens=32k,run_tests=32"))[:len(shown)] != shown
 
-    await first_round("tokens=16k,run_tests=16", {"stages": {"patch": {"settings": {"show_budget": True}}}})
-    sampled = [s for t, _, s in prompts if t > 0]
-    assert sampled and all(s.splitlines()[-1].startswith("Budget left") for s in sampled)
-    assert all("Budget left" not in s for t, _, s in prompts if t == 0.0)
+    nested = {"stages": {"patch": {"settings": {"show_budget": False}}}}
+    small = await first_round("tokens=16k,run_tests=16", nested)
+    big = await first_round("tokens=32k,run_tests=32", nested)
+    assert len(small) >= 2 and big[:len(small)] == small and all("Budget left" not in s for _, _, s in small)
+    assert [s for t, _, s in small if t == 0.0] == greedy
     prompts.clear()
     await solve_instance(inst, model=ScriptedModel(default=record), run_dir=tmp_path / "single", mode="single")
     assert [s for _, _, s in prompts] == greedy[:1]

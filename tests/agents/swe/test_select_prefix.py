@@ -81,7 +81,7 @@ async def test_the_judge_starts_with_the_last_patch_prompt_exactly(run):
     assert sel.winner == cands[1].id and "judge" in sel.strategy  # the tie went to the judge
     *patch_calls, judge = model.calls
     last = patch_calls[-1]["messages"]
-    assert "reproduces the issue" in last[-1]["content"]  # the sampled prompt for big.py, the last one sent
+    assert "Budget left" in last[-1]["content"]  # the sampled prompt for big.py, the last one sent
     assert judge["messages"][:-1] == last and len(judge["messages"]) == len(last) + 1
     assert "Which candidate is best" in judge["messages"][-1]["content"]
     assert ctx.memo[LEAD_MEMO] == last  # checkpointed with the stage's result
