@@ -11,7 +11,12 @@ by the page's best passage and were all wrong. A question that asks for a number
 digits or words.
 
 The check is by form only, never by a list of known names, so it holds for any corpus; questions of
-other kinds ("What does X default to?") are not checked.
+other kinds ("What does X default to?") are not checked for kind. Any answer longer than its quote may
+be (`MAX_ANSWER_WORDS`, the answer prompt's limit for the quote) is a sentence copied from the page, not
+a short answer (`not_short`): in the dev runs on disk (rounds 19, 20, 22 and 23; 300 answers proposed) 14 answers
+were that long, 2 of them right and none verified but one, wrong ("A set display is denoted by curly
+braces and distinguishable from dictionary displays ..." for "What does a double asterisk ** denote in a
+dictionary display?", after the right "dictionary unpacking" had not verified; it ended the run).
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ _NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten
                           "hundred thousand million billion once twice".split())
 _FILLER = frozenset("a an the its their built in builtin".split())
 MAX_NAME_WORDS = 3  # what a name may carry around it ("PicklingError from pickle") before it is a sentence
+MAX_ANSWER_WORDS = 12  # the most words an answer's quote may hold (the answer prompt says so)
 
 
 def _asked(question: str) -> tuple[str, str]:
@@ -78,6 +84,15 @@ def kind_mismatch(answer: str, question: str) -> str:
     kind_word = " ".join(asked)
     article = "an" if kind_word[0] in "aeiou" else "a"
     return f"the question asks for the name of {article} {kind_word}: answer with that name alone, not a sentence or phrase"
+
+
+def not_short(answer: str) -> str:
+    """Why `answer` is no short answer ("" when it is): more words than its quote may hold."""
+    n = len(str(answer).split())
+    if n <= MAX_ANSWER_WORDS:
+        return ""
+    return (f"the answer is a sentence of {n} words, not a short answer: answer with the name, number or "
+            f"phrase the question asks for (at most {MAX_ANSWER_WORDS} words)")
 
 
 def names_the_subject(answer: str, question: str, title: str) -> str:

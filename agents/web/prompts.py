@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from agents.web.answer_type import MAX_ANSWER_WORDS
 from tools.web.index import DEFAULT_NAME
 from tools.web.tools import TOOLS
 
@@ -157,7 +158,8 @@ def answer_prompt(question: str, evidence: list[dict[str, Any]], draft: str, fee
         lines.append("Answers not verified so far: " + "; ".join(repr(r) for r in rejected[-5:])
                      + ". Give another one unless the evidence states it.")
     lines.append('Answer the question from the evidence as {"answer": "<short answer>", "source": <evidence '
-                 'number>, "quote": "<at most 12 words copied exactly from that evidence, containing the answer>"}.')
+                 f'number>, "quote": "<at most {MAX_ANSWER_WORDS} words copied exactly from that evidence, containing the '
+                 'answer>"}.')
     return [{"role": "system", "content": "You answer questions from evidence and cite it exactly. Reply with "
              "one JSON object only."}, {"role": "user", "content": "\n".join(lines)}]
 

@@ -19,8 +19,8 @@ second-best passage is the model holding on to it: on dev all 9 such answers wer
 (default: any answer; on dev round 12 the narrower settings gained nothing, see the README).
 An answer that names nothing (only function words, or only the question's own words) never verifies,
 nor one of another kind than the question asks for (a sentence for "Which function ...", no number
-for "Which PEP ...", the module the cited page is about for "Which function of the module ...";
-`agents.web.answer_type`).
+for "Which PEP ...", the module the cited page is about for "Which function of the module ..."), nor
+one longer than its quote may be (a sentence copied from the page; `agents.web.answer_type`).
 With `judge_model`, an answer about to verify by either rule is put to that model with the page's
 passage about the question (the one that holds the answer), and its "no" stands. The 0.5B model said
 "no" to all 17 answers of dev rounds 12-13 this rule would have verified; the 1.5B said "yes" to all 11
@@ -59,7 +59,7 @@ from agents.models.base import GenerationParams
 from agents.state import Candidate, Selection, Verdict
 from agents.strategies.base import StrategyBase, rank_by, verdict_map
 from agents.web.actions import SHOWN
-from agents.web.answer_type import kind_mismatch, names_the_subject
+from agents.web.answer_type import kind_mismatch, names_the_subject, not_short
 from agents.web.details import WebDetails
 from agents.web.prompts import judge_extract_prompt, judge_passage_prompt, judge_prompt
 from agents.web.quotes import answer_in, contains, match_quote, normalize, quoted_item
@@ -136,7 +136,7 @@ class EvidenceVerifier(BaseModel):
         # the answer must be in the part of the page about the question: a quote copied from anywhere on
         # the page only shows the page has those words
         empty = (empty_answer(a["answer"], question) or kind_mismatch(a["answer"], question)
-                 or names_the_subject(a["answer"], question, title))
+                 or not_short(a["answer"]) or names_the_subject(a["answer"], question, title))
         tier, topical = supporting_passage(text, a["answer"], question, top=2) if not empty else (0, "")
         verdict = None
         if self.judge and how == "span" and in_quote and topical:

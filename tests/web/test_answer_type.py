@@ -2,7 +2,7 @@
 whatever the page holds."""
 import pytest
 
-from agents.web.answer_type import asked_kind, kind_mismatch, names_the_subject
+from agents.web.answer_type import MAX_ANSWER_WORDS, asked_kind, kind_mismatch, names_the_subject, not_short
 
 Q_FUNC = "Which function of the time module returns the value of a clock that cannot go backwards?"
 Q_EXC = "Which exception does json.loads raise when the document is not valid JSON?"
@@ -103,3 +103,42 @@ Q_MEMBER = ("Which function of the module that automatically adds generated spec
 def test_a_member_question_is_not_answered_by_the_pages_module(answer, question, title, rejected):
     why = names_the_subject(answer, question, title)
     assert bool(why) == rejected and (not why or "the question asks for a function of it" in why)
+
+
+def test_an_answer_longer_than_its_quote_may_be_is_no_short_answer():
+    assert not_short("dictionary unpacking") == "" and not_short(" ".join(["w"] * MAX_ANSWER_WORDS)) == ""
+    why = not_short(" ".join(["w"] * (MAX_ANSWER_WORDS + 1)))
+    assert f"a sentence of {MAX_ANSWER_WORDS + 1} words" in why and "at most 12 words" in why
+
+
+def test_the_verifier_rejects_a_sentence_copied_from_the_page_for_any_question():
+    """Dev round 23: for a question of no checked kind ("What does ... denote ...?") a 28-word sentence
+    copied from the cited page verified and ended the run; now it does not, and the short answer from
+    the same passage still does."""
+    import asyncio
+
+    from agents.state import Candidate
+    from agents.web.verify import EvidenceVerifier
+
+    text = ("Dictionary displays\nA double asterisk ** denotes dictionary unpacking. Its operand must be a "
+            "mapping. A set display is denoted by curly braces and distinguishable from dictionary displays by "
+            "the lack of colons separating keys and values.")
+
+    class Pages:
+        def page(self, url):
+            return type("P", (), {"text": text, "title": "6. Expressions"})()
+
+    class Ctx:
+        task = type("T", (), {"input": {"question": "What does a double asterisk ** denote in a dictionary display?"}})()
+        stage = type("S", (), {"env": type("E", (), {"tools": lambda s: Pages()})()})()
+        memo, errors = {}, []
+
+    def verdict(answer, quote):
+        c = Candidate(content={"tool": "answer", "answer": answer, "source": "/doc/expressions.html", "quote": quote})
+        return asyncio.run(EvidenceVerifier(judge=False).verify(Ctx(), [c]))[0]
+
+    sentence = ("A set display is denoted by curly braces and distinguishable from dictionary displays by the lack "
+                "of colons separating keys and values")
+    bad = verdict(sentence, "A set display is denoted by curly braces")
+    assert not bad.passed and "not a short answer" in bad.feedback
+    assert verdict("dictionary unpacking", "A double asterisk ** denotes dictionary unpacking").passed
