@@ -51,36 +51,43 @@ def test_answers_of_another_kind_do_not(question, answer, said):
     assert (said in why and why) if said else why == ""
 
 
-def test_the_verifier_rejects_a_sentence_for_a_name_with_that_reason():
-    """End to end through EvidenceVerifier: the sentence is on the cited page, word for word, and
-    still does not verify; the name from the same page does."""
+def _verdict(text, title, question, answer, quote):
+    """EvidenceVerifier's verdict (no judge) on one answer citing a page with `text` and `title`."""
     import asyncio
 
     from agents.state import Candidate
     from agents.web.verify import EvidenceVerifier
 
-    text = ("textwrap.dedent(text)\nRemove any common leading whitespace from every line in text. "
-            "This can be used to make triple-quoted strings line up with the left edge of the display.")
-
     class Pages:
         def page(self, url):
-            return type("P", (), {"text": text, "title": "textwrap — Text wrapping and filling"})()
+            return type("P", (), {"text": text, "title": title})()
 
     class Ctx:
-        task = type("T", (), {"input": {"question": "Which textwrap function removes any common leading whitespace from every line in a text?"}})()
+        task = type("T", (), {"input": {"question": question}})()
         stage = type("S", (), {"env": type("E", (), {"tools": lambda s: Pages()})()})()
         memo, errors = {}, []
 
+    c = Candidate(content={"tool": "answer", "answer": answer, "source": "/doc/page.html", "quote": quote})
+    return asyncio.run(EvidenceVerifier(judge=False).verify(Ctx(), [c]))[0]
+
+
+def test_the_verifier_rejects_a_sentence_for_a_name_with_that_reason():
+    """End to end through EvidenceVerifier: the sentence is on the cited page, word for word, and
+    still does not verify; the name from the same page does."""
+    text = ("textwrap.dedent(text)\nRemove any common leading whitespace from every line in text. "
+            "This can be used to make triple-quoted strings line up with the left edge of the display.")
+    title = "textwrap — Text wrapping and filling"
+    question = "Which textwrap function removes any common leading whitespace from every line in a text?"
+
     def verdict(answer, quote):
-        c = Candidate(content={"tool": "answer", "answer": answer, "source": "/doc/textwrap.html", "quote": quote})
-        return asyncio.run(EvidenceVerifier(judge=False).verify(Ctx(), [c]))[0]
+        return _verdict(text, title, question, answer, quote)
 
     sentence = "Remove any common leading whitespace from every line in text"
     bad = verdict(sentence, sentence)
     assert not bad.passed and "the name of a function" in bad.feedback
     assert verdict("dedent", "textwrap.dedent(text) Remove any common leading whitespace").passed
-    Ctx.task = type("T", (), {"input": {"question": "Which function of the module for wrapping and filling text removes any common "
-                                                    "leading whitespace from every line in a text?"}})()
+    question = ("Which function of the module for wrapping and filling text removes any common "
+                "leading whitespace from every line in a text?")
     module = verdict("textwrap", "textwrap.dedent(text) Remove any common leading whitespace")
     assert not module.passed and "the module the page is about" in module.feedback
 
@@ -115,27 +122,13 @@ def test_the_verifier_rejects_a_sentence_copied_from_the_page_for_any_question()
     """Dev round 23: for a question of no checked kind ("What does ... denote ...?") a 28-word sentence
     copied from the cited page verified and ended the run; now it does not, and the short answer from
     the same passage still does."""
-    import asyncio
-
-    from agents.state import Candidate
-    from agents.web.verify import EvidenceVerifier
-
     text = ("Dictionary displays\nA double asterisk ** denotes dictionary unpacking. Its operand must be a "
             "mapping. A set display is denoted by curly braces and distinguishable from dictionary displays by "
             "the lack of colons separating keys and values.")
 
-    class Pages:
-        def page(self, url):
-            return type("P", (), {"text": text, "title": "6. Expressions"})()
-
-    class Ctx:
-        task = type("T", (), {"input": {"question": "What does a double asterisk ** denote in a dictionary display?"}})()
-        stage = type("S", (), {"env": type("E", (), {"tools": lambda s: Pages()})()})()
-        memo, errors = {}, []
-
     def verdict(answer, quote):
-        c = Candidate(content={"tool": "answer", "answer": answer, "source": "/doc/expressions.html", "quote": quote})
-        return asyncio.run(EvidenceVerifier(judge=False).verify(Ctx(), [c]))[0]
+        return _verdict(text, "6. Expressions", "What does a double asterisk ** denote in a dictionary display?",
+                        answer, quote)
 
     sentence = ("A set display is denoted by curly braces and distinguishable from dictionary displays by the lack "
                 "of colons separating keys and values")
