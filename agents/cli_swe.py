@@ -144,9 +144,46 @@ def _print(summary: dict[str, Any], out: Path, as_json: bool, solving: bool) -> 
     con.print(f"reports and summary.json in {out}; `scaleagent report {out} --html report.html` draws them")
 
 
+def swe_coverage(
+    arm_dir: Path = typer.Argument(..., help="One arm's directory of a finished `bench swe` run (OUT, or OUT/<arm>)"),
+    instances: Path = typer.Option(..., "--instances", help="The instances file the run solved (JSONL or JSON)"),
+    sandbox: str = typer.Option(DEFAULT_SANDBOX, "--sandbox", help="bwrap | docker | local"),
+    timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds for one candidate's test run"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (progress goes to stderr)"),
+) -> None:
+    """Grade every patch candidate of a finished run, not only the selected one: how many instances some
+    candidate resolves (coverage) against how many the selected patch resolves (selection)."""
+    import sys
+
+    from agents.swe.coverage import CACHE, coverage
+    from agents.swe.instances import load_instances
+
+    if not arm_dir.is_dir():
+        raise ConfigError(f"{arm_dir} is not a directory: give the --out of a finished `bench swe` run")
+    try:
+        insts = load_instances(instances)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read --instances {instances}: {str(exc).splitlines()[0]}") from None
+
+    def progress(iid: str, i: int, n: int, status: str) -> None:
+        print(f"{iid}: candidate {i}/{n} {status}", file=sys.stderr, flush=True)
+
+    summary = coverage(insts, arm_dir, sandbox=sandbox, timeout=timeout, on_grade=progress)
+    if as_json:
+        emit_json(summary)
+        return
+    for row in summary["per_instance"]:
+        print(f"{row['instance_id']}: {row['resolving']}/{row['candidates']} candidates resolve; selected "
+              f"{row['selected']}")
+    print(f"covered {summary['covered']}/{summary['instances']} (some candidate resolves), selected "
+          f"{summary['selected_resolved']}/{summary['instances']}; selection missed: "
+          f"{', '.join(summary['selection_misses']) or 'none'}; grades cached in {arm_dir / CACHE}")
+
+
 def register(bench_app: typer.Typer) -> None:
-    """Add `swe` to a `bench` command group."""
+    """Add `swe` and `swe-coverage` to a `bench` command group."""
     bench_app.command("swe")(bench_swe)
+    bench_app.command("swe-coverage")(swe_coverage)
 
 
 def make_bench_app() -> typer.Typer:
