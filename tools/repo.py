@@ -86,14 +86,41 @@ def tokens(text: str) -> list[str]:
     return [t for t in out if t not in _STOP]
 
 
+_PLAIN = (ast.Constant, ast.Name, ast.Attribute, ast.List, ast.Tuple)
+
+
+def reexports_only(source: str) -> bool:
+    """True for a module that holds no code of its own: imports, a docstring, and names bound to
+    literals or other names (`__all__ = [...]`, `__version__ = "1.0"`, `parse = _impl.parse`): a
+    package's `__init__.py` that re-exports its modules. False when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if value is None or not isinstance(value, _PLAIN) or (
+                isinstance(value, (ast.List, ast.Tuple)) and not all(isinstance(e, _PLAIN) for e in value.elts)):
+            return False
+    return True
+
+
 def rank_files(root: Path, query: str, files: list[str] | None = None) -> list[tuple[str, float]]:
-    """BM25 over file contents (and path words, weighted up) against the query; best first."""
+    """BM25 over file contents (and path words, weighted up) against the query; best first. A module
+    that only re-exports (`reexports_only`) scores 0: the words it shares with the issue are the names
+    of the code it imports, which lives, and gets fixed, in other files."""
     files = files if files is not None else source_files(root)
     docs: dict[str, Counter] = {}
     for rel in files:
         try:
             text = (root / rel).read_text(errors="replace")
         except OSError:
+            continue
+        if reexports_only(text):
+            docs[rel] = Counter()
             continue
         c = Counter(tokens(text))
         for t in tokens(rel.replace("/", " ").replace(".py", "")):

@@ -1,4 +1,5 @@
-from tools.repo import is_test_path, match_path, rank_files, rank_symbols, source_files, symbols, tokens
+from tools.repo import (is_test_path, match_path, rank_files, rank_symbols, reexports_only, source_files, symbols,
+                        tokens)
 
 
 def make_repo(root):
@@ -26,6 +27,19 @@ def test_rank_files_and_symbols_follow_the_issue(tmp_path):
     syms = rank_symbols((tmp_path / "pkg" / "dates.py").read_text(), "parseDate is wrong")
     assert syms[0][0].name == "parse_date"
     assert "parse" in tokens("parseDate") and "date" in tokens("parse_date")
+
+
+def test_a_module_that_only_reexports_ranks_last_whatever_names_it_shares_with_the_issue(tmp_path):
+    make_repo(tmp_path)
+    (tmp_path / "pkg" / "__init__.py").write_text(
+        '"""pkg."""\nfrom pkg.dates import parse_date, format_date\nimport pkg.money as money\n'
+        '__all__ = ["parse_date", "format_date"]\n__version__: str = "1.0"\nparse = parse_date\n')
+    ranked = rank_files(tmp_path, "parse_date and format_date crash; pkg money too")
+    assert ranked[-1] == ("pkg/__init__.py", 0.0) and ranked[0][0] == "pkg/dates.py"
+    assert reexports_only("") and reexports_only((tmp_path / "pkg" / "__init__.py").read_text())
+    for code in ("def f():\n    pass\n", "class A:\n    pass\n", "x = compute()\n", "__all__ = [f() for f in g]\n",
+                 "if True:\n    import os\n", "WEEKDAYS = {'mon': 1}\n", "def broken(:\n"):
+        assert not reexports_only(code), code  # code of its own (a mapping may hold the bug), or does not parse
 
 
 def test_match_path_is_tolerant():
