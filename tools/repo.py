@@ -108,6 +108,25 @@ def reexports_only(source: str) -> bool:
     return True
 
 
+def defining_file(root: Path, files: list[str], name: str) -> str | None:
+    """The one file of `files` that defines function, class or method `name` (`f`, `Class` or
+    `Class.method`; a bare name also matches a method `Class.name`); None when none or several do."""
+    name = name.strip()
+    short = name.rsplit(".", 1)[-1]
+    if not all(part.isidentifier() for part in name.split(".")):
+        return None
+    found = []
+    for rel in files:
+        try:
+            text = (root / rel).read_text(errors="replace")
+        except OSError:
+            continue
+        if short in text and any(s.name == name or ("." not in name and s.name.rsplit(".", 1)[-1] == short)
+                                 for s in symbols(text)):
+            found.append(rel)
+    return found[0] if len(found) == 1 else None
+
+
 def rank_files(root: Path, query: str, files: list[str] | None = None) -> list[tuple[str, float]]:
     """BM25 over file contents (and path words, weighted up) against the query; best first. A module
     that only re-exports (`reexports_only`) scores 0: the words it shares with the issue are the names

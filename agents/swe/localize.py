@@ -1,7 +1,8 @@
 """Localize: rank the files (then functions) to edit. K model samples each name up to 3
 `file::function` lines; an aggregator (`LocalizeVote`, a Borda merge) combines their votes with a
 lexical prior, because small models name wrong or invented paths most of the time; paths are
-matched tolerantly. On pivot, the files chosen before are moved to the back."""
+matched tolerantly, and a vote for a function through a module that only re-exports it (a package's
+`__init__.py`) counts for the file that defines it. On pivot, the files chosen before are moved to the back."""
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from agents.models.base import Message
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest
 from agents.strategies import BordaMerge
-from tools.repo import match_path, rank_files, rank_symbols, source_files, symbols
+from tools.repo import defining_file, match_path, rank_files, rank_symbols, reexports_only, source_files, symbols
 
 _PATHISH = re.compile(r"[\w./-]+\.py|[\w]+(?:\.[\w]+)+")
 
@@ -100,13 +101,16 @@ class Localize(Stage):
                  "3 lines `path/of/file.py::function`, most likely first, and nothing else."}]
 
     def parse(self, ctx: StepContext, request: SampleRequest, text: str) -> list[list[str]]:
-        _, files, _ = _files(ctx)
+        root, files, _ = _files(ctx)
         picks: list[list[str]] = []
         for raw in text.splitlines():
             for token in _PATHISH.findall(raw.replace("::", " ").replace(":", " ")):
                 path = match_path(token, files)
+                fn = raw.split("::", 1)[1].strip().strip("`()* ").split("(")[0] if path and "::" in raw else ""
+                if path and fn and reexports_only((root / path).read_text(errors="replace")):
+                    # `pkg/__init__.py::parse` names what the package re-exports: vote for where it is defined
+                    path = defining_file(root, files, fn) or path
                 if path and all(p[0] != path for p in picks):
-                    fn = raw.split("::", 1)[1].strip().strip("`()* ").split("(")[0] if "::" in raw else ""
                     picks.append([path, fn])
                     break
         if not picks:
