@@ -49,7 +49,10 @@ class Patch(Stage):
     spread = 2                # how many (file, function) targets the K samples are split over
     greedy_first = True       # first round: one sample per target is the plain greedy attempt
     ablate = 0                # smaller versions of the best patch that breaks existing tests, per step
-    focus = 0.0               # > 0: localization this sure (top file's votes ≥ focus × the runner-up's): no hedge
+    # localization this sure (top file's votes >= focus x the runner-up's): no hedge, all K samples on the
+    # top file; 0 = always hedge. On 56 recorded runs of the example suite, replayed, the default moved
+    # the share of samples on a gold file from 0.46 to 0.63 (one run lost its hedge on the gold file).
+    focus = 2.0
     show_budget = True        # the "Budget left" line in sampled prompts (see `prompt`)
     settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus", "show_budget")
 

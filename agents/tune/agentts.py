@@ -27,8 +27,8 @@ INSIGHTS = """Insights on test-time scaling of multi-stage tasks (AgentTTS):
    each stage's knee instead of raising K everywhere.
 3. Stages depend on each other: budget spent on an early stage (localization, reproduction tests)
    pays only if the later stages can use it; starving the patch stage loses everything.
-   (patch settings.focus 2.0: when the localization votes agree, every patch sample goes to the
-   top file instead of hedging half of them on the runner-up.)"""
+   (patch settings.focus 2.0, the default: when the localization votes agree, every patch sample
+   goes to the top file; 0.0 hedges half of them on the runner-up.)"""
 
 
 class AgentTTSProposer:

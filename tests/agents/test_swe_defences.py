@@ -28,8 +28,11 @@ async def test_a_wrong_reproduction_test_is_distrusted_and_the_patch_that_change
         calls["patch"] += 1
         return fixed if "A previous fix attempt" in prompt or not calls["patch"] % 2 else noop
 
-    res = await solve_instance(inst, model=wrap_model(wrong_repro, patch), run_dir=tmp_path / "run",
-                               mode="scaled", k=4)
+    from budgets.plan import Plan
+
+    hedge = Plan.model_validate({"stages": {"patch": {"settings": {"focus": 0.0}}}})  # 2 samples on wrap.py:
+    res = await solve_instance(inst, model=wrap_model(wrong_repro, patch), run_dir=tmp_path / "run",  # 1 fix, 1 no-op
+                               mode="scaled", k=4, plan=hedge)
     assert "+            if current and current_len + needed > width:" in res.model_patch
     steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
     patch_steps = [s for s in steps if s["stage"] == "patch"]

@@ -24,7 +24,7 @@ async def test_each_broken_sample_gets_its_smaller_versions_and_the_fix_alone_wi
         calls["n"] += 1
         return wrong if calls["n"] == 1 else right
 
-    plan = Plan(stages={"patch": StagePlan(settings={"ablate": 2})})
+    plan = Plan(stages={"patch": StagePlan(settings={"ablate": 2, "focus": 0.0})})  # hedge: no focus
     res = await solve_instance(inst, model=wrap_model(REPRO, patch), run_dir=tmp_path / "run", mode="best_of_n",
                                k=4, plan=plan)  # two samples per file: wrap.py and the hedge
     steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]

@@ -25,7 +25,8 @@ async def test_a_round_of_malformed_patches_is_sampled_again_not_relocalized(wra
 
     def patch(prompt):
         calls["n"] += 1
-        return "I am not sure what to change." if calls["n"] <= 2 else "```python\n" + fixed + "```"
+        # the first round: all K=4 samples on wrap.py (the localization is unanimous: `focus`), all malformed
+        return "I am not sure what to change." if calls["n"] <= 4 else "```python\n" + fixed + "```"
 
     model = wrap_model(REPRO_OK, patch, fenced=False)
     res = await solve_instance(inst, model=model, run_dir=tmp_path / "run", mode="scaled", k=4)
@@ -51,14 +52,16 @@ async def test_agreeing_first_samples_that_verify_end_the_stage(wraptext, tmp_pa
 
 
 async def test_focus_sends_every_sample_to_the_file_the_localization_agrees_on(wraptext, tmp_path):
-    """With the plan setting `focus` (examples/swe/demo_plan.yaml), unanimous localization votes put
-    all K patch samples on wrap.py; without it, half of them hedge on the runner-up file."""
+    """With the patch stage's `focus` (default 2.0, as in examples/swe/demo_plan.yaml), unanimous
+    localization votes put all K patch samples on wrap.py; with `focus: 0` half of them hedge on the
+    runner-up file."""
     from budgets.plan import Plan
 
     inst, src = wraptext
     fixed = src.replace("current_len + needed >= width", "current_len + needed > width")
     targets = {}
-    for name, plan in (("hedge", None), ("focus", Plan.load(ROOT / "examples/swe/demo_plan.yaml"))):
+    hedge = Plan.model_validate({"stages": {"patch": {"settings": {"focus": 0.0}}}})
+    for name, plan in (("hedge", hedge), ("focus", None)):
         model = wrap_model(REPRO_OK, lambda p: fixed)
         await solve_instance(inst, model=model, run_dir=tmp_path / name, mode="best_of_n", k=4, plan=plan)
         steps = _steps(tmp_path / name)
@@ -66,7 +69,7 @@ async def test_focus_sends_every_sample_to_the_file_the_localization_agrees_on(w
         targets[name] = sorted(c["content"]["file"] for c in patch["candidates"] if c.get("content"))
         run = json.loads((tmp_path / name / "run.json").read_text())
         assert next(s for s in run["config"]["pipeline_config"]["stages"]
-                    if s["name"] == "patch")["focus"] == (2.0 if plan else 0.0)
+                    if s["name"] == "patch")["focus"] == (0.0 if plan else 2.0)
     assert targets["focus"] == ["wraptext/wrap.py"] * 4
     assert targets["hedge"].count("wraptext/wrap.py") == 2
 

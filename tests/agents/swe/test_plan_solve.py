@@ -25,9 +25,9 @@ async def test_a_plan_sets_k_temperature_share_and_model_per_stage(wraptext, tmp
     # localization went to the plan's model, one sample; the run's model got no localize prompt
     assert len(scout.calls) == 1 and scout.calls[0]["params"]["n"] == 1
     assert not any("Which file and function" in c["messages"][-1]["content"] for c in main.calls)
-    # patch: k=3 over two target files; on wrap.py the greedy plain attempt and one sample at the
-    # plan's temperature
-    assert sorted(t for t, _, _ in seen) == [0.0, 0.3]
+    # patch: k=3, all on wrap.py (one localization vote, nothing else named: `focus`): the greedy plain
+    # attempt and two samples at the plan's temperature
+    assert sorted(t for t, _, _ in seen) == [0.0, 0.3, 0.3]
     meta = json.loads((tmp_path / "run" / "run.json").read_text())
     cfg = meta["config"]
     assert cfg["plan"]["stages"]["patch"] == {"k": 3, "temperature": 0.3}
