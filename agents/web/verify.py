@@ -20,7 +20,8 @@ second-best passage is the model holding on to it: on dev all 9 such answers wer
 An answer that names nothing (only function words, or only the question's own words) never verifies,
 nor one of another kind than the question asks for (a sentence for "Which function ...", no number
 for "Which PEP ...", the module the cited page is about for "Which function of the module ..."), nor
-one longer than its quote may be (a sentence copied from the page; `agents.web.answer_type`).
+one longer than its quote may be (a sentence copied from the page; `agents.web.answer_type`); such an
+answer ranks below every other, so it is the run's answer only when no other was proposed.
 With `judge_model`, an answer about to verify by either rule is put to that model with the page's
 passage about the question (the one that holds the answer), and its "no" stands. The 0.5B model said
 "no" to all 17 answers of dev rounds 12-13 this rule would have verified; the 1.5B said "yes" to all 11
@@ -182,6 +183,8 @@ class EvidenceVerifier(BaseModel):
         score = 0.1 + 0.15 * in_quote + 0.1 * in_evidence + support
         if confirmed is False:  # ranked below every answer no judge turned down, as the best answer so far
             score = 0.05
+        if empty:  # not an answer of the asked form: below every answer of that form, a judge's "no" included
+            score = 0.02  # (dev round 23: a 28-word sentence, 0.45, outranked the right, unverified answer)
         if disputed:  # (verified) below every undisputed verified answer (0.55 and up), above unverified ones (0.45)
             score = 0.5
         why = []

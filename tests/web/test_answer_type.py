@@ -135,3 +135,7 @@ def test_the_verifier_rejects_a_sentence_copied_from_the_page_for_any_question()
     bad = verdict(sentence, "A set display is denoted by curly braces")
     assert not bad.passed and "not a short answer" in bad.feedback
     assert verdict("dictionary unpacking", "A double asterisk ** denotes dictionary unpacking").passed
+    # unverified, it still ranks below every answer of the asked form, even one whose quote is not on the page
+    # (it was the run's best unverified answer above the right one, which the judge had turned down: 0.05)
+    other = verdict("mapping unpacking", "it unpacks a mapping")
+    assert not other.passed and bad.score < 0.05 < other.score
