@@ -38,16 +38,20 @@ def question_query(question: str) -> str:
     return " ".join(kept) or " ".join(question.split())
 
 
-def checklist(question: str, proposed: list[str], size: int) -> list[str]:
+def checklist(question: str, proposed: list[str], size: int, instructions: str = "") -> list[str]:
     """The question's query, then the proposed queries that add a word the question lacks (not a stop
-    word, not a bare number: a small model's added numbers are guessed answers) and copy nothing of
-    the budget block, deduplicated, at most `size` in all."""
+    word, not a bare number: a small model's added numbers are guessed answers; not a word of the
+    prompt's own `instructions`: dev round 23 planned "budget" and "plan" from "Plan only as many
+    searches as the budget allows"; not a truncation of a question word: "add" for "added") and copy
+    nothing of the budget block, deduplicated, at most `size` in all."""
     asked = set(words(question)) | STOP_WORDS
+    told = set(words(instructions)) - asked
     out = [question_query(question)]
     seen = {norm_query(out[0])}
     for q in proposed:
         q = " ".join(str(q).split())[:200]
-        new = [w for w in set(words(q)) - asked if re.search("[a-z]", w)]  # "Python 3.8": a guessed answer
+        new = [w for w in set(words(q)) - asked - told if re.search("[a-z]", w)  # "Python 3.8": a guessed answer
+               and not any(a.startswith(w) for a in asked if len(w) >= 3)]
         if new and norm_query(q) not in seen and not copies_budget_block(q):
             out.append(q)
             seen.add(norm_query(q))
@@ -92,4 +96,5 @@ class PlanStage(Stage):
             proposed = [str(q) for q in _json(text).get("queries") or [] if str(q).strip()]
         except ValueError:
             proposed = []
-        return checklist(ctx.task.input["question"], proposed, self.size(ctx))
+        told = self.prompt(ctx)[-1]["content"]  # the words the prompt itself put there (and the question's)
+        return checklist(ctx.task.input["question"], proposed, self.size(ctx), told)

@@ -34,3 +34,29 @@ def test_queries_copied_from_the_budget_block_are_dropped():
                         "tokens 812 used, no cap", "PYTHONPATH variable", "open file time left"], 4)
     assert got == ["environment variable augments default search path module files", "PYTHONPATH variable",
                    "open file time left"]
+
+
+def test_queries_made_of_the_prompts_own_words_or_truncated_question_words_are_dropped():
+    """Dev round 23: for "What does a double asterisk ** denote in a dictionary display?" the 0.5B planned
+    "budget" and "plan", words of the plan prompt's "Plan only as many searches as the budget allows"; for
+    "... was the -u option ... added?" it planned "add". A query with a word of its own besides stays."""
+    from agents.web.plan import PlanStage
+
+    q = "What does a double asterisk ** denote in a dictionary display?"
+    told = "Plan only as many searches as the budget allows. Write up to 3 short search queries"
+    got = checklist(q, ["budget", "plan", "plan budget searches", "dictionary unpacking", "dict displays plan"], 4,
+                    told)
+    assert got == ["double asterisk ** denote dictionary display", "dictionary unpacking", "dict displays plan"]
+    assert checklist("In which version was the -u option added?", ["add", "adding", "timeit unit"], 3) == [
+        "version -u option added", "adding", "timeit unit"]  # "adding" is no truncation of "added"
+    assert checklist(q, ["budget", "plan"], 3) == ["double asterisk ** denote dictionary display", "budget", "plan"]
+
+    from budgets import Budget, BudgetTracker
+
+    class Ctx:  # the stage passes its own prompt's words (with the budget block and its advice)
+        task = type("T", (), {"input": {"question": q}})()
+        stage_tracker = BudgetTracker(Budget.parse("search=3,open=3"))
+
+    stage = PlanStage()
+    assert stage.parse(Ctx(), None, '{"queries": ["budget", "plan", "dictionary unpacking"]}') == [
+        "double asterisk ** denote dictionary display", "dictionary unpacking"]
