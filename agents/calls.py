@@ -113,7 +113,32 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
                    *, shrink_n: bool = True) -> Completion:
     """Call `model` under `tracker`. With `shrink_n`, asks for fewer samples when n of them would not
     fit the budget, then (when the caller set `min_tokens`) for one sample with a lower output cap;
-    raises `BudgetExceeded` when not even that fits."""
+    raises `BudgetExceeded` when not even that fits. The samples left out are then drawn in further
+    calls (seeds continuing where the first left off), each once the earlier ones have settled and while
+    its worst case fits at the full cap: samples usually spend far less than the worst case reserved
+    for them, so reserving all n at once left samples undrawn that the budget could pay for (SWE test
+    split, 8k tokens: K=4 patch samples in one request of 3 became 1). A failure of a further call ends
+    the drawing and keeps the samples already drawn."""
+    first = await _complete(model, tracker, messages, params, shrink_n=shrink_n)
+    choices, usage = list(first.choices), first.usage
+    while shrink_n and 0 < len(choices) < params.n:
+        rest = params.model_copy(update={"n": params.n - len(choices), "min_tokens": None,
+                                         "seed": None if params.seed is None else params.seed + len(choices)})
+        if affordable_n(model, tracker, messages, rest) == 0:
+            break
+        try:
+            more = await _complete(model, tracker, messages, rest, shrink_n=True)
+        except (BudgetExceeded, ModelError):
+            break
+        if not more.choices:
+            break
+        choices, usage = choices + list(more.choices), usage + more.usage
+    return first if len(choices) == len(first.choices) else first.model_copy(update={"choices": choices,
+                                                                                       "usage": usage})
+
+
+async def _complete(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
+                    *, shrink_n: bool) -> Completion:
     upper_in = model.count_tokens_upper_bound(messages)
     if shrink_n:
         n = affordable_n(model, tracker, messages, params, upper_in)

@@ -47,3 +47,24 @@ def test_samples_that_fit_at_the_full_cap_keep_it():
     tracker = _tracker(prompt + 2 * 500 + 10)
     asyncio.run(calls.complete(model, tracker, MESSAGES, GenerationParams(n=3, max_tokens=500, min_tokens=100)))
     assert model.calls[-1]["params"]["max_tokens"] == 500  # fewer samples first, the cap untouched
+
+
+def test_samples_the_budget_cannot_reserve_at_once_are_drawn_as_earlier_ones_settle():
+    """n=3 whose worst case fits one sample at a time: the first call draws one, and as each settles far
+    below its reservation the next is drawn, seeds continuing (as one call of 3 would number them); no
+    cap is passed. Once the worst case of one more does not fit, the drawing stops with what it has."""
+    model = ScriptedModel(["a", "b", "c", "d"])
+    prompt = model.count_tokens_upper_bound(MESSAGES)
+    params = GenerationParams(n=3, max_tokens=500, seed=7)
+    tracker = _tracker(prompt + 500 + 40)                      # one sample's worst case, with room to spare
+    assert calls.affordable_n(model, tracker, MESSAGES, params) == 1
+    out = asyncio.run(calls.complete(model, tracker, MESSAGES, params))
+    assert out.texts == ["a", "b", "c"] and len(model.calls) == 3
+    assert [c["params"]["seed"] for c in model.calls] == [7, 8, 9] and [c["params"]["n"] for c in model.calls] == [1] * 3
+    assert out.usage.calls == 3 and tracker.spent.input_tokens + tracker.spent.output_tokens <= prompt + 540
+    spent = tracker.spent.input_tokens + tracker.spent.output_tokens
+    assert out.usage.input_tokens + out.usage.output_tokens == spent
+
+    tight = _tracker(prompt + 500 + 1)                        # after one sample, not even one more fits
+    model = ScriptedModel(["a", "b"])
+    assert asyncio.run(calls.complete(model, tight, MESSAGES, params)).texts == ["a"] and len(model.calls) == 1
