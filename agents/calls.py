@@ -122,7 +122,7 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
     first = await _complete(model, tracker, messages, params, shrink_n=shrink_n)
     choices, usage = list(first.choices), first.usage
     while shrink_n and 0 < len(choices) < params.n:
-        rest = params.model_copy(update={"n": params.n - len(choices), "min_tokens": None,
+        rest = params.model_copy(update={"n": params.n - len(choices),
                                          "seed": None if params.seed is None else params.seed + len(choices)})
         if affordable_n(model, tracker, messages, rest) == 0:
             break
