@@ -30,16 +30,17 @@ def over_seeds(arms: list[Arm], summaries: dict[str, dict[str, Any]], hits: str)
         cells.setdefault(cell_of(a), []).append(a)
     out = {}
     for cell, members in cells.items():
-        rows = [summaries[a.arm_id] for a in members if a.arm_id in summaries]
+        done = [a for a in members if a.arm_id in summaries]
+        rows = [summaries[a.arm_id] for a in done]
         if not rows:
             continue
         counts = [int(r.get(hits) or 0) for r in rows]
         costs = [float((r.get("spend") or {}).get("cost_usd") or r.get("cost_usd") or 0.0) for r in rows]
-        out[cell] = {"seeds": [a.seed for a in members if a.arm_id in summaries], hits: counts,
+        out[cell] = {"seeds": [a.seed for a in done], hits: counts,
                      "mean": round(sum(counts) / len(counts), 3), "min": min(counts), "max": max(counts),
                      "total": rows[0].get("total", rows[0].get("tasks")),
                      "cost_usd_mean": round(sum(costs) / len(costs), 6),
-                     "arms": [a.arm_id for a in members if a.arm_id in summaries]}
+                     "arms": [a.arm_id for a in done]}
     return out
 
 
