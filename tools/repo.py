@@ -87,12 +87,15 @@ def tokens(text: str) -> list[str]:
 
 
 _PLAIN = (ast.Constant, ast.Name, ast.Attribute, ast.List, ast.Tuple)
+_TOP_DEF = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]", re.M)
 
 
 def reexports_only(source: str) -> bool:
     """True for a module that holds no code of its own: imports, a docstring, and names bound to
     literals or other names (`__all__ = [...]`, `__version__ = "1.0"`, `parse = _impl.parse`): a
     package's `__init__.py` that re-exports its modules. False when it does not parse."""
+    if _TOP_DEF.search(source):  # most modules: a definition of their own, known without parsing
+        return False
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
