@@ -119,15 +119,16 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
     for them, so reserving all n at once left samples undrawn that the budget could pay for (SWE test
     split, 8k tokens: K=4 patch samples in one request of 3 became 1). A failure of a further call ends
     the drawing and keeps the samples already drawn."""
-    first = await _complete(model, tracker, messages, params, shrink_n=shrink_n)
+    upper_in = model.count_tokens_upper_bound(messages)  # once: local models tokenize the prompt for it
+    first = await _complete(model, tracker, messages, params, upper_in, shrink_n=shrink_n)
     choices, usage = list(first.choices), first.usage
     while shrink_n and 0 < len(choices) < params.n:
         rest = params.model_copy(update={"n": params.n - len(choices),
                                          "seed": None if params.seed is None else params.seed + len(choices)})
-        if affordable_n(model, tracker, messages, rest) == 0:
+        if affordable_n(model, tracker, messages, rest, upper_in) == 0:
             break
         try:
-            more = await _complete(model, tracker, messages, rest, shrink_n=True)
+            more = await _complete(model, tracker, messages, rest, upper_in, shrink_n=True)
         except (BudgetExceeded, ModelError):
             break
         if not more.choices:
@@ -138,8 +139,7 @@ async def complete(model: Model, tracker: BudgetTracker, messages: list[Message]
 
 
 async def _complete(model: Model, tracker: BudgetTracker, messages: list[Message], params: GenerationParams,
-                    *, shrink_n: bool) -> Completion:
-    upper_in = model.count_tokens_upper_bound(messages)
+                    upper_in: int, *, shrink_n: bool) -> Completion:
     if shrink_n:
         n = affordable_n(model, tracker, messages, params, upper_in)
         cap = params.max_tokens if n else affordable_cap(model, tracker, messages, params, upper_in)

@@ -96,5 +96,5 @@ class PlanStage(Stage):
             proposed = [str(q) for q in _json(text).get("queries") or [] if str(q).strip()]
         except ValueError:
             proposed = []
-        told = self.prompt(ctx)[-1]["content"]  # the words the prompt itself put there (and the question's)
+        told = request.messages[-1]["content"]  # the words the prompt the model answered put there
         return checklist(ctx.task.input["question"], proposed, self.size(ctx), told)

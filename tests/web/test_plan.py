@@ -57,6 +57,9 @@ def test_queries_made_of_the_prompts_own_words_or_truncated_question_words_are_d
         task = type("T", (), {"input": {"question": q}})()
         stage_tracker = BudgetTracker(Budget.parse("search=3,open=3"))
 
+    from agents.state import SampleRequest
+
     stage = PlanStage()
-    assert stage.parse(Ctx(), None, '{"queries": ["budget", "plan", "dictionary unpacking"]}') == [
+    request = SampleRequest(messages=stage.prompt(Ctx()))
+    assert stage.parse(Ctx(), request, '{"queries": ["budget", "plan", "dictionary unpacking"]}') == [
         "double asterisk ** denote dictionary display", "dictionary unpacking"]
