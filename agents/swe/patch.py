@@ -30,9 +30,11 @@ LAST_PROMPT = "last_prompt"  # ctx.memo key: the messages of the stage's latest 
 
 # Asked for code straight away, small models often echo the file unchanged; one sentence of
 # diagnosis first makes them commit to a change (seen with Qwen2.5-Coder-1.5B on the example suite).
-# Sampled replies (temperature 0.8) often write back the issue's usage example instead of the file
-# (lrukit-1, five demo seeds: 8 of 20 patch replies were no edit of the file, most of them that).
-# The plain (greedy) prompt stays as `--mode single` has always sent it.
+# Replies often write back the issue's usage example instead of the file (lrukit-1, five demo seeds:
+# 8 of 20 sampled replies were no edit of the file, most of them that). Until 2026-12-07 the plain
+# (greedy) prompt went without this line, as `--mode single` had always sent it; on the 9 recorded
+# test-split cells its replies wrote back the example in 6-7 of 19-24 runs each (sampled replies,
+# with the line: 2-6 of 16-24), the greedy attempt of `single` and of every first round included.
 WRITE_BACK = " The block must be all of {rel} itself, not the issue's example code."
 DIAGNOSE = "First say in one or two sentences which line causes the issue and how it must change. "
 
@@ -168,9 +170,7 @@ class Patch(Stage):
                    "<<<<<<< SEARCH\n<exact lines to replace>\n=======\n<new lines>\n>>>>>>> REPLACE")
         else:
             ask = (f"File {rel}:\n```python\n{source}\n```\n{DIAGNOSE}Then reply with the complete corrected file "
-                   "in one ```python block, changing only what the fix needs.")
-            if not plain:
-                ask += WRITE_BACK.format(rel=rel)
+                   "in one ```python block, changing only what the fix needs." + WRITE_BACK.format(rel=rel))
         if ctx.mode == "refine" and ctx.best:
             cand, verdict = ctx.best
             ask += (f"\n\nA previous fix attempt:\n```diff\n{cand.content['patch'][:3000]}\n```\nIt still fails:\n"
