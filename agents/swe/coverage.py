@@ -21,26 +21,39 @@ CACHE = "coverage.json"
 MAX_PATCH_CHARS = 200_000  # a candidate bigger than this is graded as an error, not read into a sandbox
 
 
-def candidate_patches(run_dir: Path) -> list[str]:
-    """The distinct patches of a run's patch-stage candidates, in the order they were drawn. Rows that do
+def _patch_candidates(run_dir: Path) -> list[dict[str, Any]]:
+    """The patch stage's candidate rows of a run's trajectory, in the order they were drawn. Rows that do
     not parse are skipped: the trajectory is the host's file, but its candidates are model output."""
     path = run_dir / "trajectory.jsonl"
     if path.is_symlink() or not path.is_file():
         return []
-    out: dict[str, None] = {}
+    out = []
     for line in path.read_text(errors="replace").splitlines():
         try:
             row = json.loads(line)
         except ValueError:
             continue
-        if not isinstance(row, dict) or row.get("stage") != "patch":
-            continue
-        for cand in row.get("candidates") or []:
-            content = cand.get("content") if isinstance(cand, dict) else None
-            patch = content.get("patch") if isinstance(content, dict) else None
-            if isinstance(patch, str) and patch.strip():
-                out[patch] = None
+        if isinstance(row, dict) and row.get("stage") == "patch":
+            out += [c for c in row.get("candidates") or [] if isinstance(c, dict)]
+    return out
+
+
+def candidate_patches(run_dir: Path) -> list[str]:
+    """The distinct patches of a run's patch-stage candidates, in the order they were drawn."""
+    out: dict[str, None] = {}
+    for cand in _patch_candidates(run_dir):
+        content = cand.get("content")
+        patch = content.get("patch") if isinstance(content, dict) else None
+        if isinstance(patch, str) and patch.strip():
+            out[patch] = None
     return list(out)
+
+
+def model_samples(run_dir: Path) -> tuple[int, int]:
+    """(patch replies the model wrote, those that were no edit of the code: no code block, the file
+    unchanged, the issue's example written back instead of the file, a diff that does not apply)."""
+    drawn = [c for c in _patch_candidates(run_dir) if c.get("source") == "model"]
+    return len(drawn), sum(1 for c in drawn if c.get("error"))
 
 
 def patch_id(patch: str) -> str:
@@ -79,7 +92,9 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
             grades.append(cache[key])
             if on_grade:
                 on_grade(inst.instance_id, i + 1, len(patches), cache[key])
-        rows.append({"instance_id": inst.instance_id, "candidates": len(patches),
+        samples, no_edit = model_samples(home / "run")
+        rows.append({"instance_id": inst.instance_id, "candidates": len(patches), "samples": samples,
+                     "no_edit": no_edit,
                      "resolving": grades.count("resolved"), "errors": grades.count("error"),
                      "selected": report, "covered": "resolved" in grades})
     if not rows:
@@ -91,6 +106,7 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
             "selection_misses": sorted(set(covered) - set(selected)),
             "candidates": sum(r["candidates"] for r in rows),
             "resolving_candidates": sum(r["resolving"] for r in rows),
+            "samples": sum(r["samples"] for r in rows), "no_edit": sum(r["no_edit"] for r in rows),
             "per_instance": rows, "out": str(arm_dir)}
 
 

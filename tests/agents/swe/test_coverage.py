@@ -29,8 +29,10 @@ def _arm(root: Path, inst, patches: list, selected: str) -> Path:
     run = root / inst.instance_id / "run"
     run.mkdir(parents=True)
     (root / inst.instance_id / "report.json").write_text(json.dumps({"status": selected}))
-    cands = [{"id": f"c{i}", "content": None if p is None else {"file": "wraptext/wrap.py", "patch": p}}
+    cands = [{"id": f"c{i}", "source": "model", "error": "EditError: the reply changes nothing" if p is None else None,
+              "content": None if p is None else {"file": "wraptext/wrap.py", "patch": p}}
              for i, p in enumerate(patches)]
+    cands.append({"id": "ablated", "source": "expand", "error": "no test run left", "content": None})
     rows = [{"stage": "localize", "candidates": [{"content": {"patch": "not a patch stage"}}]},
             {"stage": "patch", "candidates": cands}, "not a row", {"stage": "patch", "candidates": "junk"}]
     (run / "trajectory.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken json\n")
@@ -54,6 +56,8 @@ def test_every_candidate_is_graded_and_a_selection_miss_is_named(wraptext, tmp_p
     assert summary["selection_misses"] == [inst.instance_id]
     (row,) = summary["per_instance"]
     assert (row["candidates"], row["resolving"], row["selected"]) == (2, 1, "unresolved")
+    # the model's replies (an ablation is not one), and those that were no edit
+    assert (row["samples"], row["no_edit"], summary["samples"], summary["no_edit"]) == (4, 1, 4, 1)
     assert [s for *_, s in seen] == ["unresolved", "resolved"]
     cache = json.loads((arm / "coverage.json").read_text())["grades"]
     assert sorted(cache.values()) == ["resolved", "unresolved"]
@@ -94,6 +98,10 @@ def test_the_command_prints_coverage_and_bad_input_is_one_line(wraptext, tmp_pat
     out = json.loads(r.stdout)
     assert (out["covered"], out["selected_resolved"], out["selection_misses"]) == (1, 1, [])
     assert "wraptext-1: candidate 1/1 resolved" in r.stderr
+    text = subprocess.run(cmd + [str(arm), "--instances", str(path), "--sandbox", "local"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # the grade is cached now
+    assert text.returncode == 0 and "wraptext-1: 1/1 candidates resolve; selected resolved; 0 of 1 patch replies " \
+        "were no edit" in text.stdout and "covered 1/1" in text.stdout, text.stdout + text.stderr[-2000:]
     for args, msg in (([str(tmp_path / "none"), "--instances", str(path)], "is not a directory"),
                       ([str(tmp_path), "--instances", str(path)], "no graded instances"),
                       ([str(arm), "--instances", str(tmp_path / "missing.jsonl")], "does not exist")):
