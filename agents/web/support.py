@@ -23,7 +23,7 @@ from itertools import accumulate
 
 from agents.web.entry import module_opening
 from agents.web.quotes import trim
-from tools.web.entries import named_entry, signature
+from tools.web.entries import named_entry, named_row, signature
 from tools.web.tools import passage_lines, rank
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|[0-9a-z]+")
@@ -85,19 +85,24 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
     line when it is short (docs put a function's name on the line before its description:
     "textwrap.dedent(text)" / "Remove any common leading whitespace ..."). The entry the question names
     (`tools.web.entries.named_entry`), when the page has one, is that part alone: its passages (up to
-    `ENTRY_CHARS` each, every one led by the entry's signature line) are the only ones ranked. The best
+    `ENTRY_CHARS` each, every one led by the entry's signature line) are the only ones ranked; so is the
+    table row the question names by its operator (`named_row`), led by its table's header row. The best
     passage of a module's opening the question asks about (`agents.web.entry.module_opening`) ranks first."""
     lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
     span = named_entry(lines, question)
+    row = None if span else named_row(lines, question)
     if span:  # the entry's passages, each led by its signature; the rest of the page does not count
         first, end = span
         groups = passage_lines("\n".join(lines[first:end]), ENTRY_CHARS)
         groups = [g if k == 0 else [lines[first], *g] for k, g in enumerate(groups)]
+    elif row:  # the table row the question names, under its table's header row
+        groups = [sorted({lines[row[0]], lines[row[1]]}, key=[lines[row[0]], lines[row[1]]].index)]
     else:
         groups = passage_lines("\n".join(lines))
+    named = bool(span or row)
     ranked = rank([" ".join(g) for g in groups], question)
-    lead = set(range(len(groups))) if span else set()
-    opening = None if span else module_opening(lines, question)
+    lead = set(range(len(groups))) if named else set()
+    opening = None if named else module_opening(lines, question)
     if opening and ranked:  # the opening's best passage first, then every passage by its score
         starts = [0, *accumulate(len(g) for g in groups)]  # each paragraph's first line
         best = next(t for t in ranked if starts[t[0]] < opening[1])
@@ -109,7 +114,7 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
         if (i in lead, score) not in levels:
             break
         # a passage that starts at a signature needs no heading; an entry's passages have theirs
-        before = groups[i - 1][-1] if i > 0 and not span and not signature(groups[i][0]) else ""
+        before = groups[i - 1][-1] if i > 0 and not named and not signature(groups[i][0]) else ""
         heading = before if len(before) <= HEADING_CHARS else ""
         out.append((levels.index((i in lead, score)) + 1, f"{heading} {passage}".strip()))
     return out

@@ -110,3 +110,39 @@ def test_the_part_about_an_option_is_its_entry():
     # the note after the options names another time function: not the part of the page about -p
     assert supporting_passage(CLI, "perf_counter", q) == (0, "")
     assert supporting_passage(CLI, "3.5", "In which version was the -p option of timeit added?") == (0, "")
+
+
+# a numeric-operations table as the HTML extraction writes it, after prose about other operations that
+# shares more of the question's words ("numeric operations", "table") than any row does
+TABLE = ("The priorities of the binary bitwise operations are all lower than the numeric operations. This table "
+         "lists the bitwise operations sorted in ascending priority.\n" * 3 +
+         "All numeric types support the following operations:\n"
+         "| Operation | Result | Notes |\n|---|---|---|\n" +
+         "".join(f"| x {op} y | {name} of x and y | |\n" for op, name in
+                 (("+", "sum"), ("-", "difference"), ("*", "product"), ("/", "quotient"))) +
+         "| x // y | floored quotient of x and y | (1) |\n| x % y | remainder of x / y | (2) |\n"
+         "| ** | Exponentiation | |\n" + "Notes: integer division rounds towards minus infinity. " * 6 + "\n")
+FLOOR = "According to the table of numeric operations, what does x // y give?"
+
+
+def test_a_question_quoting_a_rows_expression_names_that_row():
+    from tools.web.entries import named_row
+    lines = [line for line in TABLE.splitlines() if line.strip()]
+    header, row = named_row(lines, FLOOR)
+    assert lines[header] == "| Operation | Result | Notes |" and lines[row].startswith("| x // y | floored quotient")
+    # a bare operator cell is no expression the question quotes; no operator, no row; a prefix is not the cell
+    assert named_row(lines, "What does ** denote in a dictionary display?") is None
+    assert named_row(lines, "What does the table of numeric operations say?") is None
+    assert named_row(lines, "What does x // yz give?") is None
+
+
+def test_open_and_the_verifier_read_the_named_row():
+    from agents.web.support import supporting_passage
+    shown = " ".join(p for _, p in view(TABLE, FLOOR))
+    assert "floored quotient of x and y" in shown and "| Operation | Result |" in shown
+    tier, passage = supporting_passage(TABLE, "floored quotient", FLOOR)
+    assert tier == 1 and passage == "| Operation | Result | Notes | | x // y | floored quotient of x and y | (1) |"
+    # the rest of the page is not the part about the question, nor the prose around the table
+    assert supporting_passage(TABLE, "bitwise operations", FLOOR) == (0, "")
+    # without the row rule the prose wins: a question that quotes no row reads the best-matching paragraph
+    assert "bitwise" in " ".join(p for _, p in view(TABLE, "the numeric operations table"))

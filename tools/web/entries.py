@@ -8,10 +8,16 @@ entry boundaries (`tools.web.tools.passage_lines`), and a text that names a thin
 `str.isascii()`, `PrettyPrinter`, an option: `-O`, `--failfast`) points at the entry of that name (`named_entry`).
 Options are case-sensitive (`-b` is not `-B`); other names are not. Nothing here knows a corpus:
 a page with no signature lines is plain text.
+
+Tables are reference entries too: a row (`| x // y | floored quotient of x and y | (1) |`, as the HTML
+extraction writes a table) documents the expression its first cell writes, and a text that quotes that
+expression, operator and all (`tools.web.index.symbol_words`), names that row (`named_row`).
 """
 from __future__ import annotations
 
 import re
+
+from tools.web.index import symbol_words
 
 # "- " then optional role words, a (dotted) name, optional arguments and return annotation, nothing else
 _SIGNATURE = re.compile(r"^- (?:(?:class|exception|classmethod|staticmethod|abstractmethod|async|coroutine|"
@@ -79,4 +85,31 @@ def named_entry(lines: list[str], text: str) -> tuple[int, int] | None:
             while end in starts:
                 end += 1
             return i, next((j for j, _ in heads if j > end), len(lines))
+    return None
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+
+
+def named_row(lines: list[str], text: str) -> tuple[int, int] | None:
+    """(header line, row line) of the first table row in `lines` whose first cell `text` quotes whole, an
+    expression with an operator or short option (`x // y`; a bare `**` cell is not one: dev
+    `dict-display-unpack` asks about `**` in a dictionary display, not the power operator's row), or None.
+    The header is the row above the table's `|---|` line (the row itself when there is none)."""
+    wanted = set(symbol_words(text))
+    if not wanted:
+        return None
+    said, header = " ".join(text.split()), None
+    for i, line in enumerate(lines):
+        cells = _cells(line)
+        if not cells:
+            header = None
+            continue
+        below = "".join(_cells(lines[i + 1])) if i + 1 < len(lines) else ""
+        if "-" in below and set(below) <= set("-: "):
+            header = i  # the next line is the table's |---|---| separator
+        elif len(cells) >= 2 and re.search(r"\w", cells[0]) and wanted & set(symbol_words(cells[0])) \
+                and re.search(rf"(?<!\w){re.escape(cells[0])}(?!\w)", said):
+            return (i if header is None else header), i
     return None

@@ -17,7 +17,7 @@ from budgets import Spend
 
 from tools.web.backends import Page, SearchBackend
 from tools.web.client import ToolError
-from tools.web.entries import named_entry, signature
+from tools.web.entries import named_entry, named_row, signature
 
 TOOLS = ("search", "open", "find")
 # Default dollars per call in the unified cost (a run's CostModel.tool_prices override them):
@@ -95,13 +95,16 @@ def view(text: str, focus: str, skip: Any = (), n: int = 2, size: int = 400) -> 
 
 
 def _entry_groups(groups: list[list[str]], focus: str) -> set[int]:
-    """Indices of the paragraphs that hold the entry `focus` names (paragraphs start at signatures). The
+    """Indices of the paragraphs that hold the entry `focus` names (paragraphs start at signatures), or
+    the table row it names (`named_row`) and its table's header. The
     signatures of one entry share a paragraph (`passage_lines`), so each paragraph that starts with one is
     the next entry: a run of short entries is not one entry with many signatures."""
     firsts = [g[0] for g in groups]
     span = named_entry(firsts, focus)
-    if not span:
-        return set()
+    if not span:  # the paragraphs holding the table row `focus` names and its table's header
+        home = [k for k, g in enumerate(groups) for _ in g]
+        row = named_row([line for g in groups for line in g], focus)
+        return {home[row[0]], home[row[1]]} if row else set()
     end = next((j for j in range(span[0] + 1, len(groups)) if signature(firsts[j])), len(groups))
     return set(range(span[0], end))
 
