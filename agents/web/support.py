@@ -96,7 +96,7 @@ def question_passages(page: str, question: str, top: int = 1) -> list[tuple[int,
         groups = passage_lines("\n".join(lines[first:end]), ENTRY_CHARS)
         groups = [g if k == 0 else [lines[first], *g] for k, g in enumerate(groups)]
     elif row:  # the table row the question names, under its table's header row
-        groups = [sorted({lines[row[0]], lines[row[1]]}, key=[lines[row[0]], lines[row[1]]].index)]
+        groups = [[lines[k] for k in dict.fromkeys(row)]]
     else:
         groups = passage_lines("\n".join(lines))
     named = bool(span or row)
