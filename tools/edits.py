@@ -14,6 +14,9 @@ import textwrap
 from tools.repo import symbols
 
 _BLOCK = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
+# a fence that opens a line: a reply that quotes the instruction ("... in one ```python block, ...") before
+# its code has a ``` inside a sentence, which the unanchored pattern takes for the block's start
+_LINE_BLOCK = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n`]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S | re.M)
 _SR = re.compile(r"<{5,9} ?SEARCH\s*\n(.*?)\n?={5,9}\s*\n(.*?)\n?>{5,9} ?REPLACE", re.S)
 
 
@@ -22,8 +25,10 @@ class EditError(ValueError):
 
 
 def code_blocks(text: str) -> list[str]:
-    """Fenced code blocks (closed or running to the end of the text); the whole text if there are none."""
-    blocks = [b.rstrip("\n") for _, b in _BLOCK.findall(text) if b.strip()]
+    """Fenced code blocks (closed or running to the end of the text), fences that open a line first, else
+    any; the whole text if there are none."""
+    blocks = [b.rstrip("\n") for _, b in _LINE_BLOCK.findall(text) if b.strip()] or \
+        [b.rstrip("\n") for _, b in _BLOCK.findall(text) if b.strip()]
     return blocks or ([text] if text.strip() and "```" not in text else [])
 
 
