@@ -14,9 +14,10 @@ import textwrap
 from tools.repo import symbols
 
 _BLOCK = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
-# a fence that opens a line: a reply that quotes the instruction ("... in one ```python block, ...") before
-# its code has a ``` inside a sentence, which the unanchored pattern takes for the block's start
-_LINE_BLOCK = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n`]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S | re.M)
+# an opening fence with nothing after its language tag: a reply that quotes the instruction ("... in one
+# ```python block, changing ...") before its code has a ``` in a sentence, which the loose pattern takes
+# for the block's start (and the real opening fence for its end)
+_STRICT_BLOCK = re.compile(r"```[ \t]*([\w+-]*)[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S)
 _SR = re.compile(r"<{5,9} ?SEARCH\s*\n(.*?)\n?={5,9}\s*\n(.*?)\n?>{5,9} ?REPLACE", re.S)
 
 
@@ -25,9 +26,9 @@ class EditError(ValueError):
 
 
 def code_blocks(text: str) -> list[str]:
-    """Fenced code blocks (closed or running to the end of the text), fences that open a line first, else
-    any; the whole text if there are none."""
-    blocks = [b.rstrip("\n") for _, b in _LINE_BLOCK.findall(text) if b.strip()] or \
+    """Fenced code blocks (closed or running to the end of the text): those whose opening fence has nothing
+    after its language tag, else any; the whole text if there are none."""
+    blocks = [b.rstrip("\n") for _, b in _STRICT_BLOCK.findall(text) if b.strip()] or \
         [b.rstrip("\n") for _, b in _BLOCK.findall(text) if b.strip()]
     return blocks or ([text] if text.strip() and "```" not in text else [])
 

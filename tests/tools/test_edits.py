@@ -12,15 +12,16 @@ def test_code_blocks_takes_fenced_or_unclosed():
     assert code_blocks("x = 3") == ["x = 3"]
 
 
-def test_a_fence_inside_a_sentence_does_not_open_the_block():
+def test_a_fence_quoted_in_a_sentence_does_not_open_the_block():
     # the 1.5B quoted the prompt's instruction before its code (test split, mdtable-1): the inline ``` was
     # taken for the block's start, the real opening fence for its end, and the reply read as no code block
     reply = ("Escape the pipe.\n\nThe corrected file in one ```python block, changing only what the fix needs:"
              "\n\n```python\ndef h():\n    return 4\n```\n\nThis escapes it.")
     assert code_blocks(reply) == ["def h():\n    return 4"]
     assert "return 4" in rewrite_file("def h():\n    return 3\n", reply)
-    assert code_blocks("  ```python\nx = 5\n  ```\n") == ["x = 5"]  # an indented fence (in a list) opens a line too
-    assert code_blocks("Here: ```python\nx = 6\n```") == ["x = 6"]  # no fence opens a line: any fence counts
+    assert code_blocks("  ```python\nx = 5\n  ```\n") == ["x = 5"]  # an indented fence (in a list)
+    assert code_blocks("Here: ```python\nx = 6\n```\n\nThis fixes it.") == ["x = 6"]  # a fence after text
+    assert code_blocks("```python title=fix.py\nx = 7\n```") == ["x = 7"]  # no strict fence: any counts
 
 
 def test_rewrite_function_reindents_methods():
