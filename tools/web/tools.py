@@ -102,9 +102,11 @@ def _entry_groups(groups: list[list[str]], focus: str) -> set[int]:
     firsts = [g[0] for g in groups]
     span = named_entry(firsts, focus)
     if not span:  # the paragraphs holding the table row `focus` names and its table's header
-        home = [k for k, g in enumerate(groups) for _ in g]
         row = named_row([line for g in groups for line in g], focus)
-        return {home[row[0]], home[row[1]]} if row else set()
+        if not row:
+            return set()
+        home = [k for k, g in enumerate(groups) for _ in g]  # each line's paragraph
+        return {home[row[0]], home[row[1]]}
     end = next((j for j in range(span[0] + 1, len(groups)) if signature(firsts[j])), len(groups))
     return set(range(span[0], end))
 
