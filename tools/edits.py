@@ -25,11 +25,19 @@ class EditError(ValueError):
     """The edit could not be applied; the message says why in one line."""
 
 
+def _fenced(text: str) -> list[tuple[str, str]]:
+    """(language tag, code) of the non-empty fenced blocks (closed or running to the end of the text):
+    those whose opening fence has nothing after its language tag, else any."""
+    for pattern in (_STRICT_BLOCK, _BLOCK):
+        found = [(lang, b.rstrip("\n")) for lang, b in pattern.findall(text) if b.strip()]
+        if found:
+            return found
+    return []
+
+
 def code_blocks(text: str) -> list[str]:
-    """Fenced code blocks (closed or running to the end of the text): those whose opening fence has nothing
-    after its language tag, else any; the whole text if there are none."""
-    blocks = [b.rstrip("\n") for _, b in _STRICT_BLOCK.findall(text) if b.strip()] or \
-        [b.rstrip("\n") for _, b in _BLOCK.findall(text) if b.strip()]
+    """Fenced code blocks (`_fenced`); the whole text if there are none."""
+    blocks = [b for _, b in _fenced(text)]
     return blocks or ([text] if text.strip() and "```" not in text else [])
 
 
@@ -154,7 +162,7 @@ def _replace_once(text: str, search: str, replace: str, path: str) -> str:
 def diff_block(reply: str) -> str | None:
     """The first code block of `reply` that is a unified diff (asked for code, models shown a
     previous attempt as a diff often answer with one), else None."""
-    for lang, block in _BLOCK.findall(reply):
+    for lang, block in _fenced(reply):
         lines = block.splitlines()
         if lang.lower() in ("diff", "patch", "udiff") or any(line.startswith("@@") for line in lines) or (
                 any(line.startswith("--- ") for line in lines) and any(line.startswith("+++ ") for line in lines)):

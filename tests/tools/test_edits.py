@@ -1,7 +1,7 @@
 import pytest
 
-from tools.edits import (EditError, code_blocks, rewrite_file, rewrite_function, search_replace, splice_definitions,
-                         unified_diff)
+from tools.edits import (EditError, code_blocks, diff_block, rewrite_file, rewrite_function, search_replace,
+                         splice_definitions, unified_diff)
 
 SRC = "import os\n\n\nclass A:\n    def f(self, x):\n        return x + 1\n\n    def g(self):\n        return 2\n\n\ndef h():\n    return 3\n"
 
@@ -22,6 +22,9 @@ def test_a_fence_quoted_in_a_sentence_does_not_open_the_block():
     assert code_blocks("  ```python\nx = 5\n  ```\n") == ["x = 5"]  # an indented fence (in a list)
     assert code_blocks("Here: ```python\nx = 6\n```\n\nThis fixes it.") == ["x = 6"]  # a fence after text
     assert code_blocks("```python title=fix.py\nx = 7\n```") == ["x = 7"]  # no strict fence: any counts
+    # a diff reply is read by the same rule
+    assert diff_block("Reply in one ```diff block, as before:\n\n```diff\n@@ -1 +1 @@\n-x\n+y\n```") == \
+        "@@ -1 +1 @@\n-x\n+y"
 
 
 def test_rewrite_function_reindents_methods():
