@@ -40,8 +40,12 @@ def _patch_candidates(run_dir: Path) -> list[dict[str, Any]]:
 
 def candidate_patches(run_dir: Path) -> list[str]:
     """The distinct patches of a run's patch-stage candidates, in the order they were drawn."""
+    return _distinct_patches(_patch_candidates(run_dir))
+
+
+def _distinct_patches(cands: list[dict[str, Any]]) -> list[str]:
     out: dict[str, None] = {}
-    for cand in _patch_candidates(run_dir):
+    for cand in cands:
         content = cand.get("content")
         patch = content.get("patch") if isinstance(content, dict) else None
         if isinstance(patch, str) and patch.strip():
@@ -49,10 +53,10 @@ def candidate_patches(run_dir: Path) -> list[str]:
     return list(out)
 
 
-def model_samples(run_dir: Path) -> tuple[int, int]:
+def _model_samples(cands: list[dict[str, Any]]) -> tuple[int, int]:
     """(patch replies the model wrote, those that were no edit of the code: no code block, the file
     unchanged, the issue's example written back instead of the file, a diff that does not apply)."""
-    drawn = [c for c in _patch_candidates(run_dir) if c.get("source") == "model"]
+    drawn = [c for c in cands if c.get("source") == "model"]
     return len(drawn), sum(1 for c in drawn if c.get("error"))
 
 
@@ -79,7 +83,8 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
         report = _status(home / "report.json")
         if report is None:
             continue  # not finished (or not part of this arm)
-        patches = candidate_patches(home / "run")
+        cands = _patch_candidates(home / "run")  # the trajectory, read once
+        patches = _distinct_patches(cands)
         grades = []
         for i, patch in enumerate(patches):
             key = f"{inst.instance_id}:{patch_id(patch)}"
@@ -92,7 +97,7 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
             grades.append(cache[key])
             if on_grade:
                 on_grade(inst.instance_id, i + 1, len(patches), cache[key])
-        samples, no_edit = model_samples(home / "run")
+        samples, no_edit = _model_samples(cands)
         rows.append({"instance_id": inst.instance_id, "candidates": len(patches), "samples": samples,
                      "no_edit": no_edit,
                      "resolving": grades.count("resolved"), "errors": grades.count("error"),
