@@ -1,7 +1,7 @@
 """Every protocol a pipeline implements or plugs in, in one place; `ctx` first in every signature.
 
     Model        complete(messages, params) -> Completion        (agents.models; knows no engine)
-    StageHooks   requests / parse / key / propose / expand / apply  (what a stage overrides)
+    StageHooks   requests / parse / key / follow_up / propose / expand / apply  (what a stage overrides)
     Verifier     verify(ctx, candidates) -> [Verdict]            one per valid candidate, same order
     Aggregator   aggregate(ctx, samples) -> [Candidate]          merge K samples (votes, Borda, union)
     Strategy     select(ctx, candidates, verdicts) -> Selection  pick and rank, say why
@@ -75,8 +75,12 @@ class StageHooks(Protocol):
     def key(self, ctx: "StepContext", content: Any) -> str | None:
         """Normalized content for voting (None: the content's text)."""
 
+    def follow_up(self, ctx: "StepContext", request: SampleRequest, candidate: Candidate) -> SampleRequest | None:
+        """A second turn for one reply of `request` (e.g. its parse error shown to the model), sampled
+        right after the request; None: no second turn (the default)."""
+
     async def propose(self, ctx: "StepContext") -> list[Candidate]:
-        """This step's candidates (default: sample every request)."""
+        """This step's candidates (default: sample every request and the follow-ups its replies ask for)."""
 
     async def expand(self, ctx: "StepContext", candidates: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
         """Variants of this step's verified candidates (ablations, repairs), verified and selected

@@ -117,21 +117,44 @@ class Stage:
         """Normalized answer for voting (None: use the content's text)."""
         return None
 
+    def follow_up(self, ctx: "StepContext", request: SampleRequest, candidate: Candidate) -> SampleRequest | None:
+        """A second turn for a reply the stage could not use (e.g. the reply's error shown to the
+        model), sampled right after `request`'s replies; None (the default): no second turn."""
+        return None
+
     async def propose(self, ctx: "StepContext") -> list[Candidate]:
-        """Sample every request in order. A request the budget cannot pay for ends the sampling; the
-        samples drawn before it are kept (and `BudgetExceeded` is raised only if there are none)."""
+        """Sample every request in order, each reply's `follow_up` right after its request. A request
+        the budget cannot pay for ends the sampling; the samples drawn before it are kept (and
+        `BudgetExceeded` is raised only if there are none)."""
         out: list[Candidate] = []
-        for request in self.requests(ctx):
-            try:
+        try:
+            for request in self.requests(ctx):
                 if not request.messages:
                     request = request.model_copy(update={"messages": self.prompt_for(ctx, request)})
-                out.extend(await ctx.sample(request))
-            except BudgetExceeded as e:
-                if not out:
-                    raise
-                _refused(ctx, e, f"{e}; kept the {len(out)} samples drawn before it")
-                break
+                drawn = await ctx.sample(request)
+                out.extend(drawn)
+                for cand in drawn:
+                    out.extend(await self._follow_up(ctx, request, cand))
+        except BudgetExceeded as e:
+            if not out:
+                raise
+            _refused(ctx, e, f"{e}; kept the {len(out)} samples drawn before it")
         return out
+
+    async def _follow_up(self, ctx: "StepContext", request: SampleRequest, cand: Candidate) -> list[Candidate]:
+        """`cand`'s follow-up turn, if the stage asks for one and the budget can pay for it (a refused
+        follow-up is skipped: the requests after it have shorter prompts and may still fit)."""
+        again = self.follow_up(ctx, request, cand)
+        if again is None:
+            return []
+        try:
+            more = await ctx.sample(again)
+        except BudgetExceeded as e:
+            ctx.errors.append(f"budget: follow-up of {cand.id} skipped: {e}")
+            return []
+        for c in more:  # the turn that answers `cand`: its child in the trajectory
+            c.parent, c.meta["follow_up_of"] = cand.id, cand.id
+        return more
 
     async def expand(self, ctx: "StepContext", candidates: list[Candidate], verdicts: list[Verdict]) -> list[Candidate]:
         """Variants of this step's verified candidates, verified and selected like the others."""

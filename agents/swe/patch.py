@@ -14,7 +14,8 @@ from agents.stage import Stage
 from agents.state import Candidate, SampleRequest, Verdict
 from agents.strategies import TestVote
 from agents.swe.details import patch_key
-from agents.swe.patch_control import PatchController
+from agents.swe.patch_control import PatchController, note_agreement
+from agents.swe.patch_reask import reask_request
 from agents.swe.patch_verify import PatchVerifier, distrusted_tests, suite_key, verdict_key
 from agents.swe.reproduce import kept_tests
 from tools.edits import (EditError, apply_diff_reply, diff_block, rewrite_file, rewrite_function, search_replace,
@@ -56,7 +57,8 @@ class Patch(Stage):
     # the share of samples on a gold file from 0.46 to 0.63 (one run lost its hedge on the gold file).
     focus = 2.0
     show_budget = True        # the "Budget left" line in sampled prompts (see `prompt`)
-    settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus", "show_budget")
+    reask = 1                 # follow-up turns per step for replies that are no edit (agents.swe.patch_reask)
+    settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus", "show_budget", "reask")
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -135,6 +137,16 @@ class Patch(Stage):
         messages = self.prompt(ctx, request.plan)
         ctx.memo[LAST_PROMPT] = messages  # the select stage's judge starts with it: its prefill is reused
         return messages
+
+    def follow_up(self, ctx: StepContext, request: SampleRequest, candidate: Candidate) -> SampleRequest | None:
+        """A reply that is no edit (the file unchanged, the issue's example written back, no code block,
+        code that does not parse) is shown its problem once, up to `reask` replies a step."""
+        used = ctx.memo.get("reasks") or {}
+        n = used.get("n", 0) if used.get("step") == ctx.step else 0
+        again = reask_request(request, candidate) if n < self.reask else None
+        if again is not None:
+            ctx.memo["reasks"] = {"step": ctx.step, "n": n + 1}
+        return again
 
     def _reply_tokens(self, plan: dict[str, Any]) -> int:
         """Output cap for one sample: a diagnosis plus the code it must write back (about 1 token per
@@ -272,16 +284,3 @@ class Patch(Stage):
                                      key=patch_key(p), origin=ctx.mode, parent=parent.id, meta={"ablation": label}))
         return out
 
-
-def note_agreement(ctx: StepContext, candidates: list[Candidate]) -> None:
-    """How many of this step's valid samples make each candidate's (normalized) edit, and the
-    agreement share (`budgets.difficulty`): the patch controller accepts early when the first
-    candidates agree and verify. Kept in `ctx.memo["difficulty"]` for this step only."""
-    from budgets.difficulty import agreement
-
-    samples = [c for c in candidates if c.source != "expand"]
-    keys = [c.key if c.valid else None for c in samples]
-    counts = {k: keys.count(k) for k in keys if k is not None}
-    share, _, n = agreement(keys)
-    ctx.memo["difficulty"] = {"step": ctx.step, "samples": n, "agreement": round(share, 3),
-                              "votes": {c.id: counts.get(c.key, 0) for c in samples if c.valid}}

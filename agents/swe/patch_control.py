@@ -6,7 +6,7 @@ from typing import Any
 
 from agents.context import StepContext
 from agents.controllers import RuleController
-from agents.state import Decision, Selection, Verdict
+from agents.state import Candidate, Decision, Selection, Verdict
 from agents.swe.details import PatchDetails
 
 
@@ -67,3 +67,17 @@ class PatchController(RuleController):
                                                         "nothing): the edits failed, not the localization; sample "
                                                         "the same targets again")
         return await super().decide(ctx, selection, None)
+
+
+def note_agreement(ctx: StepContext, candidates: list[Candidate]) -> None:
+    """How many of this step's valid samples make each candidate's (normalized) edit, and the
+    agreement share (`budgets.difficulty`): the patch controller accepts early when the first
+    candidates agree and verify. Kept in `ctx.memo["difficulty"]` for this step only."""
+    from budgets.difficulty import agreement
+
+    samples = [c for c in candidates if c.source != "expand"]
+    keys = [c.key if c.valid else None for c in samples]
+    counts = {k: keys.count(k) for k in keys if k is not None}
+    share, _, n = agreement(keys)
+    ctx.memo["difficulty"] = {"step": ctx.step, "samples": n, "agreement": round(share, 3),
+                              "votes": {c.id: counts.get(c.key, 0) for c in samples if c.valid}}

@@ -1,0 +1,136 @@
+"""A patch reply that is no edit of the code (the file unchanged, the issue's example written back, no
+code block, code that does not parse) gets one follow-up turn that says what was wrong
+(`agents.swe.patch_reask`, the engine's `Stage.follow_up` hook); at most `reask` a step, none for a
+reply that is an edit, and none when the budget cannot pay (the samples drawn are kept)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.context import StepContext
+from agents.models.scripted import ScriptedModel
+from agents.runtime import Runtime
+from agents.stage import Stage
+from agents.state import Candidate, SampleRequest, StageResult, Task
+from agents.swe.patch import Patch
+from agents.swe.patch_reask import reask_note
+from budgets import Budget
+
+ISSUE = "parse_row('a,\"b,c\"') returns ['a', '\"b', 'c\"']: the quoted field is split at its comma."
+SRC = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(5)) + \
+    "def parse_row(line):\n    return line.split(',')\n"
+FIXED = SRC.replace("line.split(',')", "next(csv.reader([line]))").replace("def helper_0", "import csv\n\n\ndef helper_0")
+EXAMPLE = "```python\nfrom csvfix import parse_row\nprint(parse_row('a,\"b,c\"'))\n```"
+FILE_PLAN = {"file": "csvfix.py", "function": None, "format": "file"}
+
+
+def _ctx(tmp_path: Path, stage: Stage, model: ScriptedModel, budget: Budget | None = None) -> StepContext:
+    (tmp_path / "csvfix.py").write_text(SRC)
+    rt = Runtime(model=model, budget=budget)
+    located = Candidate(content={"files": ["csvfix.py"], "functions": {}})
+    results = {"localize": StageResult(stage="localize", best=located)}
+    task = Task(id="csv-1", input={"workdir": str(tmp_path), "problem_statement": ISSUE})
+    return StepContext(task=task, stage=stage, runtime=rt, tracker=rt.tracker, results=results, history=[],
+                       records=[], result=StageResult(stage=stage.name), step=0, mode="sample")
+
+
+def test_the_note_names_what_was_wrong_with_the_reply():
+    unchanged = reask_note("EditError: the reply changes nothing", FILE_PLAN)
+    assert "csvfix.py exactly as it was" in unchanged and "complete corrected file csvfix.py" in unchanged
+    short = reask_note("EditError: rewrite has 3 lines where the file has 31: it looks truncated, and ...", FILE_PLAN)
+    assert "3 lines but csvfix.py has 31" in short and "example" in short
+    broken = reask_note("EditError: the edited code does not parse: line 4: invalid syntax", FILE_PLAN)
+    assert "could not be applied: the edited code does not parse: line 4" in broken
+    fn = reask_note("EditError: no code block in the reply", {**FILE_PLAN, "function": "Row.parse", "format": "function"})
+    assert "no code to apply" in fn and "corrected `parse`" in fn
+    assert reask_note("ValueError: something else entirely", FILE_PLAN) is None
+
+
+async def test_an_unchanged_file_is_asked_again_once_and_its_answer_is_a_candidate(tmp_path: Path):
+    replies = iter([f"Line 22 splits quoted fields.\n```python\n{SRC}```",   # greedy: the file unchanged
+                    f"Use csv.\n```python\n{FIXED}```",                       # its follow-up: the fix
+                    f"Use csv.\n```python\n{SRC}```"])                        # the sample: unchanged too
+    model = ScriptedModel(default=lambda messages, params: next(replies))
+    patch = Patch(k=2, spread=1)
+    ctx = _ctx(tmp_path, patch, model)
+    cands = await patch.propose(ctx)
+    assert [c.valid for c in cands] == [False, True, False]  # the greedy reply, its follow-up, the sample
+    first, again = cands[0], cands[1]
+    assert "changes nothing" in first.error
+    assert again.parent == first.id and again.meta["follow_up_of"] == first.id
+    assert "csv.reader" in again.content["patch"]
+    follow = model.calls[1]["messages"]
+    assert follow[:-2] == model.calls[0]["messages"]  # the same conversation, then the reply and the note
+    assert follow[-2] == {"role": "assistant", "content": first.text}
+    assert "exactly as it was" in follow[-1]["content"]
+    assert model.calls[1]["params"]["temperature"] == 0.0 and model.calls[1]["params"]["n"] == 1
+    assert len(model.calls) == 3  # `reask` = 1: the sample's unchanged reply is not asked again
+
+
+async def test_a_usable_reply_and_reask_zero_get_no_second_turn(tmp_path: Path):
+    model = ScriptedModel(default=lambda messages, params: f"Use csv.\n```python\n{FIXED}```")
+    patch = Patch(k=2, spread=1)
+    cands = await patch.propose(_ctx(tmp_path, patch, model))
+    assert len(model.calls) == 2 and all(c.valid for c in cands)
+    model = ScriptedModel(default=lambda messages, params: EXAMPLE)
+    patch = Patch(k=2, spread=1, reask=0)
+    cands = await patch.propose(_ctx(tmp_path, patch, model))
+    assert len(model.calls) == 2 and not any(c.valid for c in cands)
+    assert "reask" in patch.config() and patch.config()["reask"] == 0
+
+
+async def test_a_follow_up_the_budget_cannot_pay_for_keeps_the_samples_drawn(tmp_path: Path):
+    """The follow-up's prompt is the first one plus a reply: a budget that paid for the first call
+    only refuses it, and the step keeps the reply it has."""
+    def same(messages, params):
+        return f"Same.\n```python\n{SRC}```"
+
+    patch = Patch(k=1, spread=1)
+    unbounded = ScriptedModel(default=same)
+    free = _ctx(tmp_path, patch, unbounded)
+    await patch.propose(free)
+    assert len(unbounded.calls) == 2  # no budget: the follow-up runs
+    model = ScriptedModel(default=same)
+    request = patch.requests(free)[0]
+    need = model.count_tokens_upper_bound(patch.prompt(free, request.plan)) + request.params.max_tokens
+    ctx = _ctx(tmp_path, patch, model, Budget(tokens=need + 10))
+    cands = await patch.propose(ctx)
+    assert len(cands) == 1 and "changes nothing" in cands[0].error
+    assert len(model.calls) == 1 and "follow-up of" in " ".join(ctx.errors) and ctx.out_of_budget is None
+
+
+async def test_a_refused_follow_up_leaves_the_later_samples_their_turn(tmp_path: Path):
+    """A budget that pays for the plain attempt and one sample, not for the follow-up between them
+    (its prompt carries the reply): the sample is still drawn."""
+    def reply(messages, params):
+        return f"Same.\n```python\n{SRC}```" if params.temperature == 0.0 else f"Fix.\n```python\n{FIXED}```"
+
+    one = Patch(k=1, spread=1, reask=0)  # what the plain attempt alone spends
+    probe = _ctx(tmp_path, one, ScriptedModel(default=reply))
+    await one.propose(probe)
+    spent = probe.runtime.tracker.spent
+    patch = Patch(k=2, spread=1, show_budget=False)
+    model = ScriptedModel(default=reply)
+    prompt = model.count_tokens_upper_bound(patch.prompt(probe, patch.requests(probe)[1].plan))
+    # after the plain attempt: the sample's prompt and 300 output tokens fit, not the follow-up's prompt
+    # (the same prompt, the reply and the note) with its 256 output tokens at the least
+    ctx = _ctx(tmp_path, patch, model, Budget(tokens=spent.input_tokens + spent.output_tokens + prompt + 300))
+    cands = await patch.propose(ctx)
+    assert [c.valid for c in cands] == [False, True] and "csv.reader" in cands[1].content["patch"]
+    assert len(model.calls) == 2 and "follow-up of" in " ".join(ctx.errors)
+
+
+async def test_the_engine_hook_default_asks_nothing_again(tmp_path: Path):
+    class Echo(Stage):
+        name, k = "echo", 2
+
+        def prompt(self, ctx):
+            return [{"role": "user", "content": "say x"}]
+
+        def parse(self, ctx, request, text):
+            raise ValueError("never usable")
+
+    model = ScriptedModel(default=lambda messages, params: "x")
+    stage = Echo()
+    cands = await stage.propose(_ctx(tmp_path, stage, model))
+    assert len(cands) == 2 and len(model.calls) == 1
+    assert stage.follow_up(None, SampleRequest(), cands[0]) is None
