@@ -174,7 +174,8 @@ def swe_coverage(
         return
     for row in summary["per_instance"]:
         print(f"{row['instance_id']}: {row['resolving']}/{row['candidates']} candidates resolve; selected "
-              f"{row['selected']}; {row['no_edit']} of {row['samples']} patch replies were no edit")
+              f"{row['selected']}; {row['no_edit']} of {row['samples']} patch replies were no edit, "
+              f"{row['follow_up_edits']} of {row['follow_ups']} follow-ups an edit")
     print(f"covered {summary['covered']}/{summary['instances']} (some candidate resolves), selected "
           f"{summary['selected_resolved']}/{summary['instances']}; selection missed: "
           f"{', '.join(summary['selection_misses']) or 'none'}; grades cached in {arm_dir / CACHE}")

@@ -53,11 +53,15 @@ def _distinct_patches(cands: list[dict[str, Any]]) -> list[str]:
     return list(out)
 
 
-def _model_samples(cands: list[dict[str, Any]]) -> tuple[int, int]:
-    """(patch replies the model wrote, those that were no edit of the code: no code block, the file
-    unchanged, the issue's example written back instead of the file, a diff that does not apply)."""
+def _model_samples(cands: list[dict[str, Any]]) -> dict[str, int]:
+    """The patch replies the model wrote (`samples`), those that were no edit of the code (`no_edit`: no
+    code block, the file unchanged, the issue's example written back instead of the file, a diff that does
+    not apply), the replies to a follow-up turn about such a reply (`follow_ups`, counted in `samples`) and
+    those of them that were an edit (`follow_up_edits`)."""
     drawn = [c for c in cands if c.get("source") == "model"]
-    return len(drawn), sum(1 for c in drawn if c.get("error"))
+    again = [c for c in drawn if isinstance(c.get("meta"), dict) and c["meta"].get("follow_up_of")]
+    return {"samples": len(drawn), "no_edit": sum(1 for c in drawn if c.get("error")),
+            "follow_ups": len(again), "follow_up_edits": sum(1 for c in again if not c.get("error"))}
 
 
 def patch_id(patch: str) -> str:
@@ -97,9 +101,7 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
             grades.append(cache[key])
             if on_grade:
                 on_grade(inst.instance_id, i + 1, len(patches), cache[key])
-        samples, no_edit = _model_samples(cands)
-        rows.append({"instance_id": inst.instance_id, "candidates": len(patches), "samples": samples,
-                     "no_edit": no_edit,
+        rows.append({"instance_id": inst.instance_id, "candidates": len(patches), **_model_samples(cands),
                      "resolving": grades.count("resolved"), "errors": grades.count("error"),
                      "selected": report, "covered": "resolved" in grades})
     if not rows:
@@ -111,7 +113,7 @@ def coverage(instances: list[Any], arm_dir: Path, *, sandbox: str = "bwrap", tim
             "selection_misses": sorted(set(covered) - set(selected)),
             "candidates": sum(r["candidates"] for r in rows),
             "resolving_candidates": sum(r["resolving"] for r in rows),
-            "samples": sum(r["samples"] for r in rows), "no_edit": sum(r["no_edit"] for r in rows),
+            **{k: sum(r[k] for r in rows) for k in ("samples", "no_edit", "follow_ups", "follow_up_edits")},
             "per_instance": rows, "out": str(arm_dir)}
 
 

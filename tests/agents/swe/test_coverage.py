@@ -32,6 +32,9 @@ def _arm(root: Path, inst, patches: list, selected: str) -> Path:
     cands = [{"id": f"c{i}", "source": "model", "error": "EditError: the reply changes nothing" if p is None else None,
               "content": None if p is None else {"file": "wraptext/wrap.py", "patch": p}}
              for i, p in enumerate(patches)]
+    for i in range(1, len(cands)):  # a reply after a no-edit one answers its follow-up turn
+        if cands[i - 1]["error"]:
+            cands[i]["meta"] = {"follow_up_of": cands[i - 1]["id"]}
     cands.append({"id": "ablated", "source": "expand", "error": "no test run left", "content": None})
     rows = [{"stage": "localize", "candidates": [{"content": {"patch": "not a patch stage"}}]},
             {"stage": "patch", "candidates": cands}, "not a row", {"stage": "patch", "candidates": "junk"}]
@@ -58,6 +61,7 @@ def test_every_candidate_is_graded_and_a_selection_miss_is_named(wraptext, tmp_p
     assert (row["candidates"], row["resolving"], row["selected"]) == (2, 1, "unresolved")
     # the model's replies (an ablation is not one), and those that were no edit
     assert (row["samples"], row["no_edit"], summary["samples"], summary["no_edit"]) == (4, 1, 4, 1)
+    assert (row["follow_ups"], row["follow_up_edits"], summary["follow_ups"]) == (1, 1, 1)
     assert [s for *_, s in seen] == ["unresolved", "resolved"]
     cache = json.loads((arm / "coverage.json").read_text())["grades"]
     assert sorted(cache.values()) == ["resolved", "unresolved"]
@@ -101,7 +105,7 @@ def test_the_command_prints_coverage_and_bad_input_is_one_line(wraptext, tmp_pat
     text = subprocess.run(cmd + [str(arm), "--instances", str(path), "--sandbox", "local"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)  # the grade is cached now
     assert text.returncode == 0 and "wraptext-1: 1/1 candidates resolve; selected resolved; 0 of 1 patch replies " \
-        "were no edit" in text.stdout and "covered 1/1" in text.stdout, text.stdout + text.stderr[-2000:]
+        "were no edit, 0 of 0 follow-ups an edit" in text.stdout and "covered 1/1" in text.stdout, text.stdout + text.stderr[-2000:]
     for args, msg in (([str(tmp_path / "none"), "--instances", str(path)], "is not a directory"),
                       ([str(tmp_path), "--instances", str(path)], "no graded instances"),
                       ([str(arm), "--instances", str(tmp_path / "missing.jsonl")], "does not exist")):
