@@ -77,7 +77,7 @@ class StageHooks(Protocol):
 
     def follow_up(self, ctx: "StepContext", request: SampleRequest, candidate: Candidate) -> SampleRequest | None:
         """A second turn for one reply of `request` (e.g. its parse error shown to the model), sampled
-        right after the request; None: no second turn (the default)."""
+        after the step's requests, from what they left; None: no second turn (the default)."""
 
     async def propose(self, ctx: "StepContext") -> list[Candidate]:
         """This step's candidates (default: sample every request and the follow-ups its replies ask for)."""

@@ -119,31 +119,34 @@ class Stage:
 
     def follow_up(self, ctx: "StepContext", request: SampleRequest, candidate: Candidate) -> SampleRequest | None:
         """A second turn for a reply the stage could not use (e.g. the reply's error shown to the
-        model), sampled right after `request`'s replies; None (the default): no second turn."""
+        model), sampled after every request of the step; None (the default): no second turn."""
         return None
 
     async def propose(self, ctx: "StepContext") -> list[Candidate]:
-        """Sample every request in order, each reply's `follow_up` right after its request. A request
-        the budget cannot pay for ends the sampling; the samples drawn before it are kept (and
-        `BudgetExceeded` is raised only if there are none)."""
+        """Sample every request in order, then the follow-ups the replies ask for (`follow_up`), from
+        what the requests left: a follow-up never takes a fresh sample's place, and the samples are the
+        ones a stage without follow-ups draws. A request the budget cannot pay for ends the sampling;
+        the samples drawn before it are kept (and `BudgetExceeded` is raised only if there are none)."""
         out: list[Candidate] = []
+        drawn: list[tuple[SampleRequest, Candidate]] = []
         try:
             for request in self.requests(ctx):
                 if not request.messages:
                     request = request.model_copy(update={"messages": self.prompt_for(ctx, request)})
-                drawn = await ctx.sample(request)
-                out.extend(drawn)
-                for cand in drawn:
-                    out.extend(await self._follow_up(ctx, request, cand))
+                got = await ctx.sample(request)
+                out.extend(got)
+                drawn.extend((request, c) for c in got)
         except BudgetExceeded as e:
             if not out:
                 raise
             _refused(ctx, e, f"{e}; kept the {len(out)} samples drawn before it")
+        for request, cand in drawn:
+            out.extend(await self._follow_up(ctx, request, cand))
         return out
 
     async def _follow_up(self, ctx: "StepContext", request: SampleRequest, cand: Candidate) -> list[Candidate]:
-        """`cand`'s follow-up turn, if the stage asks for one and the budget can pay for it (a refused
-        follow-up is skipped: the requests after it have shorter prompts and may still fit)."""
+        """`cand`'s follow-up turn, if the stage asks for one and the budget can pay for it (one the
+        budget refuses is skipped; the step goes on with what it has)."""
         again = self.follow_up(ctx, request, cand)
         if again is None:
             return []

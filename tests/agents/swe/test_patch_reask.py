@@ -1,7 +1,7 @@
 """A patch reply that is no edit of the code (the file unchanged, the issue's example written back, no
 code block, code that does not parse) gets one follow-up turn that says what was wrong
-(`agents.swe.patch_reask`, the engine's `Stage.follow_up` hook); at most `reask` a step, none for a
-reply that is an edit, and none when the budget cannot pay (the samples drawn are kept)."""
+(`agents.swe.patch_reask`, the engine's `Stage.follow_up` hook), after the step's samples and from what
+they left; at most `reask` a step, none for a reply that is an edit, none when the budget cannot pay."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from agents.runtime import Runtime
 from agents.stage import Stage
 from agents.state import Candidate, SampleRequest, StageResult, Task
 from agents.swe.patch import Patch
-from agents.swe.patch_reask import reask_note
+from agents.swe.patch_reask import reask_note, reask_request
 from budgets import Budget
 
 ISSUE = "parse_row('a,\"b,c\"') returns ['a', '\"b', 'c\"']: the quoted field is split at its comma."
@@ -47,22 +47,22 @@ def test_the_note_names_what_was_wrong_with_the_reply():
 
 async def test_an_unchanged_file_is_asked_again_once_and_its_answer_is_a_candidate(tmp_path: Path):
     replies = iter([f"Line 22 splits quoted fields.\n```python\n{SRC}```",   # greedy: the file unchanged
-                    f"Use csv.\n```python\n{FIXED}```",                       # its follow-up: the fix
-                    f"Use csv.\n```python\n{SRC}```"])                        # the sample: unchanged too
+                    f"Use csv.\n```python\n{SRC}```",                         # the sample: unchanged too
+                    f"Use csv.\n```python\n{FIXED}```"])                      # the greedy one's follow-up: the fix
     model = ScriptedModel(default=lambda messages, params: next(replies))
     patch = Patch(k=2, spread=1)
     ctx = _ctx(tmp_path, patch, model)
     cands = await patch.propose(ctx)
-    assert [c.valid for c in cands] == [False, True, False]  # the greedy reply, its follow-up, the sample
-    first, again = cands[0], cands[1]
+    assert [c.valid for c in cands] == [False, False, True]  # the step's two samples, then the follow-up
+    first, again = cands[0], cands[2]
     assert "changes nothing" in first.error
     assert again.parent == first.id and again.meta["follow_up_of"] == first.id
     assert "csv.reader" in again.content["patch"]
-    follow = model.calls[1]["messages"]
+    follow = model.calls[2]["messages"]
     assert follow[:-2] == model.calls[0]["messages"]  # the same conversation, then the reply and the note
     assert follow[-2] == {"role": "assistant", "content": first.text}
     assert "exactly as it was" in follow[-1]["content"]
-    assert model.calls[1]["params"]["temperature"] == 0.0 and model.calls[1]["params"]["n"] == 1
+    assert model.calls[2]["params"]["temperature"] == 0.0 and model.calls[2]["params"]["n"] == 1
     assert len(model.calls) == 3  # `reask` = 1: the sample's unchanged reply is not asked again
 
 
@@ -98,25 +98,27 @@ async def test_a_follow_up_the_budget_cannot_pay_for_keeps_the_samples_drawn(tmp
     assert len(model.calls) == 1 and "follow-up of" in " ".join(ctx.errors) and ctx.out_of_budget is None
 
 
-async def test_a_refused_follow_up_leaves_the_later_samples_their_turn(tmp_path: Path):
-    """A budget that pays for the plain attempt and one sample, not for the follow-up between them
-    (its prompt carries the reply): the sample is still drawn."""
+async def test_a_follow_up_never_takes_a_samples_place(tmp_path: Path):
+    """After the plain attempt, the budget could pay for its follow-up or for the sample, not both:
+    the sample is drawn (as without follow-ups) and the follow-up is skipped."""
     def reply(messages, params):
         return f"Same.\n```python\n{SRC}```" if params.temperature == 0.0 else f"Fix.\n```python\n{FIXED}```"
 
-    one = Patch(k=1, spread=1, reask=0)  # what the plain attempt alone spends
+    one = Patch(k=1, spread=1, reask=0)  # the plain attempt alone: what it spends, and its reply
     probe = _ctx(tmp_path, one, ScriptedModel(default=reply))
-    await one.propose(probe)
+    (plain,) = await one.propose(probe)
     spent = probe.runtime.tracker.spent
-    patch = Patch(k=2, spread=1, show_budget=False)
+    request = one.requests(probe)[0]
+    request = request.model_copy(update={"messages": one.prompt(probe, request.plan)})
+    again = reask_request(request, plain)
     model = ScriptedModel(default=reply)
-    prompt = model.count_tokens_upper_bound(patch.prompt(probe, patch.requests(probe)[1].plan))
-    # after the plain attempt: the sample's prompt and 300 output tokens fit, not the follow-up's prompt
-    # (the same prompt, the reply and the note) with its 256 output tokens at the least
-    ctx = _ctx(tmp_path, patch, model, Budget(tokens=spent.input_tokens + spent.output_tokens + prompt + 300))
+    follow_need = model.count_tokens_upper_bound(again.messages) + again.params.min_tokens
+    patch = Patch(k=2, spread=1, show_budget=False)
+    ctx = _ctx(tmp_path, patch, model, Budget(tokens=spent.input_tokens + spent.output_tokens + follow_need + 10))
     cands = await patch.propose(ctx)
     assert [c.valid for c in cands] == [False, True] and "csv.reader" in cands[1].content["patch"]
-    assert len(model.calls) == 2 and "follow-up of" in " ".join(ctx.errors)
+    assert [c["params"]["temperature"] for c in model.calls] == [0.0, 0.8]
+    assert "follow-up of" in " ".join(ctx.errors)
 
 
 async def test_the_engine_hook_default_asks_nothing_again(tmp_path: Path):
