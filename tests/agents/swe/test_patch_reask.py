@@ -1,10 +1,11 @@
 """A patch reply that is no edit of the code (the file unchanged, the issue's example written back, no
 code block, code that does not parse) gets one follow-up turn that says what was wrong
 (`agents.swe.patch_reask`, the engine's `Stage.follow_up` hook), after the step's samples and from what
-they left; at most `reask` a step, none for a reply that is an edit, none when the budget cannot pay."""
+they left; at most `reask` a step (0 by default), none for a reply that is an edit, none when the budget cannot pay."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from agents.context import StepContext
 from agents.models.scripted import ScriptedModel
@@ -14,6 +15,7 @@ from agents.state import Candidate, SampleRequest, StageResult, Task
 from agents.swe.patch import Patch
 from agents.swe.patch_reask import reask_note, reask_request
 from budgets import Budget
+from budgets.plan import Plan
 
 ISSUE = "parse_row('a,\"b,c\"') returns ['a', '\"b', 'c\"']: the quoted field is split at its comma."
 SRC = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(5)) + \
@@ -50,7 +52,7 @@ async def test_an_unchanged_file_is_asked_again_once_and_its_answer_is_a_candida
                     f"Use csv.\n```python\n{SRC}```",                         # the sample: unchanged too
                     f"Use csv.\n```python\n{FIXED}```"])                      # the greedy one's follow-up: the fix
     model = ScriptedModel(default=lambda messages, params: next(replies))
-    patch = Patch(k=2, spread=1)
+    patch = Patch(k=2, spread=1, reask=1)
     ctx = _ctx(tmp_path, patch, model)
     cands = await patch.propose(ctx)
     assert [c.valid for c in cands] == [False, False, True]  # the step's two samples, then the follow-up
@@ -66,16 +68,19 @@ async def test_an_unchanged_file_is_asked_again_once_and_its_answer_is_a_candida
     assert len(model.calls) == 3  # `reask` = 1: the sample's unchanged reply is not asked again
 
 
-async def test_a_usable_reply_and_reask_zero_get_no_second_turn(tmp_path: Path):
+async def test_a_usable_reply_and_the_default_get_no_second_turn(tmp_path: Path):
     model = ScriptedModel(default=lambda messages, params: f"Use csv.\n```python\n{FIXED}```")
-    patch = Patch(k=2, spread=1)
+    patch = Patch(k=2, spread=1, reask=1)
     cands = await patch.propose(_ctx(tmp_path, patch, model))
     assert len(model.calls) == 2 and all(c.valid for c in cands)
     model = ScriptedModel(default=lambda messages, params: EXAMPLE)
-    patch = Patch(k=2, spread=1, reask=0)
+    patch = Patch(k=2, spread=1)  # reask is 0 by default (measured: see agents.swe.patch_reask)
     cands = await patch.propose(_ctx(tmp_path, patch, model))
     assert len(model.calls) == 2 and not any(c.valid for c in cands)
     assert "reask" in patch.config() and patch.config()["reask"] == 0
+    pipe = SimpleNamespace(stages=[patch])
+    Plan.from_data({"stages": {"patch": {"settings": {"reask": 1}}}}).apply(pipe)  # a plan turns it on
+    assert patch.reask == 1 and patch.config()["reask"] == 1
 
 
 async def test_a_follow_up_the_budget_cannot_pay_for_keeps_the_samples_drawn(tmp_path: Path):
@@ -84,7 +89,7 @@ async def test_a_follow_up_the_budget_cannot_pay_for_keeps_the_samples_drawn(tmp
     def same(messages, params):
         return f"Same.\n```python\n{SRC}```"
 
-    patch = Patch(k=1, spread=1)
+    patch = Patch(k=1, spread=1, reask=1)
     unbounded = ScriptedModel(default=same)
     free = _ctx(tmp_path, patch, unbounded)
     await patch.propose(free)
@@ -113,7 +118,7 @@ async def test_a_follow_up_never_takes_a_samples_place(tmp_path: Path):
     again = reask_request(request, plain)
     model = ScriptedModel(default=reply)
     follow_need = model.count_tokens_upper_bound(again.messages) + again.params.min_tokens
-    patch = Patch(k=2, spread=1, show_budget=False)
+    patch = Patch(k=2, spread=1, reask=1, show_budget=False)
     ctx = _ctx(tmp_path, patch, model, Budget(tokens=spent.input_tokens + spent.output_tokens + follow_need + 10))
     cands = await patch.propose(ctx)
     assert [c.valid for c in cands] == [False, True] and "csv.reader" in cands[1].content["patch"]
