@@ -8,8 +8,9 @@ reply is a spent sample; a follow-up that quotes the problem costs one call whos
 prompt and the reply) a prompt cache already holds.
 
 Measured (test split, 1.5B, best-of-N K=4 at 8k, seed 0, follow-ups asked right after the reply, 89d6ae8):
-6 follow-ups, 2 of them an edit (neither resolving), while 26 of the 38 fresh samples of the same cell
-before were edits; the follow-ups took budget from the samples after them and the cell resolved 2/12
+6 follow-ups: the 4 after a file copied unchanged copied it unchanged again, the 2 after code that did not
+parse or an example written back were edits (neither resolving), while 26 of the 38 fresh samples of the
+same cell before were edits; the follow-ups took budget from the samples after them and the cell resolved 2/12
 against 4/12. So `Patch.reask` is 0 by default (a plan turns it on: `patch: {settings: {reask: 1}}`), and
 the engine samples follow-ups after all of a step's requests, from what they left.
 """
