@@ -4,8 +4,11 @@ code block, code that does not parse) gets one follow-up turn that says what was
 they left; at most `reask` a step (0 by default), none for a reply that is an edit, none when the budget cannot pay."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from agents.context import StepContext
 from agents.models.scripted import ScriptedModel
@@ -141,3 +144,30 @@ async def test_the_engine_hook_default_asks_nothing_again(tmp_path: Path):
     cands = await stage.propose(_ctx(tmp_path, stage, model))
     assert len(cands) == 2 and len(model.calls) == 1
     assert stage.follow_up(None, SampleRequest(), cands[0]) is None
+
+
+@pytest.mark.slow
+async def test_a_local_model_solve_with_follow_ups_records_them(wraptext, tmp_path: Path):
+    """End to end on the embedded local model (greedy, so the same replies every run): with the plan
+    setting on, every patch reply that is no edit and left budget behind is answered by a follow-up
+    recorded as its child; an edit gets none."""
+    from agents.swe import solve_instance
+
+    inst, _ = wraptext
+    plan = Plan.from_data({"stages": {"patch": {"k": 1, "settings": {"reask": 1}}}})
+    await solve_instance(inst, model="local/smollm2-135m", run_dir=tmp_path / "run", mode="best_of_n", k=1,
+                         budget=Budget(tokens=16000, tools={"run_tests": 6}), plan=plan, sandbox="local")
+    rows = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    cands = [c for r in rows if r["stage"] == "patch" for c in r["candidates"] if c["source"] == "model"]
+    follow = [c for c in cands if c["meta"].get("follow_up_of")]
+    first = [c for c in cands if not c["meta"].get("follow_up_of")]
+    assert first, "the patch stage drew no reply"
+    by_id = {c["id"]: c for c in cands}
+    for c in follow:  # each answers a reply of the same stage that was no edit
+        assert by_id[c["meta"]["follow_up_of"]]["error"] and c["parent"] == c["meta"]["follow_up_of"]
+    skipped = " ".join(e for r in rows if r["stage"] == "patch" for e in r["errors"])
+    for c in first:
+        if c["error"]:  # no edit: a follow-up, or the budget said why not
+            assert any(f["meta"]["follow_up_of"] == c["id"] for f in follow) or f"follow-up of {c['id']}" in skipped
+        else:
+            assert not any(f["meta"]["follow_up_of"] == c["id"] for f in follow)
