@@ -28,8 +28,9 @@ _SHORT = re.compile(r"rewrite has (\d+) lines where the file has (\d+)")
 
 
 def reask_note(error: str, plan: dict[str, Any]) -> str | None:
-    """What the model is told about its unusable reply (None: the error is not one a second turn
-    can address, e.g. a reply cut off by its token cap)."""
+    """What the model is told about its unusable reply (None: an error a second turn cannot address, such
+    as the localized function missing from the file, or one it is not known to, such as a SEARCH/REPLACE
+    block naming no known file)."""
     rel, function, fmt = plan["file"], plan.get("function"), plan["format"]
     if fmt == "search_replace":
         again = f"Reply with SEARCH/REPLACE blocks for {rel}."
@@ -47,7 +48,7 @@ def reask_note(error: str, plan: dict[str, Any]) -> str | None:
     if "no code block" in error or "no SEARCH/REPLACE block" in error:
         return f"Your reply has no code to apply. {again}"
     if "does not parse" in error or "no definition of" in error or "redefines none" in error \
-            or "does not apply" in error or "not found" in error:
+            or "does not apply" in error or "SEARCH text" in error:
         return f"Your reply could not be applied: {error.removeprefix('EditError: ')}. {again}"
     return None
 

@@ -48,6 +48,9 @@ def test_the_note_names_what_was_wrong_with_the_reply():
     fn = reask_note("EditError: no code block in the reply", {**FILE_PLAN, "function": "Row.parse", "format": "function"})
     assert "no code to apply" in fn and "corrected `parse`" in fn
     assert reask_note("ValueError: something else entirely", FILE_PLAN) is None
+    assert reask_note("EditError: function 'Row.parse' not found in the file", FILE_PLAN) is None  # not the reply's
+    assert "SEARCH text not found in csvfix.py" in reask_note("EditError: SEARCH text not found in csvfix.py",
+                                                              {**FILE_PLAN, "format": "search_replace"})
 
 
 async def test_an_unchanged_file_is_asked_again_once_and_its_answer_is_a_candidate(tmp_path: Path):
