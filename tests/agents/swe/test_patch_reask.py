@@ -17,6 +17,7 @@ from agents.stage import Stage
 from agents.state import Candidate, SampleRequest, StageResult, Task
 from agents.swe.patch import Patch
 from agents.swe.patch_reask import reask_note, reask_request
+from tools.edits import EditError, rewrite_file, rewrite_function
 from budgets import Budget
 from budgets.plan import Plan
 
@@ -38,17 +39,29 @@ def _ctx(tmp_path: Path, stage: Stage, model: ScriptedModel, budget: Budget | No
                        records=[], result=StageResult(stage=stage.name), step=0, mode="sample")
 
 
+def _error(call, *args) -> str:
+    """The candidate error (`agents.context.StepContext.sample`'s form) that `tools.edits` raises for a
+    reply: the notes read these messages, so they are taken from the code that writes them."""
+    with pytest.raises(EditError) as e:
+        call(*args)
+    return f"{type(e.value).__name__}: {e.value}"
+
+
 def test_the_note_names_what_was_wrong_with_the_reply():
-    unchanged = reask_note("EditError: the reply changes nothing", FILE_PLAN)
+    unchanged = reask_note("EditError: the reply changes nothing", FILE_PLAN)  # Patch.parse's own (tested below)
     assert "csvfix.py exactly as it was" in unchanged and "complete corrected file csvfix.py" in unchanged
-    short = reask_note("EditError: rewrite has 3 lines where the file has 31: it looks truncated, and ...", FILE_PLAN)
+    src31 = "".join(f"X_{i} = {i}\n" for i in range(31))
+    short = reask_note(_error(rewrite_file, src31, "```python\na = 1\nb = 2\nc = 3\n```"), FILE_PLAN)
     assert "3 lines but csvfix.py has 31" in short and "example" in short
-    broken = reask_note("EditError: the edited code does not parse: line 4: invalid syntax", FILE_PLAN)
+    bad = "```python\n" + "".join(f"X_{i} = {i}\n" for i in range(3)) + "d = (\n" + "Y = 1\n" * 20 + "```"
+    broken = reask_note(_error(rewrite_file, src31, bad), FILE_PLAN)
     assert "could not be applied: the edited code does not parse: line 4" in broken
-    fn = reask_note("EditError: no code block in the reply", {**FILE_PLAN, "function": "Row.parse", "format": "function"})
+    fn = reask_note(_error(rewrite_file, SRC, "Sorry, ``` nothing"),
+                    {**FILE_PLAN, "function": "Row.parse", "format": "function"})
     assert "no code to apply" in fn and "corrected `parse`" in fn
     assert reask_note("ValueError: something else entirely", FILE_PLAN) is None
-    assert reask_note("EditError: function 'Row.parse' not found in the file", FILE_PLAN) is None  # not the reply's
+    missing = _error(rewrite_function, SRC, "Row.parse", "```python\ndef parse(self):\n    pass\n```")
+    assert reask_note(missing, FILE_PLAN) is None  # the localized function is not in the file: not the reply's
     assert "SEARCH text not found in csvfix.py" in reask_note("EditError: SEARCH text not found in csvfix.py",
                                                               {**FILE_PLAN, "format": "search_replace"})
 
