@@ -21,7 +21,7 @@ DEFAULT_DOCS = Path("/usr/share/doc/python3.11/html")
 DEFAULT_NAME = "the Python documentation"  # what the prompts call the default corpus
 SUFFIXES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
             ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8"}
-SCHEMA_VERSION = "2"   # 2: the `symbols` column
+SCHEMA_VERSION = "3"   # 2: the `symbols` column; 3: items' own notes before their members (extract.own_notes_first)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 # Operators and short command-line options, which the word tokenizer drops (":=", "**", "-O"), become
 # searchable words in a column of their own: each character spelled out, so ":=" is `symcolonequals`
