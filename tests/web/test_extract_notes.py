@@ -54,8 +54,8 @@ def test_a_class_note_after_its_members_is_in_the_class_entry(monkeypatch):
 
 
 def test_every_word_is_kept():
-    """Moving the notes must not lose text: trafilatura drops the last items of a <dd> that ends with its
-    nested list, so an empty paragraph takes the notes' place."""
+    """Moving the notes loses and repeats nothing (trafilatura's quirk of dropping the last items of a <dd>
+    that ends with its nested list shows on real pages only: `test_no_word_of_a_real_page_is_lost`)."""
     _, text = html_to_text(PAGE)
     for words in ("Draw the widget", "Change the size", "Remove the widget from its canvas", "Remove every widget"):
         assert words in text
