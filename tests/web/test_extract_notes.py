@@ -1,12 +1,12 @@
 """An item's own notes after its nested members stay in its entry (tools.web.extract.own_notes_first)."""
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tools.web import extract
 from tools.web.entries import named_entry
 from tools.web.extract import html_to_text, own_notes_first
+from tools.web.index import DEFAULT_DOCS
 
 
 def _method(name: str, doc: str, note: str = "") -> str:
@@ -71,7 +71,7 @@ def test_pages_without_such_items_are_untouched():
         assert isinstance(own_notes_first(junk), str)
 
 
-DOCS = Path("/usr/share/doc/python3.11-doc/html/library")
+DOCS = DEFAULT_DOCS / "library"  # the default corpus's pages
 needs_docs = pytest.mark.skipif(not DOCS.is_dir(), reason="python3.11-doc is not installed (scripts/setup.sh installs it)")
 
 
