@@ -178,6 +178,7 @@ async def test_a_local_model_solve_with_follow_ups_records_them(wraptext, tmp_pa
     follow = [c for c in cands if c["meta"].get("follow_up_of")]
     first = [c for c in cands if not c["meta"].get("follow_up_of")]
     assert first, "the patch stage drew no reply"
+    assert follow, "no reply got a follow-up: the test would check nothing (the 135M model's greedy reply is no edit)"
     by_id = {c["id"]: c for c in cands}
     for c in follow:  # each answers a reply of the same stage that was no edit
         assert by_id[c["meta"]["follow_up_of"]]["error"] and c["parent"] == c["meta"]["follow_up_of"]
