@@ -28,7 +28,9 @@ INSIGHTS = """Insights on test-time scaling of multi-stage tasks (AgentTTS):
 3. Stages depend on each other: budget spent on an early stage (localization, reproduction tests)
    pays only if the later stages can use it; starving the patch stage loses everything.
    (patch settings.focus 2.0, the default: when the localization votes agree, every patch sample
-   goes to the top file; 0.0 hedges half of them on the runner-up.)"""
+   goes to the top file; 0.0 hedges half of them on the runner-up. patch settings.edit_format
+   "function" writes back only the localized function instead of the whole file: cheaper samples,
+   so more fit the patch stage's share, but none when the bug is outside that function.)"""
 
 
 class AgentTTSProposer:
@@ -73,7 +75,8 @@ class AgentTTSProposer:
         best = max(trials, key=lambda t: t.objective()).plan
         data = {n: s.values() for n, s in best.stages.items()}
         stage = self.rng.choice([s for s in space.stages if s.ks] or space.stages)
-        move = self.rng.choice(["k", "temperature", "share"] + (["model"] if len(space.models) > 1 else []))
+        move = self.rng.choice(["k", "temperature", "share"] + (["model"] if len(space.models) > 1 else [])
+                               + (["setting"] if stage.settings else []))
         cur = data.setdefault(stage.name, {})
         if move == "k" and stage.ks:
             cur["k"] = self.rng.choice([k for k in stage.ks if k != cur.get("k")] or list(stage.ks))
@@ -81,6 +84,11 @@ class AgentTTSProposer:
             cur["temperature"] = self.rng.choice(stage.temperatures)
         elif move == "model":
             cur["model"] = self.rng.choice(space.models)
+        elif move == "setting":
+            name = self.rng.choice(sorted(stage.settings))
+            now = (cur.get("settings") or {}).get(name)
+            cur["settings"] = {**(cur.get("settings") or {}),
+                               name: self.rng.choice([v for v in stage.settings[name] if v != now] or list(stage.settings[name]))}
         else:
             cur["share"] = float(cur.get("share") or 0.2) * self.rng.choice([0.5, 1.5, 2.0])
         return space.clamp({"stages": data})

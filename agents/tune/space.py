@@ -11,7 +11,10 @@ from budgets.plan import Plan, StagePlan
 
 SHARES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
 SKIP_P = 0.25                     # how often a random plan skips an optional stage
-TUNABLE = {"focus": (0.0, 2.0)}   # stage settings searched where a stage has them (the patch stage's focus)
+# Stage settings searched where a stage has them (the patch stage's): `focus`, and `edit_format`, what a
+# patch sample writes back ("auto": the whole file up to 80 lines; "function": only the localized
+# function, a cheaper sample, so more of them fit a slice).
+TUNABLE = {"focus": (0.0, 2.0), "edit_format": ("auto", "function")}
 
 
 class StageSpace(BaseModel):
@@ -99,7 +102,7 @@ class SearchSpace(BaseModel):
             if self.models and r.get("model") in self.models and r.get("model") != self.models[0]:
                 sp["model"] = r["model"]
             given = r.get("settings") if isinstance(r.get("settings"), dict) else {}
-            chosen = {k: _nearest(_num(given[k], v[0]), v) for k, v in s.settings.items() if k in given}
+            chosen = {k: _snap(given[k], v) for k, v in s.settings.items() if k in given}
             if chosen:
                 sp["settings"] = chosen
             stages[s.name] = StagePlan(**sp)
@@ -145,6 +148,15 @@ def _num(v: Any, default: float) -> float:
 
 def _nearest(v: float, grid: tuple) -> Any:
     return min(grid, key=lambda g: (abs(g - v), g))
+
+
+def _snap(v: Any, grid: tuple) -> Any:
+    """A (model-written) setting onto its grid: a number to the nearest value, a choice among words
+    kept when it is one of them (case ignored), else the grid's first (the stage's default)."""
+    if all(isinstance(g, (int, float)) for g in grid):
+        return _nearest(_num(v, grid[0]), grid)
+    word = str(v).strip().lower()
+    return next((g for g in grid if str(g).lower() == word), grid[0])
 
 
 def _normalized(weights: list[float], optional: list[bool] | None = None) -> list[float]:

@@ -88,14 +88,16 @@ def test_parse_reply_finds_the_plan_object():
     assert parse_reply("{broken") is None and parse_reply("") is None
 
 
-def test_the_swe_space_searches_the_patch_stages_focus():
+def test_the_swe_space_searches_the_patch_stages_focus_and_edit_format():
     import random
 
     from agents.swe.pipeline import swe_pipeline
 
     space = SearchSpace.of(swe_pipeline("best_of_n", k=4))
     patch = next(s for s in space.stages if s.name == "patch")
-    assert patch.settings == {"focus": (0.0, 2.0)} and "settings.focus in [0.0, 2.0]" in space.describe()
+    assert patch.settings == {"focus": (0.0, 2.0), "edit_format": ("auto", "function")}
+    assert "settings.focus in [0.0, 2.0]" in space.describe()
+    assert "settings.edit_format in ['auto', 'function']" in space.describe()
     # the proposer is told which share the engine does not use (select is bounded: its judge call)
     select_line = next(line for line in space.describe().splitlines() if line.startswith("- select"))
     assert "bounded, needs tokens=1500" in select_line and "bounded" not in space.describe().replace(select_line, "")
@@ -104,6 +106,30 @@ def test_the_swe_space_searches_the_patch_stages_focus():
     seen = {(space.random(random.Random(i)).stages["patch"].settings or {}).get("focus") for i in range(20)}
     assert seen == {0.0, 2.0}
     plan.apply(swe_pipeline("best_of_n", k=4))                               # a valid plan for the pipeline
+    # a choice among words: kept when on the grid (case ignored), else the stage's default
+    for given, kept in (("Function", "function"), ("search_replace", "auto"), (3, "auto")):
+        got = space.clamp({"stages": {"patch": {"settings": {"edit_format": given}}}}).stages["patch"].settings
+        assert got == {"edit_format": kept}
+    formats = {(space.random(random.Random(i)).stages["patch"].settings or {}).get("edit_format") for i in range(20)}
+    assert formats == {"auto", "function"}
+    built = swe_pipeline("best_of_n", k=4)
+    space.clamp({"stages": {"patch": {"settings": {"edit_format": "function"}}}}).apply(built)
+    assert next(s for s in built.stages if s.name == "patch").edit_format == "function"
+
+
+def test_a_mutation_can_move_a_stage_setting():
+    """With no JSON in the tuner's reply, the mutation of the best plan may change a searched setting."""
+    from agents.swe.pipeline import swe_pipeline
+    from agents.tune.agentts import AgentTTSProposer
+    from agents.tune.search import Trial
+
+    space = SearchSpace.of(swe_pipeline("best_of_n", k=4))
+    best = Trial(index=0, method="uniform", plan=space.uniform())
+    moved = set()
+    for seed in range(40):
+        plan = AgentTTSProposer(model=None, seed=seed).mutate(space, [best])
+        moved |= {k for k, v in (plan.stages["patch"].settings or {}).items()}
+    assert {"focus", "edit_format"} <= moved
 
 
 def test_partial_credit_ranks_plans_that_solve_nothing():
