@@ -49,6 +49,7 @@ class Patch(Stage):
     pivot_to = "localize"
     edit_format = "auto"      # auto: whole file up to `max_file_lines`, else the localized function
     max_file_lines = 80       # whole-file rewrites cost output tokens: small models decode ~10-30 tok/s
+    context_lines = 300       # function format: the whole file is shown (not written back) up to this size
     spread = 2                # how many (file, function) targets the K samples are split over
     greedy_first = True       # first round: one sample per target is the plain greedy attempt
     ablate = 0                # smaller versions of the best patch that breaks existing tests, per step
@@ -61,7 +62,7 @@ class Patch(Stage):
     # test split (1.5B, best-of-N 8k, seed 0) 2 of 6 follow-ups were an edit, none resolving, against 26 of
     # 38 fresh samples; asked before the step's later samples they cost confparse-1 and mdtable-1 (4/12 -> 2/12)
     reask = 0
-    settings = ("edit_format", "max_file_lines", "spread", "greedy_first", "ablate", "focus", "show_budget", "reask")
+    settings = ("edit_format", "max_file_lines", "context_lines", "spread", "greedy_first", "ablate", "focus", "show_budget", "reask")
 
     def __init__(self, **kw: Any):
         if kw.get("edit_format", "auto") not in FORMATS:
@@ -178,8 +179,13 @@ class Patch(Stage):
             path, code = next(iter(repro.items()))
             test_note = f"\n\nThis test reproduces the issue and must pass after your fix:\n```python\n{code[:2000]}\n```"
         if fmt == "function" and function:
-            ask = (f"File {rel} contains:\n```python\n{plan['code']}\n```\n{DIAGNOSE}Then reply with the complete corrected "
-                   f"`{function.split('.')[-1]}` in one ```python block.")
+            # The file is shown when it is short enough, the function alone otherwise: shown only the
+            # function, the 1.5B guessed what it could not see (dev, one greedy attempt each: `self._hits`
+            # for the class's `self.hits`, `@wraps` in a file that imports `functools`).
+            whole = len(source.splitlines()) <= self.context_lines
+            ask = (f"File {rel}{':' if whole else ' contains:'}\n```python\n{source if whole else plan['code']}\n```\n"
+                   f"{DIAGNOSE}Then reply with the complete corrected `{function.split('.')[-1]}` in one ```python block"
+                   + (", that function alone, not the whole file." if whole else "."))
         elif fmt == "search_replace":
             ask = (f"File {rel}:\n```python\n{source}\n```\nFix the issue with SEARCH/REPLACE blocks:\n{rel}\n"
                    "<<<<<<< SEARCH\n<exact lines to replace>\n=======\n<new lines>\n>>>>>>> REPLACE")
