@@ -214,7 +214,7 @@ class Patch(Stage):
         rel, fmt, source, function = plan["file"], plan["format"], plan["source"], plan.get("function")
         try:
             if fmt == "function" and function:
-                changes = {rel: (source, rewrite_function(source, function, text))}
+                changes = {rel: (source, rewrite_function(source, function, text, others=True))}
             elif fmt == "search_replace":
                 root = Path(ctx.task.input["workdir"])
                 files = source_files(root, include_tests=True)

@@ -44,6 +44,16 @@ def test_rewrite_function_errors(reply, msg):
         rewrite_function(SRC, "h", reply)
 
 
+def test_rewrite_function_with_others_takes_another_function_of_the_file():
+    """Shown the whole file, a model may rewrite another of its functions than the localized one."""
+    new = rewrite_function(SRC, "h", "```python\ndef f(self, x):\n    return x * 3\n```", others=True)
+    assert "        return x * 3\n" in new and new.replace("x * 3", "x + 1") == SRC
+    with pytest.raises(EditError, match="no definition"):   # without `others`: the localized one only
+        rewrite_function(SRC, "h", "```python\ndef f(self, x):\n    return x * 3\n```")
+    with pytest.raises(EditError, match="redefines none"):  # nor a function the file lacks
+        rewrite_function(SRC, "h", "```python\ndef other():\n    pass\n```", others=True)
+
+
 def test_rewrite_file_rejects_truncation_and_syntax_errors():
     long = "\n".join(f"x{i} = {i}" for i in range(40)) + "\n"
     with pytest.raises(EditError, match="truncated"):

@@ -48,3 +48,14 @@ def test_past_context_lines_only_the_function_is_shown(tmp_path: Path):
     prompt, _ = _prompt(ctx, stage)
     assert "def reset(self):" in prompt and "self.hits = 0" not in prompt and "import functools" not in prompt
     assert "stats.py contains:" in prompt
+
+
+def test_a_reply_that_fixes_another_function_of_the_shown_file_is_kept(tmp_path: Path):
+    """Shown the whole file, the model may rewrite another of its functions than the localized one: that
+    edit is spliced in, not lost as "no definition of reset"."""
+    stage = Patch(k=1, edit_format="function")
+    ctx = _ctx(tmp_path, stage)
+    _, request = _prompt(ctx, stage)
+    patch = stage.parse(ctx, request, "```python\ndef hit(self):\n    self.hits = self.hits + 1\n```")["patch"]
+    changed = [line for line in patch.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ["-        self.hits += 1", "+        self.hits = self.hits + 1"]
