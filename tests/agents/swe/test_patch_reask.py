@@ -172,7 +172,7 @@ async def test_a_local_model_solve_with_follow_ups_records_them(wraptext, tmp_pa
     inst, _ = wraptext
     plan = Plan.from_data({"stages": {"patch": {"k": 1, "settings": {"reask": 1}}}})
     await solve_instance(inst, model="local/smollm2-135m", run_dir=tmp_path / "run", mode="best_of_n", k=1,
-                         budget=Budget(tokens=16000, tools={"run_tests": 6}), plan=plan, sandbox="local")
+                         budget=Budget(tokens=8000, tools={"run_tests": 6}), plan=plan, sandbox="local")
     rows = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
     cands = [c for r in rows if r["stage"] == "patch" for c in r["candidates"] if c["source"] == "model"]
     follow = [c for c in cands if c["meta"].get("follow_up_of")]
