@@ -85,17 +85,8 @@ def splice_definitions(old: str, reply: str) -> str:
 def rewrite_function(old: str, name: str, reply: str, *, others: bool = False) -> str:
     """Replace function/method `name` (`f` or `Class.f`) in `old` with the definition in `reply`.
     The reply's indentation is normalized to the original's. `others`: a reply that defines no `name`
-    but redefines other functions of `old` gets those spliced in (shown the whole file, a model may
-    fix another function than the one localized: 3 of 25 replies of a dev best-of-N cell)."""
-    try:
-        return _rewrite_function(old, name, reply)
-    except EditError as e:
-        if not others or "has no definition" not in str(e):
-            raise
-        return splice_definitions(old, reply)
-
-
-def _rewrite_function(old: str, name: str, reply: str) -> str:
+    but redefines other functions of `old` gets those spliced in (shown the whole file, a model may fix
+    another function than the localized one: 1 of 25 replies of a dev best-of-N cell)."""
     short = name.rsplit(".", 1)[-1]
     for block in code_blocks(reply):
         src = textwrap.dedent(block)
@@ -104,6 +95,8 @@ def _rewrite_function(old: str, name: str, reply: str) -> str:
                 return _replace_def(old, name, textwrap.dedent(sym.text(src)))
     if not any(s.name == name or s.name.endswith("." + name) for s in symbols(old)):
         raise EditError(f"function {name!r} not found in the file")
+    if others:
+        return splice_definitions(old, reply)
     raise EditError(f"the reply has no definition of {short!r}")
 
 

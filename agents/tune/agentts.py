@@ -85,10 +85,10 @@ class AgentTTSProposer:
         elif move == "model":
             cur["model"] = self.rng.choice(space.models)
         elif move == "setting":
-            name = self.rng.choice(sorted(stage.settings))
-            now = (cur.get("settings") or {}).get(name)
-            cur["settings"] = {**(cur.get("settings") or {}),
-                               name: self.rng.choice([v for v in stage.settings[name] if v != now] or list(stage.settings[name]))}
+            settings, name = dict(cur.get("settings") or {}), self.rng.choice(sorted(stage.settings))
+            grid = stage.settings[name]
+            settings[name] = self.rng.choice([v for v in grid if v != settings.get(name)] or list(grid))
+            cur["settings"] = settings
         else:
             cur["share"] = float(cur.get("share") or 0.2) * self.rng.choice([0.5, 1.5, 2.0])
         return space.clamp({"stages": data})

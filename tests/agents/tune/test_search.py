@@ -128,7 +128,7 @@ def test_a_mutation_can_move_a_stage_setting():
     moved = set()
     for seed in range(40):
         plan = AgentTTSProposer(model=None, seed=seed).mutate(space, [best])
-        moved |= {k for k, v in (plan.stages["patch"].settings or {}).items()}
+        moved |= set(plan.stages["patch"].settings or {})
     assert {"focus", "edit_format"} <= moved
 
 
