@@ -25,6 +25,7 @@ class StageSpace(BaseModel):
     default_temperature: float = 0.8
     default_share: float | None = None
     settings: dict[str, tuple] = {}          # the stage's own settings to search (patch: focus)
+    setting_defaults: dict[str, Any] = {}    # their values where a plan leaves them out
     optional: bool = False                   # share 0 (skip the stage) is in the space
     need: str | None = None                  # a bounded stage's need (`Stage.need`), described to the proposer
 
@@ -46,6 +47,7 @@ class SearchSpace(BaseModel):
                                   default_temperature=getattr(s, "temperature", 0.8),
                                   default_share=getattr(s, "share", None),
                                   settings={k: v for k, v in TUNABLE.items() if hasattr(type(s), k)},
+                                  setting_defaults={k: getattr(s, k) for k in TUNABLE if hasattr(type(s), k)},
                                   optional=bool(getattr(s, "optional", False)),
                                   need=s.need.describe() if getattr(s, "need", None) is not None else None))
         return cls(stages=out, models=tuple(models))
@@ -110,8 +112,9 @@ class SearchSpace(BaseModel):
 
     def key(self, plan: Plan) -> str:
         """Identity of a plan on the grid (to skip re-evaluating the same plan): a value the plan leaves
-        out counts as the stage's default, the default model as none, settings the space does not search
-        are left out (a given start plan and a proposal that spells it differently are one plan)."""
+        out (K, temperature, a searched setting) counts as the stage's default, the default model as none,
+        settings the space does not search are left out, numbers compare as numbers (a given start plan and
+        a proposal that spells it differently are one plan)."""
         by_name = {s.name: s for s in self.stages}
         parts = []
         for n, s in sorted(plan.stages.items()):
@@ -121,7 +124,9 @@ class SearchSpace(BaseModel):
                 k = sp.default_k if k is None else k
                 t = sp.default_temperature if t is None else t
             model = None if self.models and s.model == self.models[0] else s.model
-            searched = {a: b for a, b in (s.settings or {}).items() if sp is None or a in sp.settings}
+            given = {a: b for a, b in (s.settings or {}).items() if sp is None or a in sp.settings}
+            searched = {a: float(b) if isinstance(b, (int, float)) and not isinstance(b, bool) else b
+                        for a, b in {**(sp.setting_defaults if sp is not None else {}), **given}.items()}
             parts.append(f"{n}:0.0" if s.share == 0.0 else f"{n}:{s.share}:{k}:{t}:{model}:{sorted(searched.items())}")
         return "|".join(parts)
 

@@ -117,6 +117,21 @@ def test_the_swe_space_searches_the_patch_stages_focus_and_edit_format():
     assert next(s for s in built.stages if s.name == "patch").edit_format == "function"
 
 
+def test_a_plan_that_spells_a_settings_default_is_the_plan_that_leaves_it_out():
+    """The key that keeps tune from measuring one plan twice: a searched setting left out is the stage's
+    default (the patch stage's focus 2.0 and edit_format auto), 2 and 2.0 are one value."""
+    from agents.swe.pipeline import swe_pipeline
+
+    space = SearchSpace.of(swe_pipeline("best_of_n", k=4))
+    bare = Plan.model_validate({"stages": {"patch": {"share": 0.5, "k": 4}}})
+    spelled = Plan.model_validate({"stages": {"patch": {"share": 0.5, "k": 4,
+                                                        "settings": {"focus": 2, "edit_format": "auto"}}}})
+    other = Plan.model_validate({"stages": {"patch": {"share": 0.5, "k": 4, "settings": {"edit_format": "function"}}}})
+    off = Plan.model_validate({"stages": {"patch": {"share": 0.5, "k": 4, "settings": {"focus": 0.0}}}})
+    assert space.key(bare) == space.key(spelled)
+    assert len({space.key(bare), space.key(other), space.key(off)}) == 3
+
+
 def test_a_mutation_can_move_a_stage_setting():
     """With no JSON in the tuner's reply, the mutation of the best plan may change a searched setting."""
     from agents.swe.pipeline import swe_pipeline
