@@ -40,15 +40,17 @@ _SUFFIX = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 _DURATION = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 UNLIMITED = ("unlimited", "none")  # the explicit no-caps budget string
 _DIMENSION_KEYS = "usd, tokens, input_tokens, output_tokens, calls, seconds"
+# The largest cap: checkpoints store caps as 64-bit integers, and a cap this large caps nothing anyway.
+MAX_CAP = 10**15
 
 
 class Budget(BaseModel):
-    usd: float | None = Field(default=None, ge=0)
-    tokens: int | None = Field(default=None, ge=0)
-    input_tokens: int | None = Field(default=None, ge=0)
-    output_tokens: int | None = Field(default=None, ge=0)
-    model_calls: int | None = Field(default=None, ge=0)
-    wall_seconds: float | None = Field(default=None, ge=0)
+    usd: float | None = Field(default=None, ge=0, le=MAX_CAP)
+    tokens: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    input_tokens: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    output_tokens: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    model_calls: int | None = Field(default=None, ge=0, le=MAX_CAP)
+    wall_seconds: float | None = Field(default=None, ge=0, le=MAX_CAP)
     tools: dict[str, int] = Field(default_factory=dict)  # per-tool call caps, e.g. {"search": 10}
 
     model_config = {"extra": "forbid"}
@@ -59,8 +61,8 @@ class Budget(BaseModel):
         for name, cap in v.items():
             if not _TOOL_NAME.match(name):
                 raise ValueError(f"bad tool name {name!r}")
-            if cap < 0:
-                raise ValueError(f"tool cap for {name!r} must be >= 0")
+            if not 0 <= cap <= MAX_CAP:
+                raise ValueError(f"tool cap for {name!r} must be between 0 and {MAX_CAP:.0e}")
         return v
 
     # ---- construction -------------------------------------------------------------------------
@@ -230,6 +232,8 @@ def _number(raw: str, key: str, *, integer: bool, duration: bool = False) -> flo
         raise BudgetError(f"bad value {raw!r} for {key!r}: expected a number like 0.5, 200k or 5m") from None
     if value < 0 or value != value or value == float("inf"):
         raise BudgetError(f"bad value {raw!r} for {key!r}: must be a finite number >= 0")
+    if value > MAX_CAP:
+        raise BudgetError(f"bad value {raw!r} for {key!r}: must be at most {MAX_CAP:.0e} (leave {key!r} out for no cap)")
     if integer:
         if value != int(value):
             raise BudgetError(f"bad value {raw!r} for {key!r}: must be a whole number")

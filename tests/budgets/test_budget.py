@@ -9,11 +9,23 @@ def test_parse_cli_string():
     assert b.wall_seconds == 300 and b.tools == {"search": 10}
 
 
-@pytest.mark.parametrize("bad", ["", "usd", "usd=abc", "tokens=1.5", "usd=-1", "tokens=1e400", "a b=3", "usd=inf"])
+@pytest.mark.parametrize("bad", ["", "usd", "usd=abc", "tokens=1.5", "usd=-1", "tokens=1e400", "a b=3", "usd=inf",
+                                 "open=1e99", "tokens=2e15", "usd=1e16"])
 def test_parse_rejects_malformed(bad):
     with pytest.raises(BudgetError) as e:
         Budget.parse(bad)
     assert "\n" not in str(e.value)
+
+
+def test_a_cap_too_large_to_checkpoint_is_refused_everywhere():
+    """A cap past 1e15 once reached the run's checkpoint and crashed it ("Integer exceeds 64-bit range")."""
+    with pytest.raises(BudgetError, match="at most 1e\\+15"):
+        Budget.from_mapping({"tools": {"search": "1e20"}})
+    with pytest.raises(ValueError):
+        Budget(tokens=10**20)
+    with pytest.raises(ValueError):
+        Budget(tools={"search": 10**20})
+    assert Budget.parse("tokens=1e15,search=1e15").tokens == 10**15
 
 
 def test_yaml(tmp_path):

@@ -55,6 +55,7 @@ def test_the_example_splits_load_and_keep_dev_and_test_apart():
     (["bench", "web", "good.jsonl", "--index", "nope.sqlite"], "no index at nope.sqlite"),
     (["ask", "what?", "--budget", "open=lots"], "bad value 'lots'"),
     (["ask", "what?", "--budget", "run_tests=2"], "this run's tools: find, open, search"),
+    (["ask", "what?", "--budget", "open=1e99"], "must be at most 1e+15"),
     (["ask", "   "], "the question is empty"),
     (["web", "index", "nowhere", "--out", "i.sqlite"], "nowhere is not a folder"),
 ])
