@@ -41,23 +41,54 @@ def _interrupted(e: BaseException) -> bool:
     return False
 
 
-def run_cli(app: typer.Typer, argv: list[str]) -> None:
-    """Run the typer app; every known error becomes one line on stderr and a non-zero exit code."""
+def _cli_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage and other command-line errors, aborts) of typer's click: typer >= 0.29 vendors its own
+    (under `typer.TyperException`), older ones use click's."""
+    errors, aborts = [], [typer.Abort]
+    if hasattr(typer, "TyperException"):
+        errors.append(typer.TyperException)
+    try:
+        import click
+        errors.append(click.ClickException)
+        aborts.append(click.Abort)
+    except ImportError:  # pragma: no cover - typer without click
+        pass
+    return tuple(errors), tuple(aborts)
+
+
+def run_cli(app: typer.Typer, argv: list[str], prog_name: str = "scaleagent") -> None:
+    """Run the typer app; every known error becomes one line on stderr and a non-zero exit code, a
+    usage error too (click's own format is a usage line, a hint and a framed message)."""
     from sandboxes import SandboxUnavailable
 
+    cli_errors, aborts = _cli_errors()
     try:
-        app(argv, standalone_mode=True)
+        rv = app(argv, prog_name=prog_name, standalone_mode=False)
+    except cli_errors as e:
+        kinds = {c.__name__ for c in type(e).__mro__}
+        if "NoArgsIsHelpError" in kinds:  # `scaleagent` or a group alone: its help
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        ctx = getattr(e, "ctx", None) if "UsageError" in kinds else None
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        die(f"{e.format_message()}{where}", getattr(e, "exit_code", 2))
+    except aborts:
+        die("aborted", 1)
     except (ScaleAgentError, BudgetError, BudgetExceeded, SandboxUnavailable) as e:
         die(str(e).splitlines()[0] if str(e) else type(e).__name__, getattr(e, "exit_code", 2))
     except KeyboardInterrupt:
         die(INTERRUPTED, 130)
-    except SystemExit as e:  # typer turns Ctrl-C into a silent exit 130: say what to do next
+    except SystemExit as e:  # an exit 130 caused by Ctrl-C: say what to do next
         if e.code == 130 and _interrupted(e):
             die(INTERRUPTED, 130)
         raise
     except OSError as e:  # a full or read-only disk mid-run, a path that turned into a file
         where = f": {e.filename}" if getattr(e, "filename", None) else ""
         die(f"{e.strerror or type(e).__name__}{where}", 2)
+    if rv == 130:  # outside standalone mode typer returns Ctrl-C in a command as exit code 130
+        die(INTERRUPTED, 130)
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv:
+        raise SystemExit(rv)
 
 
 def emit_json(obj: Any) -> None:

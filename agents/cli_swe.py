@@ -226,7 +226,7 @@ def main() -> None:  # `python -m agents.cli_swe INSTANCES …` = `scaleagent be
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(bench_swe)
-    run_cli(app, sys.argv[1:])
+    run_cli(app, sys.argv[1:], prog_name="scaleagent bench swe")
 
 
 if __name__ == "__main__":

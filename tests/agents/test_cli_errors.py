@@ -30,6 +30,12 @@ def cli(*args, cwd):
     (["report", "no_such_run"], "not a scaleagent run directory"),
     (["bench", "mmlu"], "unknown benchmark"),
     (["models", "pull", "local/nosuch"], "local/"),
+    # usage errors (click's own format was a usage line, a hint and a framed box)
+    (["ask", "q", "--k", "0"], "Invalid value for '--k'"),
+    (["ask"], "Missing argument 'question'"),
+    (["nosuchcmd"], "No such command 'nosuchcmd'"),
+    (["bench", "web", "q.jsonl", "--bogus"], "No such option: --bogus"),
+    (["tune", "swe", "--trials", "zero"], "see `scaleagent tune --help`"),
 ])
 def test_bad_input_is_one_line(tmp_path, args, needle):
     (tmp_path / "broken.yaml").write_text("usd: [0.5\n")
@@ -40,6 +46,12 @@ def test_bad_input_is_one_line(tmp_path, args, needle):
     assert len(lines) == 1, r.stderr
     assert needle in lines[0] and lines[0].startswith("scaleagent: error:")
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_command_alone_prints_its_help(tmp_path):
+    r = cli(cwd=tmp_path)
+    assert r.returncode == 2 and "Usage: scaleagent" in r.stdout + r.stderr and "Traceback" not in r.stderr
+    assert "ask" in r.stdout + r.stderr
 
 
 def test_help_lists_commands(tmp_path):
