@@ -56,6 +56,10 @@ def test_index_errors_are_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(WebIndexError, match="no .html"):
         build_index(tmp_path / "empty", tmp_path / "i.sqlite")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("a page\n")
+    with pytest.raises(WebIndexError, match="is a folder"):  # not "Is a directory: empty.tmp123"
+        build_index(tmp_path / "docs", tmp_path / "empty")
     with pytest.raises(WebIndexError, match="no index at"):
         Index(tmp_path / "absent.sqlite")
     (tmp_path / "junk.sqlite").write_text("not a database")

@@ -78,6 +78,9 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
     name = " ".join((name or "").split())[:120] or default_name(src)
     if not src.is_dir():
         raise WebIndexError(f"{src} is not a folder of HTML or text files")
+    if out.is_dir() or (out.exists() and not out.is_file()):
+        raise WebIndexError(f"--out {out} is a folder or not a regular file: give the index file's path, "
+                            f"e.g. {out / 'index.sqlite'}")
     files = list(corpus_files(src))
     if not files:
         raise WebIndexError(f"{src} has no .html, .htm, .txt or .md files to index")
