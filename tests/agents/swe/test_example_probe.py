@@ -220,7 +220,7 @@ async def test_on_the_local_model_every_patch_that_breaks_no_test_is_probed(tmp_
     inst = Instance(instance_id="counter-1", repo=repo, base_commit=sha, problem_statement=ISSUE)
     # k=4: at seed 0, one of smollm2's four samples is a patch that applies (its example: "crashed")
     res = await solve_instance(inst, model="local/smollm2-135m", run_dir=tmp_path / "run", mode="best_of_n", k=4,
-                               budget=Budget(tokens=12000, tools={"run_tests": 12}))
+                               budget=Budget(tokens=6000, tools={"run_tests": 12}))
     assert res.status != "crashed"
     steps = [json.loads(line) for line in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
     patch = [s for s in steps if s["stage"] == "patch"]
