@@ -6,7 +6,10 @@
   /huge            a 20 MB text/html body (Content-Length declared)
   /huge-chunked    a 20 MB text/html body without Content-Length (read until the cap)
   /hang            sends nothing until the server closes
-  /search?q=...    SearxNG JSON; `mode` picks what comes back: ok | notjson | noresults | baditems
+  /drip-headers    a status line, then one header line every 0.2 s (never the end of the headers)
+  /search?q=...    SearxNG JSON; `mode` picks what comes back: ok | notjson | noresults | baditems, or
+                   `search_body` (bytes) when set
+  any path in `pages`: its (status, headers, body) as given
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ MB = 1_000_000
 class FaultServer:
     def __init__(self) -> None:
         self.mode = "ok"
+        self.search_body: bytes | None = None
+        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.requests: list[str] = []
         self.stop = threading.Event()
         owner = self
@@ -44,6 +49,11 @@ class FaultServer:
                     self._stream(20 * MB, declare=False)
                 elif path == "/hang":
                     owner.stop.wait(30)
+                elif path == "/drip-headers":
+                    self._drip()
+                elif path in owner.pages:
+                    status, headers, body = owner.pages[path]
+                    self._send(status, headers.get("Content-Type", ""), body, headers)
                 elif path == "/search":
                     self._search()
                 else:
@@ -51,6 +61,8 @@ class FaultServer:
 
             def _search(self) -> None:
                 base = f"http://127.0.0.1:{owner.port}"
+                if owner.search_body is not None:
+                    return self._send(200, "application/json", owner.search_body)
                 if owner.mode == "notjson":
                     return self._send(200, "application/json", b"<html>oops</html>")
                 if owner.mode == "noresults":
@@ -61,12 +73,27 @@ class FaultServer:
                              {"url": f"{base}/page", "title": ["not", "str"], "content": None}]
                 self._send(200, "application/json", json.dumps({"query": "q", "results": items}).encode())
 
-            def _send(self, status: int, ctype: str, body: bytes) -> None:
+            def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
+                for k, v in (headers or {}).items():
+                    if k != "Content-Type":
+                        self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _drip(self) -> None:
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    while not owner.stop.wait(0.2):
+                        self.wfile.write(b"X-Slow: 1\r\n")
+                        self.wfile.flush()
+                except OSError:
+                    pass
 
             def _stream(self, size: int, declare: bool) -> None:
                 self.send_response(200)

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from tools.web.client import MAX_BYTES, HttpClient, ToolError
-from tools.web.extract import is_text, page_text
+from tools.web.client import MAX_BYTES, HttpClient, ToolError, site
+from tools.web.extract import clean, is_text, page_text
+
+MAX_URL = 2000      # a result URL longer than this is skipped (it would fill every prompt that lists it)
+MAX_TITLE = 200
 
 
 @dataclass
@@ -48,11 +51,11 @@ class SearxngBackend:
     name = "searxng"
 
     def __init__(self, base_url: str, *, max_bytes: int = MAX_BYTES, read_s: float = 10.0, total_s: float = 20.0):
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        here = site(base_url)
+        if here is None:
             raise ValueError(f"bad search server URL {base_url!r}: expected http(s)://host[:port]")
         self.base_url = base_url.rstrip("/")
-        self._hosts = {parts.netloc}
+        self._hosts = {here}  # host[:port] as the client sends it (`site`): no user info, no default port
         self._lock = threading.Lock()
         self.http = HttpClient(allowed=self._allowed, max_bytes=max_bytes, read_s=read_s, total_s=total_s)
 
@@ -65,7 +68,7 @@ class SearxngBackend:
         resp = self.http.get(url, what="search")
         hits = parse_results(resp.body, limit)
         with self._lock:
-            self._hosts.update(urlsplit(h.url).netloc for h in hits)
+            self._hosts.update(site(h.url) or "" for h in hits)
         return hits
 
     def fetch(self, url: str) -> Page:
@@ -76,17 +79,18 @@ class SearxngBackend:
         title, text = page_text(resp.body, resp.content_type, url)
         if not text.strip():
             raise ToolError(f"open: {url} has no readable text")
-        return Page(url=url, title=title or url, text=text)
+        return Page(url=url, title=(title or url)[:MAX_TITLE], text=text)
 
 
 def parse_results(body: bytes, limit: int) -> list[Hit]:
     """Hits from a SearxNG JSON body. A body that is not that JSON is a ToolError; single results
-    without a usable http(s) `url` are skipped (a title or snippet that is not a string is dropped)."""
+    without a usable http(s) `url` (one httpx can send, at most MAX_URL characters) are skipped; a title or
+    snippet that is not a string is dropped, one that is has its control characters and lone surrogates replaced."""
     import json
 
     try:
         data: Any = json.loads(body.decode("utf-8", errors="strict"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested past the parser's depth, a 5000-digit number
         raise ToolError("search: the search server returned malformed results (not JSON)") from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ToolError("search: the search server returned malformed results (no 'results' list)")
@@ -94,12 +98,12 @@ def parse_results(body: bytes, limit: int) -> list[Hit]:
     for item in data["results"]:
         if not isinstance(item, dict) or not isinstance(item.get("url"), str):
             continue
-        parts = urlsplit(item["url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if len(item["url"]) > MAX_URL or site(item["url"]) is None or item["url"] != clean(item["url"]):
             continue
         title = item.get("title") if isinstance(item.get("title"), str) else ""
         snippet = item.get("content") if isinstance(item.get("content"), str) else ""
-        hits.append(Hit(url=item["url"], title=" ".join(title.split())[:200], snippet=" ".join(snippet.split())[:400]))
+        hits.append(Hit(url=item["url"], title=" ".join(clean(title[:4 * MAX_TITLE]).split())[:MAX_TITLE],
+                        snippet=" ".join(clean(snippet[:4000]).split())[:400]))
         if len(hits) >= limit:
             break
     return hits
@@ -112,7 +116,10 @@ class LocalIndexBackend(SearxngBackend):
     name = "local"
 
     def fetch(self, url: str) -> Page:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # not a URL this server made (an IPv6 address cut short): the client says so
+            return super().fetch(url)
         if parts.hostname == "127.0.0.1" and parts.path.startswith("/doc/"):
             here = f"{self.base_url}{parts.path}"
             page = super().fetch(here)

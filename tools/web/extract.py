@@ -13,8 +13,18 @@ such items is extracted as before.
 from __future__ import annotations
 
 import logging
+import re
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
+# C0 controls but tab, newline and carriage return, DEL, C1 controls: spaces; lone surrogates (utf-7 and
+# JSON's "\\ud800" make them; encoded as UTF-8 for a model or a file they raise): U+FFFD
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """`text` with its control characters (not tab, newline or carriage return) and lone surrogates
+    replaced: what a page or a search server sent becomes text every encoder and prompt takes."""
+    return _UNSAFE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", text)
 
 
 def own_notes_first(html: str) -> str:
@@ -69,10 +79,12 @@ def page_text(body: bytes, content_type: str, url: str | None = None) -> tuple[s
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or "utf-8"
     try:
         raw = body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; or one that takes no `replace` (idna) or is not text (punycode)
         raw = body.decode("utf-8", errors="replace")
+    raw = clean(raw)
     if is_html(content_type):
-        return html_to_text(raw, url)
+        title, text = html_to_text(raw, url)
+        return clean(title), clean(text)
     first = raw.strip().splitlines()[0] if raw.strip() else ""
     return first[:120], raw
 

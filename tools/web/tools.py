@@ -32,15 +32,33 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
 
 
+# A line longer than this is cut into pieces of about a paragraph's size (at spaces where it can be): a page that
+# is one long line (a 5 MB text file, minified HTML) would otherwise be one paragraph, and every `open` of it an
+# observation of megabytes. The Python docs have no such line (their longest is 1898 characters).
+LONG_LINE = 2000
+
+
+def _pieces(line: str, size: int) -> list[str]:
+    if len(line) <= LONG_LINE:
+        return [line]
+    out, start = [], 0
+    while len(line) - start > size:  # indices, not slices of the rest: a 5 MB line is cut in linear time
+        cut = line.rfind(" ", start + size // 2, start + size + 1)
+        cut = cut if cut > start else start + size
+        out.append(line[start:cut])
+        start = cut + 1 if line[cut:cut + 1] == " " else cut
+    out.append(line[start:])
+    return [p for p in out if p]
+
+
 def passage_lines(text: str, size: int = 400) -> list[list[str]]:
-    """The page text in paragraphs of about `size` characters, each as its lines (never split mid-line);
-    a signature line (`tools.web.entries`) after other lines starts a paragraph, so one thing's notes
-    never share a paragraph with the next thing's name."""
+    """The page text in paragraphs of about `size` characters, each as its lines (never split mid-line; a
+    line over LONG_LINE characters is cut into pieces first); a signature line (`tools.web.entries`) after
+    other lines starts a paragraph, so one thing's notes never share a paragraph with the next thing's name."""
     out: list[list[str]] = []
     cur: list[str] = []
     length, after_signature = 0, False
-    for line in text.splitlines():
-        line = " ".join(line.split())
+    for line in (p for raw in text.splitlines() for p in _pieces(" ".join(raw.split()), size)):
         if not line:
             continue
         is_signature = bool(signature(line))
