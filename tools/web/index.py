@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -54,13 +55,38 @@ def default_index_path() -> Path:
 
 def corpus_files(root: Path) -> Iterator[Path]:
     """HTML and text files under `root`, skipping hidden and `_`-prefixed folders (Sphinx's
-    `_sources`, `_static`) and the generated general index pages (`genindex*`)."""
+    `_sources`, `_static`), the generated general index pages (`genindex*`), symbolic links, anything
+    not a regular file (a named pipe would block the build, a socket fail it) and names that are not
+    UTF-8 (an index's paths are text)."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if p.suffix.lower() in SUFFIXES and not name.startswith("genindex") and not p.is_symlink():
-                yield p
+            if p.suffix.lower() not in SUFFIXES or name.startswith("genindex") or not _utf8(str(p)):
+                continue
+            try:
+                if stat.S_ISREG(os.lstat(p).st_mode):
+                    yield p
+            except OSError:  # gone since the folder was listed
+                continue
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # a byte that is not UTF-8 in the name, kept by os as a lone surrogate
+        return False
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """The first `max_bytes` of the regular file at `path`, never blocking on it or following a link (it may
+    have been swapped for a named pipe or a link since `corpus_files` looked)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WebIndexError(f"{path} is not a regular file")
+        return f.read(max_bytes)
 
 
 def default_name(src: Path) -> str:
@@ -81,43 +107,52 @@ def build_index(src: Path, out: Path, progress: Callable[[int, int], None] | Non
     if out.is_dir() or (out.exists() and not out.is_file()):
         raise WebIndexError(f"--out {out} is a folder or not a regular file: give the index file's path, "
                             f"e.g. {out / 'index.sqlite'}")
-    files = list(corpus_files(src))
+    files = [f for f in corpus_files(src) if f.resolve() != out.resolve()]  # not an earlier build of `out` itself
     if not files:
         raise WebIndexError(f"{src} has no .html, .htm, .txt or .md files to index")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    count = 0
     try:
-        with closing(sqlite3.connect(tmp)) as db:
-            db.executescript(
-                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-                "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT UNIQUE, title TEXT, ctype TEXT, body BLOB);"
-                "CREATE VIRTUAL TABLE fts USING fts5(title, text, symbols, tokenize='porter unicode61');")
-            for i, path in enumerate(files):
-                if progress:
-                    progress(i, len(files))
-                raw = path.read_bytes()[:max_file_bytes]
-                ctype = SUFFIXES[path.suffix.lower()]
-                rel = path.relative_to(src).as_posix()
-                if ctype.startswith("text/html"):
-                    title, text = html_to_text(raw.decode("utf-8", errors="replace"))
-                else:
-                    text = raw.decode("utf-8", errors="replace")
-                    title = text.strip().splitlines()[0][:120] if text.strip() else rel
-                if not text.strip():
-                    continue
-                cur = db.execute("INSERT INTO docs(path, title, ctype, body) VALUES (?,?,?,?)",
-                                 (rel, title or rel, ctype, zlib.compress(raw)))
-                db.execute("INSERT INTO fts(rowid, title, text, symbols) VALUES (?,?,?,?)",
-                           (cur.lastrowid, title, text, " ".join(symbol_words(text))))
-                count += 1
-            db.executemany("INSERT INTO meta VALUES (?,?)", [("version", SCHEMA_VERSION), ("source", str(src)),
-                                                              ("documents", str(count)), ("name", name)])
-            db.commit()
+        count = _fill(tmp, src, files, name, progress, max_file_bytes)
         os.replace(tmp, out)
+    except sqlite3.Error as e:  # a folder it may not write to, a full disk: one line, not a traceback
+        raise WebIndexError(f"cannot write the index {out}: {e}") from None
     finally:
         tmp.unlink(missing_ok=True)
+    return count
+
+
+def _fill(tmp: Path, src: Path, files: list[Path], name: str, progress: Callable[[int, int], None] | None,
+          max_file_bytes: int) -> int:
+    """Write the index of `files` into the new database `tmp`; the number of documents."""
+    count = 0
+    with closing(sqlite3.connect(tmp)) as db:
+        db.executescript(
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+            "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT UNIQUE, title TEXT, ctype TEXT, body BLOB);"
+            "CREATE VIRTUAL TABLE fts USING fts5(title, text, symbols, tokenize='porter unicode61');")
+        for i, path in enumerate(files):
+            if progress:
+                progress(i, len(files))
+            raw = read_file(path, max_file_bytes)
+            ctype = SUFFIXES[path.suffix.lower()]
+            rel = path.relative_to(src).as_posix()
+            if ctype.startswith("text/html"):
+                title, text = html_to_text(raw.decode("utf-8", errors="replace"))
+            else:
+                text = raw.decode("utf-8", errors="replace")
+                title = text.strip().splitlines()[0][:120] if text.strip() else rel
+            if not text.strip():
+                continue
+            cur = db.execute("INSERT INTO docs(path, title, ctype, body) VALUES (?,?,?,?)",
+                             (rel, title or rel, ctype, zlib.compress(raw)))
+            db.execute("INSERT INTO fts(rowid, title, text, symbols) VALUES (?,?,?,?)",
+                       (cur.lastrowid, title, text, " ".join(symbol_words(text))))
+            count += 1
+        db.executemany("INSERT INTO meta VALUES (?,?)", [("version", SCHEMA_VERSION), ("source", str(src)),
+                                                          ("documents", str(count)), ("name", name)])
+        db.commit()
     return count
 
 
