@@ -14,8 +14,10 @@ from agents.web.verify import contains, normalize
 def load_questions(path: Path) -> list[dict[str, Any]]:
     """Every question of `path`, validated; a bad file is a one-line ConfigError naming the line."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"questions file {path} does not exist")
+    if not path.is_file():
+        raise ConfigError(f"questions file {path} is not a regular file; give a JSONL file")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
@@ -31,7 +33,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
         if not isinstance(row, dict):
             raise ConfigError(f"{path} line {n}: expected a JSON object with id, question and answers")
         qid, question, answers = row.get("id"), row.get("question"), row.get("answers")
-        if not isinstance(qid, (str, int)) or not str(qid).strip():
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool) or not str(qid).strip():
             raise ConfigError(f"{path} line {n}: missing or empty 'id'")
         if not isinstance(question, str) or not question.strip():
             raise ConfigError(f"{path} line {n}: missing or empty 'question'")

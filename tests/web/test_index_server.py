@@ -41,6 +41,21 @@ def test_the_server_speaks_searxng_json_and_serves_the_original_pages(web_index)
         assert httpx.get(f"{server.url}/doc/nope.html", trust_env=False).status_code == 404
 
 
+def test_the_server_answers_a_bad_limit_and_a_reset_client_quietly(web_index, capsys):
+    import socket
+    import struct
+
+    with IndexServer(web_index) as server:
+        bad = httpx.get(f"{server.url}/search", params={"q": "TOML", "limit": "abc"}, trust_env=False)
+        assert bad.status_code == 400
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.sendall(b"GET /search?q=toml HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.close()  # a reset (RST), maybe before the server reads or answers
+        assert httpx.get(f"{server.url}/search", params={"q": "TOML"}, trust_env=False).status_code == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_closing_releases_the_port_and_ends_the_thread(web_index):
     with local_index(web_index) as backend:
         port = int(backend.base_url.rsplit(":", 1)[1])

@@ -30,7 +30,17 @@ BAD_FILES = [
     ('{"id": "a", "question": "q?", "answers": "3.9"}\n', "'answers' must be a non-empty list"),
     ('{"id": "a", "question": "q?", "answers": ["..."]}\n', "'answers' must be a non-empty list"),
     (GOOD + GOOD, "line 2: duplicate id 'a'"),
+    ('{"id": true, "question": "q?", "answers": ["x"]}\n', "line 1: missing or empty 'id'"),  # not the id "True"
 ]
+
+
+def test_a_questions_path_that_is_not_a_file_says_so(tmp_path):
+    import os as _os
+
+    _os.mkfifo(tmp_path / "pipe.jsonl")  # read, it would block
+    for name in ("pipe.jsonl", "."):
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            load_questions(tmp_path / name)
 
 
 @pytest.mark.parametrize("text, needle", BAD_FILES)

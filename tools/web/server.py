@@ -32,7 +32,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/search":
             q = (parse_qs(parts.query).get("q") or [""])[0]
-            limit = int((parse_qs(parts.query).get("limit") or ["5"])[0] or 5)
+            try:
+                limit = int((parse_qs(parts.query).get("limit") or ["5"])[0] or 5)
+            except ValueError:
+                self._send(400, "text/plain; charset=utf-8", b"limit must be a whole number")
+                return
             with self.server.lock:
                 hits = self.server.index.search(q, limit=max(1, min(limit, 20)))
             base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
@@ -69,6 +73,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.index = index
         self.lock = threading.Lock()  # one sqlite connection, used by one request at a time
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that resets its connection is that request's end, not a traceback on the CLI's stderr."""
 
 
 class IndexServer:
