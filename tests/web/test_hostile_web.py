@@ -99,7 +99,7 @@ def test_a_huge_title_is_cut(faults):
     assert len(opened(faults, "/title", {"Content-Type": "text/html"}, body)["title"]) <= 200
 
 
-@pytest.mark.parametrize("location", ["javascript:alert(1)", "http://[::1/x", "file:///etc/passwd", "http://10.9.8.7/x"])
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "http://[::1/x", "file:///etc/passwd", "http://127.0.0.2:9/x"])  # another host (loopback): refused, never dialled
 def test_a_redirect_anywhere_odd_is_a_tool_error(faults, location):
     faults.pages["/r"] = (302, {"Location": location, "Content-Type": "text/plain"}, b"")
     tools = WebTools(SearxngBackend(faults.url))
