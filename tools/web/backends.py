@@ -68,7 +68,7 @@ class SearxngBackend:
         resp = self.http.get(url, what="search")
         hits = parse_results(resp.body, limit)
         with self._lock:
-            self._hosts.update(site(h.url) or "" for h in hits)
+            self._hosts.update(host for host in map(site, (h.url for h in hits)) if host)
         return hits
 
     def fetch(self, url: str) -> Page:
