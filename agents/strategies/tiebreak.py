@@ -30,7 +30,11 @@ class TieBreak(StrategyBase):
                 and abs(first.scores.get(cid, 0.0) - top) <= self.tolerance][: self.max_tied]
         if len(tied) < 2 or ctx is None:
             return first
-        second = await self.judge.select(ctx, tied, [v for v in verdicts if v.candidate_id in by_id])
+        # the judge sees the verifier's feedback but scores as the primary ranked them: a judge that
+        # cannot decide (no usable answer, a pick that moves with the order) leaves the primary's order
+        scored = [v.model_copy(update={"score": first.scores.get(v.candidate_id, v.score)})
+                  for v in verdicts if v.candidate_id in by_id]
+        second = await self.judge.select(ctx, tied, scored)
         if second.winner is None:
             return first
         ranking = [second.winner] + [cid for cid in first.ranking if cid != second.winner]

@@ -1,5 +1,6 @@
 """Select: every verified patch of the run competes; vote with the generated tests (CodeMonkeys),
-break ties with a judge model. `pessimistic=True` prefers the least uncertain candidate instead.
+break ties with a judge model, whose pick counts only if it survives listing the tied candidates in
+reverse order (a pick that moves with the order leaves the vote's order). `pessimistic=True` prefers the least uncertain candidate instead.
 
 The judge's prompt starts with the patch stage's latest prompt, exactly (its messages, kept in the
 patch stage's memo: `agents.swe.patch.LAST_PROMPT`), then asks its question in one more user message:
@@ -35,8 +36,9 @@ class Select(Stage):
 
     def __init__(self, *, pessimistic: bool = False, judge: bool = True, **kw: Any):
         primary = Pessimistic() if pessimistic else TestVote()
-        kw.setdefault("strategy", TieBreak(primary, LLMJudge(criteria="fixing the issue without breaking anything"))
-                      if judge else primary)
+        # swap: the pick must survive the reversed order (see agents/strategies/judge.py), paid from what is left
+        judged = TieBreak(primary, LLMJudge(criteria="fixing the issue without breaking anything", swap=True))
+        kw.setdefault("strategy", judged if judge else primary)
         kw.setdefault("controller", AcceptController())
         kw.setdefault("verifier", _Recorded())
         super().__init__(**kw)

@@ -4,6 +4,7 @@ prefix.py keeps every whole message a prompt shares with the last one). A judge 
 for with that lead asks without it; with no patch prompt kept, the judge asks with its own prompt."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,11 @@ REPRO = "from csvfix import parse_row\n\n\ndef test_quoted():\n    assert parse_
 
 
 def respond(messages, params):
-    """Patch prompts: an edit of the file shown; the judge: candidate 1."""
+    """Patch prompts: an edit of the file shown; the judge: the edit of big.py, wherever it is listed."""
     user = messages[-1]["content"]
     if "Which candidate is best" in user:
-        return '{"best": 1}'
+        listed = re.findall(r"### Candidate \d+\n(.*?)(?=\n### Candidate |\Z)", user, re.S)
+        return '{"best": %d}' % next(i for i, text in enumerate(listed) if "big.py" in text)
     name, code = ("csvfix.py", SMALL) if "File csvfix.py" in user else ("big.py", BIG)
     return "Line 2 must keep quoted commas.\n```python\n" + code.replace("split(',')", f"split(',', {len(name)})") + "```"
 
@@ -79,11 +81,13 @@ async def test_the_judge_starts_with_the_last_patch_prompt_exactly(run):
     ctx = await run(model)
     cands, sel = await _select(ctx)
     assert sel.winner == cands[1].id and "judge" in sel.strategy  # the tie went to the judge
-    *patch_calls, judge = model.calls
+    *patch_calls, judge, again = model.calls  # the judge lists the tied patches twice (order swapped)
     last = patch_calls[-1]["messages"]
     assert "Budget left" in last[-1]["content"]  # the sampled prompt for big.py, the last one sent
-    assert judge["messages"][:-1] == last and len(judge["messages"]) == len(last) + 1
-    assert "Which candidate is best" in judge["messages"][-1]["content"]
+    for call in (judge, again):
+        assert call["messages"][:-1] == last and len(call["messages"]) == len(last) + 1
+        assert "Which candidate is best" in call["messages"][-1]["content"]
+    assert judge["messages"][-1] != again["messages"][-1] and "the same pick with the order reversed" in sel.reason
     assert ctx.memo[LEAD_MEMO] == last  # checkpointed with the stage's result
 
 
