@@ -37,9 +37,10 @@ HERE = Path(__file__).resolve().parent
 # samples to the file the localization votes agree on. K=6 (6 localization votes, 6 patches): at K=4
 # the code of 2026-12-05 resolved 3 of 5 seeds (two seeds' 3 votes put decorator.py first or nearly
 # so, and half the patches went there, where every reply echoed the issue's example), at K=6 4 of 5
-# (5 of 5 on 2026-12-08's code, with greedy-first localization: README). No `seconds` cap by default: a budget's caps are split over the stages by share, so 7
-# minutes left localization 42 s, which a busy machine cannot meet (the run then had nothing to
-# patch); the token cap bounds the time instead.
+# (5 of 5 on 2026-12-08's code, with greedy-first localization: README). No `seconds` cap by
+# default: a budget's caps are split over the stages by share, so 7 minutes left localization 42 s,
+# which a busy machine cannot meet (the run then had nothing to patch); the token cap bounds the
+# time instead.
 DEFAULTS = dict(id="lrukit-1", model="local/qwen2.5-coder-1.5b", budget="tokens=24k,run_tests=32",
                 mode="best_of_n", k=6)
 
